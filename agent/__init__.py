@@ -1,0 +1,1 @@
+"""Frontdesk: a self-hostable voice-agent platform on LiveKit Agents."""

@@ -1,0 +1,1 @@
+"""Speech and language providers: the offline ones and a registry of all of them."""
