@@ -1,0 +1,178 @@
+"""The ``frontdesk`` command: ``up``, ``demo`` and ``dispatch``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+import time
+from collections.abc import Callable
+from typing import Annotated
+
+import typer
+
+from .config import Settings, load_settings
+from .errors import FrontdeskError
+from .stack import LocalStack, StackPorts
+
+app = typer.Typer(
+    help="Frontdesk: a self-hostable voice-agent platform on LiveKit Agents.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except FrontdeskError as e:
+        typer.echo(f"frontdesk: {e}", err=True)
+        raise typer.Exit(2) from e
+
+
+def _progress(start: float) -> Callable[[str], None]:
+    def emit(message: str) -> None:
+        typer.echo(f"[{time.monotonic() - start:6.1f}s] {message}", err=True)
+
+    return emit
+
+
+@app.command()
+def setup() -> None:
+    """Make sure livekit-server is available (build it with Go on the first run)."""
+    from .stack import ensure_livekit_server
+
+    settings = _settings()
+    try:
+        path = asyncio.run(ensure_livekit_server(settings.tools_dir, _progress(time.monotonic())))
+    except FrontdeskError as e:
+        typer.echo(f"frontdesk setup: {e}", err=True)
+        raise typer.Exit(1) from e
+    typer.echo(f"livekit-server: {path}")
+
+
+@app.command()
+def up() -> None:
+    """Start livekit-server, the dispatcher and the worker in the foreground (Ctrl-C stops)."""
+    settings = _settings()
+    try:
+        asyncio.run(_up(settings))
+    except FrontdeskError as e:
+        typer.echo(f"frontdesk up: {e}", err=True)
+        raise typer.Exit(1) from e
+
+
+async def _up(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    def echo(name: str, line: str) -> None:
+        print(f"{name:>14} | {line}", flush=True)
+
+    ports = StackPorts()
+    async with LocalStack(
+        settings, ports=ports, echo=echo, progress=_progress(time.monotonic())
+    ) as stack:
+        typer.echo(
+            "\nFrontdesk is up:\n"
+            f"  LiveKit server  {stack.url}  (key {settings.livekit_api_key})\n"
+            f"  dispatcher      http://127.0.0.1:{ports.dispatcher_http}  "
+            '(POST /v1/calls {"tenant": "crumb-and-co"})\n'
+            f"  worker          agent {settings.agent_name!r}, health "
+            f"http://127.0.0.1:{ports.worker_http}/\n"
+            "Press Ctrl-C to stop.\n",
+            err=True,
+        )
+        waiters = [asyncio.create_task(s.wait()) for s in stack.services]
+        stopper = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({stopper, *waiters}, return_when=asyncio.FIRST_COMPLETED)
+        if stopper not in done:
+            dead = [s.name for s in stack.services if not s.running]
+            typer.echo(f"frontdesk up: {', '.join(dead)} exited; stopping", err=True)
+        typer.echo("stopping ...", err=True)
+        for task in (stopper, *waiters):
+            task.cancel()
+    typer.echo("stopped", err=True)
+
+
+@app.command()
+def demo(
+    json_report: Annotated[
+        bool, typer.Option("--json", help="End with one JSON report line")
+    ] = False,
+    tenant: Annotated[str, typer.Option(help="Tenant to call")] = "crumb-and-co",
+) -> None:
+    """Run a complete offline demo call through a real LiveKit server."""
+    settings = _settings()
+    try:
+        ok = asyncio.run(_demo(settings, tenant, json_report))
+    except FrontdeskError as e:
+        typer.echo(f"frontdesk demo: {e}", err=True)
+        raise typer.Exit(1) from e
+    raise typer.Exit(0 if ok else 1)
+
+
+async def _demo(settings: Settings, tenant: str, json_report: bool) -> bool:
+    from .demo.call import run_demo_call
+    from .demo.report import format_turn
+
+    progress = _progress(time.monotonic())
+    progress("[1/3] preparing the local stack (livekit-server, dispatcher, worker)")
+    async with LocalStack(settings, ports=StackPorts.ephemeral(), progress=progress) as stack:
+        progress("[2/3] the stack is up; placing the call")
+        report = await run_demo_call(
+            settings,
+            stack.url,
+            tenant=tenant,
+            on_turn=lambda turn: print(format_turn(turn), flush=True),
+            on_progress=progress,
+        )
+        progress("[3/3] call finished; stopping the stack")
+    summary = report.to_json()
+    lat = summary["latency_ms"]
+    print(
+        f"\n{'PASS' if report.ok else 'FAIL'}: caller understood "
+        f"{summary['caller_turns_understood']}/{summary['caller_turns']}, agent heard "
+        f"{summary['agent_turns_heard']}/{summary['agent_turns']}, hung up: {report.hung_up}, "
+        f"voice-to-voice p50 {_ms(lat, 'p50')} p95 {_ms(lat, 'p95')}",
+        flush=True,
+    )
+    if json_report:
+        print(json.dumps(summary), flush=True)
+    return report.ok
+
+
+def _ms(lat: object, key: str) -> str:
+    value = lat.get(key) if isinstance(lat, dict) else None
+    return f"{value:.0f} ms" if isinstance(value, int | float) else "n/a"
+
+
+@app.command()
+def dispatch(
+    tenant: Annotated[str, typer.Option(help="Tenant id")] = "crumb-and-co",
+    room: Annotated[str | None, typer.Option(help="Room name")] = None,
+) -> None:
+    """Create a room and dispatch the agent to it (the stack must be up)."""
+    from .control.dispatch import dispatch_call, livekit_api
+
+    settings = _settings()
+
+    async def go() -> None:
+        lkapi = livekit_api(settings)
+        try:
+            call = await dispatch_call(lkapi, settings, tenant=tenant, room=room)
+        finally:
+            await lkapi.aclose()
+        typer.echo(f"dispatched to room {call.room} (tenant {call.tenant})")
+
+    asyncio.run(go())
+
+
+def main() -> None:  # pragma: no cover - console script
+    with contextlib.suppress(KeyboardInterrupt):
+        app()
+    sys.exit(0)

@@ -1,0 +1,161 @@
+"""Frontdesk's one ``Settings``: every knob, read from the environment and ``.env``.
+
+Every default works offline. A bad value fails at start with a :class:`ConfigError`
+that names the environment variable, so ``FRONTDESK_STT=deepgarm`` is reported as
+``FRONTDESK_STT: ...`` rather than as a stack trace from deep inside a call.
+
+Provider settings are comma-separated chains: ``FRONTDESK_STT=deepgram,local`` means
+Deepgram first, falling back to the offline recognizer (livekit's ``FallbackAdapter``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from .errors import ConfigError
+
+STTName = Literal["local", "deepgram", "openai", "google"]
+TTSName = Literal["local", "elevenlabs", "openai", "google", "deepgram"]
+LLMName = Literal["none", "openai", "google"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The key each (kind, provider) pair needs: (settings attribute, environment variable).
+PROVIDER_KEYS: dict[tuple[str, str], tuple[str, str]] = {
+    ("stt", "deepgram"): ("deepgram_api_key", "DEEPGRAM_API_KEY"),
+    ("tts", "deepgram"): ("deepgram_api_key", "DEEPGRAM_API_KEY"),
+    ("stt", "openai"): ("openai_api_key", "OPENAI_API_KEY"),
+    ("tts", "openai"): ("openai_api_key", "OPENAI_API_KEY"),
+    ("llm", "openai"): ("openai_api_key", "OPENAI_API_KEY"),
+    ("tts", "elevenlabs"): ("elevenlabs_api_key", "ELEVEN_API_KEY"),
+    ("stt", "google"): ("google_credentials", "GOOGLE_APPLICATION_CREDENTIALS"),
+    ("tts", "google"): ("google_credentials", "GOOGLE_APPLICATION_CREDENTIALS"),
+    ("llm", "google"): ("google_api_key", "GOOGLE_API_KEY"),
+}
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class Settings(BaseSettings):
+    """All of Frontdesk's configuration. Field aliases are the environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    # LiveKit
+    livekit_url: str = Field("ws://127.0.0.1:7880", validation_alias=_env("LIVEKIT_URL"))
+    livekit_api_key: str = Field("devkey", validation_alias=_env("LIVEKIT_API_KEY"))
+    livekit_api_secret: SecretStr = Field(
+        SecretStr("frontdesk-dev-secret-0123456789abcdef"),
+        validation_alias=_env("LIVEKIT_API_SECRET"),
+    )
+    agent_name: str = Field("frontdesk", validation_alias=_env("FRONTDESK_AGENT_NAME"))
+    worker_port: int = Field(8081, ge=0, le=65535, validation_alias=_env("FRONTDESK_WORKER_PORT"))
+    dispatcher_port: int = Field(
+        8089, ge=0, le=65535, validation_alias=_env("FRONTDESK_DISPATCHER_PORT")
+    )
+    connect_retries: int = Field(1000, ge=0, validation_alias=_env("FRONTDESK_CONNECT_RETRIES"))
+
+    # Providers (comma-separated fallback chains)
+    stt: Annotated[tuple[STTName, ...], NoDecode] = Field(
+        ("local",), validation_alias=_env("FRONTDESK_STT")
+    )
+    tts: Annotated[tuple[TTSName, ...], NoDecode] = Field(
+        ("local",), validation_alias=_env("FRONTDESK_TTS")
+    )
+    llm: LLMName = Field("none", validation_alias=_env("FRONTDESK_LLM"))
+    deepgram_api_key: SecretStr | None = Field(None, validation_alias=_env("DEEPGRAM_API_KEY"))
+    openai_api_key: SecretStr | None = Field(None, validation_alias=_env("OPENAI_API_KEY"))
+    elevenlabs_api_key: SecretStr | None = Field(None, validation_alias=_env("ELEVEN_API_KEY"))
+    google_credentials: str | None = Field(
+        None, validation_alias=_env("GOOGLE_APPLICATION_CREDENTIALS")
+    )
+    google_api_key: SecretStr | None = Field(None, validation_alias=_env("GOOGLE_API_KEY"))
+    llm_model: str | None = Field(None, validation_alias=_env("FRONTDESK_LLM_MODEL"))
+
+    # Offline voice
+    espeak_voice: str = Field("en-us", validation_alias=_env("FRONTDESK_ESPEAK_VOICE"))
+    espeak_rate_wpm: int = Field(165, ge=80, le=450, validation_alias=_env("FRONTDESK_ESPEAK_RATE"))
+
+    # Content
+    flows_dir: Path = Field(ROOT / "flows", validation_alias=_env("FRONTDESK_FLOWS_DIR"))
+    tenants_dir: Path = Field(ROOT / "tenants", validation_alias=_env("FRONTDESK_TENANTS_DIR"))
+    default_tenant: str = Field("crumb-and-co", validation_alias=_env("FRONTDESK_DEFAULT_TENANT"))
+
+    # Local stack
+    tools_dir: Path = Field(ROOT / ".tools", validation_alias=_env("FRONTDESK_TOOLS_DIR"))
+    livekit_config: Path = Field(
+        ROOT / "livekit.yaml", validation_alias=_env("FRONTDESK_LIVEKIT_CONFIG")
+    )
+
+    # Logging
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", validation_alias=_env("FRONTDESK_LOG_LEVEL")
+    )
+    log_format: Literal["console", "json"] = Field(
+        "console", validation_alias=_env("FRONTDESK_LOG_FORMAT")
+    )
+
+    @field_validator("stt", "tts", mode="before")
+    @classmethod
+    def _split_chain(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = tuple(p.strip().lower() for p in value.split(",") if p.strip())
+            return parts or value
+        return value
+
+    @field_validator("llm", "log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    def providers_in_use(self) -> list[tuple[str, str]]:
+        """The (kind, provider) pairs this configuration selects, cloud ones only."""
+        used = [("stt", name) for name in self.stt] + [("tts", name) for name in self.tts]
+        if self.llm != "none":
+            used.append(("llm", self.llm))
+        return [pair for pair in dict.fromkeys(used) if pair[1] != "local"]
+
+    def require_keys(self) -> None:
+        """Refuse to start when a chosen cloud provider has no key."""
+        missing = []
+        for kind, provider in self.providers_in_use():
+            attr, env_name = PROVIDER_KEYS[(kind, provider)]
+            if getattr(self, attr) is None:
+                missing.append(
+                    f"{env_name} is required because FRONTDESK_{kind.upper()} selects {provider!r}"
+                )
+        if missing:
+            raise ConfigError("; ".join(dict.fromkeys(missing)))
+
+
+def _field_env_name(loc: tuple[int | str, ...]) -> str:
+    head = str(loc[0]) if loc else "?"
+    field = Settings.model_fields.get(head)
+    if field is not None and isinstance(field.validation_alias, AliasChoices):
+        return str(field.validation_alias.choices[0])
+    return head
+
+
+def load_settings(*, check_keys: bool = True, **overrides: object) -> Settings:
+    """Build the settings, turning validation errors into a ConfigError naming each variable."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as e:
+        lines = [f"{_field_env_name(err['loc'])}: {err['msg']}" for err in e.errors()]
+        raise ConfigError("invalid configuration: " + "; ".join(lines)) from e
+    if check_keys:
+        settings.require_keys()
+    return settings

@@ -1,0 +1,1 @@
+"""The control plane: rooms, agent dispatch and LiveKit webhooks (served by dispatcher.py)."""

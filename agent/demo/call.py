@@ -1,0 +1,107 @@
+"""Drive one demo call: dispatch the agent, let the simulated caller talk, build the report."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from ..config import Settings
+from ..control.dispatch import dispatch_call, livekit_api, participant_token
+from ..providers.pocketsphinx_stt import PocketSphinxSTT
+from .caller import SimulatedCaller, Spoken, transcripts_between
+from .report import DemoReport, Turn, recall, words
+
+# What the caller says to Crumb & Co, in order (see flows/demo_bakery.yaml).
+BAKERY_SCRIPT: tuple[str, ...] = ("opening hours", "yes", "today's specials", "no thanks")
+
+OnTurn = Callable[[Turn], None]
+
+
+async def run_demo_call(
+    settings: Settings,
+    url: str,
+    *,
+    tenant: str,
+    script: Sequence[str] = BAKERY_SCRIPT,
+    on_turn: OnTurn = lambda _t: None,
+    on_progress: Callable[[str], None] = lambda _m: None,
+) -> DemoReport:
+    settings = replace_url(settings, url)
+    lkapi = livekit_api(settings)
+    try:
+        call = await dispatch_call(lkapi, settings, tenant=tenant)
+    finally:
+        await lkapi.aclose()
+    on_progress(f"dispatched the agent to room {call.room}; the caller dials in")
+    ear = PocketSphinxSTT()
+    caller = SimulatedCaller(ear)
+    token = participant_token(settings, room=call.room, identity="caller", name="Demo caller")
+    await caller.join(url, token)
+    report = DemoReport(room=call.room)
+    try:
+        await _converse(caller, report, script, on_turn, time.time())
+        await asyncio.wait_for(caller.disconnected.wait(), timeout=20)
+        report.hung_up = True
+    except TimeoutError:
+        report.hung_up = False
+    finally:
+        await caller.leave()
+        await ear.aclose()
+    return report
+
+
+def replace_url(settings: Settings, url: str) -> Settings:
+    return settings.model_copy(update={"livekit_url": url})
+
+
+async def _converse(
+    caller: SimulatedCaller, report: DemoReport, script: Sequence[str], on_turn: OnTurn, t0: float
+) -> None:
+    since = t0
+    # The first answer can take a while: the worker process loads its models.
+    await caller.agent_turn_done(since, timeout=90)
+    _agent_turn(caller, report, since, t0, on_turn)
+    for line in script:
+        if caller.disconnected.is_set():
+            break
+        spoken = await caller.say(line)
+        await caller.agent_turn_done(spoken.end)
+        _caller_turn(caller, report, spoken, t0, on_turn)
+        _agent_turn(caller, report, spoken.end, t0, on_turn)
+
+
+def _caller_turn(
+    caller: SimulatedCaller, report: DemoReport, spoken: Spoken, t0: float, on_turn: OnTurn
+) -> None:
+    heard = transcripts_between(caller.transcripts, spoken.start, time.time(), own=True)
+    first_audio = caller.first_agent_audio_after(spoken.end)
+    turn = Turn(
+        speaker="caller",
+        said=spoken.text,
+        heard=heard,
+        at_s=spoken.start - t0,
+        latency_ms=(first_audio - spoken.end) * 1000 if first_audio else None,
+        understood=words(heard) == words(spoken.text),
+    )
+    report.turns.append(turn)
+    on_turn(turn)
+
+
+def _agent_turn(
+    caller: SimulatedCaller, report: DemoReport, since: float, t0: float, on_turn: OnTurn
+) -> None:
+    said = transcripts_between(caller.transcripts, since, time.time(), own=False)
+    heard_parts = [h for h in caller.heard if h.start >= since - 0.05]
+    heard = " ".join(h.text for h in heard_parts if h.text)
+    start = min((h.start for h in heard_parts), default=since)
+    turn = Turn(
+        speaker="agent",
+        said=said,
+        heard=heard,
+        at_s=start - t0,
+        understood=bool(said) and recall(said, heard) >= report.heard_threshold,
+    )
+    report.turns.append(replace(turn))
+    on_turn(turn)

@@ -1,0 +1,193 @@
+"""A simulated caller: a real LiveKit participant that speaks and listens.
+
+Its mouth publishes a microphone track fed continuously (speech from eSpeak NG, else
+silence, as a real phone line does). Its ear subscribes to the agent's audio, cuts it
+into utterances and decodes each with the local STT. It also reads the transcription
+streams the agent publishes, to learn what the agent said and what the agent heard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from livekit import rtc
+from livekit.agents import stt as lk_stt
+from livekit.agents.types import (
+    ATTRIBUTE_AGENT_STATE,
+    ATTRIBUTE_TRANSCRIPTION_FINAL,
+    ATTRIBUTE_TRANSCRIPTION_TRACK_ID,
+    TOPIC_TRANSCRIPTION,
+)
+
+from ..providers.espeak import VoiceSettings, asynthesize_pcm
+from .ear import Segmenter, Utterance
+
+RATE = 48000
+FRAME = RATE // 50  # 20 ms
+CALLER_VOICE = VoiceSettings(voice="en-us", rate_wpm=150, pitch=35)
+
+
+@dataclass(frozen=True)
+class Spoken:
+    text: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Heard:
+    text: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Transcribed:
+    """A final transcription segment published by the agent."""
+
+    text: str
+    own_speech: bool  # True: the agent's transcript of the caller; False: the agent's words
+    at: float
+
+
+class SimulatedCaller:
+    def __init__(self, ear_stt: lk_stt.STT, *, voice: VoiceSettings = CALLER_VOICE) -> None:
+        self.room = rtc.Room()
+        self._stt, self._voice = ear_stt, voice
+        self._source = rtc.AudioSource(RATE, 1, queue_size_ms=100)
+        self._pending: list[np.ndarray] = []
+        self._segmenter = Segmenter()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._decodes: set[asyncio.Task[None]] = set()
+        self._mic_sid = ""
+        self.heard: list[Heard] = []
+        self.transcripts: list[Transcribed] = []
+        self.agent_state = "initializing"
+        self._state_changed = asyncio.Event()
+        self._drained = asyncio.Event()
+        self.disconnected = asyncio.Event()
+
+    async def join(self, url: str, token: str) -> None:
+        self.room.on("track_subscribed", self._on_track)
+        self.room.on("participant_attributes_changed", self._on_attributes)
+        self.room.on("disconnected", lambda *_: self.disconnected.set())
+        self.room.register_text_stream_handler(TOPIC_TRANSCRIPTION, self._on_text)
+        await self.room.connect(url, token, rtc.RoomOptions(auto_subscribe=True))
+        track = rtc.LocalAudioTrack.create_audio_track("caller-mic", self._source)
+        options = rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE)
+        publication = await self.room.local_participant.publish_track(track, options)
+        self._mic_sid = publication.sid
+        self._tasks.append(asyncio.create_task(self._mic_loop()))
+
+    async def leave(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.room.disconnect()
+
+    # -- mouth ---------------------------------------------------------------------------
+
+    async def say(self, text: str, *, settle: bool = True) -> Spoken:
+        """Speak ``text`` into the microphone; returns when its last sample has played."""
+        pcm, rate = await asynthesize_pcm(text, self._voice)
+        samples = _resample(pcm, rate)
+        self._pending.extend(np.array_split(samples, max(1, len(samples) // FRAME)))
+        start = time.time() + self._source.queued_duration
+        self._drained.clear()
+        await self._drained.wait()
+        end = time.time() + self._source.queued_duration
+        await asyncio.sleep(max(end - time.time(), 0))
+        return Spoken(text=text, start=start, end=end)
+
+    async def _mic_loop(self) -> None:
+        silence = np.zeros(FRAME, dtype=np.int16)
+        while True:
+            chunk = self._pending.pop(0) if self._pending else silence
+            if not self._pending:
+                self._drained.set()
+            frame = rtc.AudioFrame(chunk.tobytes(), RATE, 1, len(chunk))
+            await self._source.capture_frame(frame)
+
+    # -- ear -----------------------------------------------------------------------------
+
+    def _on_track(self, track: rtc.Track, _pub: object, participant: rtc.RemoteParticipant) -> None:
+        if track.kind == rtc.TrackKind.KIND_AUDIO:
+            self._tasks.append(asyncio.create_task(self._listen(track)))
+
+    async def _listen(self, track: rtc.Track) -> None:
+        stream = rtc.AudioStream.from_track(track=track, sample_rate=16000, num_channels=1)
+        async for event in stream:
+            utterance = self._segmenter.push(event.frame)
+            if utterance is not None:
+                task = asyncio.create_task(self._decode(utterance))
+                self._decodes.add(task)
+                task.add_done_callback(self._decodes.discard)
+
+    async def _decode(self, utterance: Utterance) -> None:
+        event = await self._stt.recognize(utterance.frames)
+        text = event.alternatives[0].text if event.alternatives else ""
+        self.heard.append(Heard(text=text, start=utterance.start, end=utterance.end))
+
+    def first_agent_audio_after(self, t: float) -> float | None:
+        starts = [h.start for h in self.heard if h.start >= t - 0.05]
+        return min(starts) if starts else None
+
+    # -- what the agent publishes ----------------------------------------------------------
+
+    def _on_text(self, reader: rtc.TextStreamReader, _identity: str) -> None:
+        self._tasks.append(asyncio.create_task(self._read_text(reader)))
+
+    async def _read_text(self, reader: rtc.TextStreamReader) -> None:
+        text = await reader.read_all()
+        attributes = reader.info.attributes or {}
+        if attributes.get(ATTRIBUTE_TRANSCRIPTION_FINAL) == "true" and text.strip():
+            own = attributes.get(ATTRIBUTE_TRANSCRIPTION_TRACK_ID) == self._mic_sid
+            self.transcripts.append(Transcribed(text.strip(), own, time.time()))
+
+    def _on_attributes(self, changed: dict[str, str], participant: rtc.Participant) -> None:
+        if ATTRIBUTE_AGENT_STATE in changed:
+            self.agent_state = changed[ATTRIBUTE_AGENT_STATE]
+            self._state_changed.set()
+
+    async def agent_turn_done(
+        self, since: float, *, quiet_s: float = 1.2, timeout: float = 45.0
+    ) -> bool:
+        """Wait until the agent has spoken since ``since`` and then stayed quiet."""
+        deadline = time.time() + timeout
+        while time.time() < deadline and not self.disconnected.is_set():
+            spoke = self._segmenter.last_voiced_at > since
+            quiet = time.time() - self._segmenter.last_voiced_at >= quiet_s
+            if spoke and quiet and not self._segmenter.active and self.agent_state != "speaking":
+                break
+            await asyncio.sleep(0.05)
+        else:
+            if not self.disconnected.is_set():
+                return False
+        await self.drain_decodes()
+        return True
+
+    async def drain_decodes(self) -> None:
+        if self._decodes:
+            await asyncio.wait(set(self._decodes), timeout=30)
+
+
+def _resample(pcm: np.ndarray, rate: int) -> np.ndarray:
+    if rate == RATE:
+        return pcm
+    resampler = rtc.AudioResampler(rate, RATE, num_channels=1)
+    frames = resampler.push(rtc.AudioFrame(pcm.tobytes(), rate, 1, len(pcm)))
+    frames += resampler.flush()
+    return np.concatenate([np.frombuffer(f.data, dtype=np.int16) for f in frames])
+
+
+def transcripts_between(
+    items: Sequence[Transcribed], start: float, end: float, *, own: bool
+) -> str:
+    return " ".join(t.text for t in items if t.own_speech == own and start <= t.at < end)

@@ -1,0 +1,166 @@
+"""A registry from provider names to livekit plugin instances.
+
+``local`` is the offline default: Silero VAD, PocketSphinx STT and eSpeak NG TTS.
+``deepgram``, ``openai``, ``elevenlabs`` and ``google`` build the real cloud plugins.
+A chain of names (``FRONTDESK_STT=deepgram,local``) is wrapped in livekit's
+``FallbackAdapter``, so a failing cloud provider falls back to the next one.
+
+Builders are looked up in explicit tables, never by string at call time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar, runtime_checkable
+
+from livekit.agents import llm, stt, tts, vad
+from livekit.plugins import deepgram, elevenlabs, google, openai, silero
+from pydantic import SecretStr
+
+from ..config import PROVIDER_KEYS, Settings
+from ..errors import ConfigError
+from .espeak_tts import ESpeakTTS
+from .pocketsphinx_stt import PocketSphinxSTT
+
+T = TypeVar("T")
+
+
+@runtime_checkable
+class HintableSTT(Protocol):
+    """An STT that takes per-turn phrase hints (the offline recognizer)."""
+
+    def set_hints(self, phrases: Sequence[str] | None) -> None: ...
+
+
+_ENV_OF = {attr: env for attr, env in PROVIDER_KEYS.values()}
+
+
+def _secret(settings: Settings, attr: str) -> str:
+    value = getattr(settings, attr)
+    if value is None:
+        raise ConfigError(f"{_ENV_OF[attr]} is not set, but a provider that needs it is selected")
+    return str(value.get_secret_value()) if isinstance(value, SecretStr) else str(value)
+
+
+def _local_stt(settings: Settings) -> stt.STT:
+    return PocketSphinxSTT()
+
+
+def _deepgram_stt(settings: Settings) -> stt.STT:
+    return deepgram.STT(api_key=_secret(settings, "deepgram_api_key"), model="nova-3")
+
+
+def _openai_stt(settings: Settings) -> stt.STT:
+    return openai.STT(api_key=_secret(settings, "openai_api_key"))
+
+
+def _google_stt(settings: Settings) -> stt.STT:
+    return google.STT(credentials_file=_secret(settings, "google_credentials"))
+
+
+def _local_tts(settings: Settings) -> tts.TTS:
+    return ESpeakTTS(voice=settings.espeak_voice, rate_wpm=settings.espeak_rate_wpm)
+
+
+def _elevenlabs_tts(settings: Settings) -> tts.TTS:
+    return elevenlabs.TTS(api_key=_secret(settings, "elevenlabs_api_key"))
+
+
+def _openai_tts(settings: Settings) -> tts.TTS:
+    return openai.TTS(api_key=_secret(settings, "openai_api_key"))
+
+
+def _google_tts(settings: Settings) -> tts.TTS:
+    return google.TTS(credentials_file=_secret(settings, "google_credentials"))
+
+
+def _deepgram_tts(settings: Settings) -> tts.TTS:
+    return deepgram.TTS(api_key=_secret(settings, "deepgram_api_key"))
+
+
+def _openai_llm(settings: Settings) -> llm.LLM:
+    model = settings.llm_model or "gpt-4.1-mini"
+    return openai.LLM(api_key=_secret(settings, "openai_api_key"), model=model)
+
+
+def _google_llm(settings: Settings) -> llm.LLM:
+    key = _secret(settings, "google_api_key")
+    if settings.llm_model:
+        return google.LLM(api_key=key, model=settings.llm_model)
+    return google.LLM(api_key=key)
+
+
+STT_BUILDERS: dict[str, Callable[[Settings], stt.STT]] = {
+    "local": _local_stt,
+    "deepgram": _deepgram_stt,
+    "openai": _openai_stt,
+    "google": _google_stt,
+}
+TTS_BUILDERS: dict[str, Callable[[Settings], tts.TTS]] = {
+    "local": _local_tts,
+    "elevenlabs": _elevenlabs_tts,
+    "openai": _openai_tts,
+    "google": _google_tts,
+    "deepgram": _deepgram_tts,
+}
+LLM_BUILDERS: dict[str, Callable[[Settings], llm.LLM]] = {
+    "openai": _openai_llm,
+    "google": _google_llm,
+}
+
+
+def _lookup(
+    table: dict[str, Callable[[Settings], T]], name: str, variable: str
+) -> Callable[[Settings], T]:
+    try:
+        return table[name]
+    except KeyError:
+        known = ", ".join(sorted(table))
+        raise ConfigError(f"{variable}: unknown provider {name!r} (known: {known})") from None
+
+
+def load_vad() -> vad.VAD:
+    """Load Silero VAD (blocking: call it in the worker's prewarm, not on a live loop)."""
+    return silero.VAD.load(min_silence_duration=0.45)
+
+
+def build_stt(settings: Settings, *, vad_model: vad.VAD | None = None) -> stt.STT:
+    chain = [_lookup(STT_BUILDERS, n, "FRONTDESK_STT")(settings) for n in settings.stt]
+    if len(chain) == 1:
+        return chain[0]
+    return stt.FallbackAdapter(chain, vad=vad_model)
+
+
+def build_tts(settings: Settings) -> tts.TTS:
+    chain = [_lookup(TTS_BUILDERS, n, "FRONTDESK_TTS")(settings) for n in settings.tts]
+    if len(chain) == 1:
+        return chain[0]
+    return tts.FallbackAdapter(chain)
+
+
+def build_llm(settings: Settings) -> llm.LLM | None:
+    if settings.llm == "none":
+        return None
+    return _lookup(LLM_BUILDERS, settings.llm, "FRONTDESK_LLM")(settings)
+
+
+def _members(model: stt.STT) -> list[stt.STT]:
+    """The concrete recognizers behind adapters (fallback chains, VAD stream adapters)."""
+    if isinstance(model, stt.FallbackAdapter):
+        return [m for inner in model._stt_instances for m in _members(inner)]
+    if isinstance(model, stt.StreamAdapter):
+        return _members(model.wrapped_stt)
+    return [model]
+
+
+def apply_hints(model: stt.STT, phrases: Sequence[str] | None) -> None:
+    """Give the recognizer the phrases the current node expects.
+
+    The offline recognizer turns them into a grammar; Deepgram takes them as keyterms.
+    Providers with no hint mechanism ignore them.
+    """
+    for member in _members(model):
+        if isinstance(member, HintableSTT):
+            member.set_hints(phrases)
+        elif isinstance(member, deepgram.STT):
+            member.update_options(keyterm=list(phrases or []))

@@ -1,0 +1,80 @@
+"""Build one room's call: resolve the tenant, load its flow, assemble the AgentSession.
+
+Everything that can be wrong with a tenant or flow is found in :func:`prepare_call`,
+before the worker joins the room, so a room is never served half-configured.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from livekit.agents import AgentSession, stt, tts, vad
+from livekit.agents.voice import TurnHandlingOptions
+
+from .config import Settings
+from .flow.load import load_flow_by_id
+from .flow.machine import FlowMachine
+from .flow.model import Flow
+from .flow.templates import TemplateContext
+from .providers.registry import build_llm, build_stt, build_tts
+from .tenants import Tenant, load_tenant, tenant_id_for_room
+
+logger = logging.getLogger("frontdesk.session")
+
+TURN_HANDLING: TurnHandlingOptions = {
+    "turn_detection": "vad",
+    "endpointing": {"mode": "fixed", "min_delay": 0.3, "max_delay": 3.0},
+    "interruption": {
+        "enabled": True,
+        "mode": "vad",
+        "min_duration": 0.4,
+        "resume_false_interruption": False,
+    },
+    "preemptive_generation": {"enabled": False},
+}
+
+
+@dataclass(frozen=True)
+class CallPlan:
+    """What a room's call will run: the tenant and its validated flow."""
+
+    tenant: Tenant
+    flow: Flow
+
+    def machine(self, now: datetime | None = None) -> FlowMachine:
+        context = TemplateContext.for_tenant(self.tenant, now=now)
+        return FlowMachine(self.flow, context)
+
+
+def prepare_call(settings: Settings, metadata: str | None) -> CallPlan:
+    """Resolve the room's tenant and load its flow; raises TenantError or FlowLoadError."""
+    tenant_id = tenant_id_for_room(metadata, settings.default_tenant)
+    tenant = load_tenant(settings.tenants_dir, tenant_id)
+    flow = load_flow_by_id(settings.flows_dir, tenant.config.flow)
+    return CallPlan(tenant=tenant, flow=flow)
+
+
+@dataclass
+class Pipeline:
+    """The speech components of one call."""
+
+    vad: vad.VAD
+    stt: stt.STT
+    tts: tts.TTS
+
+    @classmethod
+    def build(cls, settings: Settings, vad_model: vad.VAD) -> Pipeline:
+        return cls(vad_model, build_stt(settings, vad_model=vad_model), build_tts(settings))
+
+    def session(self, settings: Settings) -> AgentSession:
+        llm = build_llm(settings)
+        return AgentSession(
+            vad=self.vad,
+            stt=self.stt,
+            tts=self.tts,
+            llm=llm if llm is not None else None,
+            turn_handling=TURN_HANDLING,
+            user_away_timeout=None,
+        )

@@ -1,0 +1,70 @@
+"""The AgentServer and the job entrypoint that serves one room.
+
+Per room: resolve the tenant and load its flow (refusing the room cleanly if either is
+bad), build the speech pipeline, and run the :class:`FlowAgent` on an ``AgentSession``.
+Logs of the job carry the call id (the room name).
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from livekit.agents import AgentServer, JobContext, JobProcess
+
+from .config import Settings, load_settings
+from .errors import FlowLoadError, TenantError
+from .flow.runtime import FlowAgent
+from .providers.registry import apply_hints, load_vad
+from .session import Pipeline, prepare_call
+from .transcript import attach_transcript_log
+
+logger = logging.getLogger("frontdesk.worker")
+
+
+def prewarm(proc: JobProcess) -> None:
+    """Load the models once per worker process, before any call arrives."""
+    proc.userdata["vad"] = load_vad()
+
+
+async def entrypoint(settings: Settings, ctx: JobContext) -> None:
+    ctx.log_context_fields = {"call_id": ctx.room.name, "job_id": ctx.job.id}
+    metadata = ctx.job.metadata or ctx.job.room.metadata
+    try:
+        plan = prepare_call(settings, metadata)
+    except (TenantError, FlowLoadError) as e:
+        logger.error("refusing call: configuration is invalid", extra={"reason": str(e)})
+        ctx.shutdown(reason=f"invalid configuration: {e}")
+        return
+    logger.info("call starting", extra={"tenant": plan.tenant.id, "flow": plan.flow.id})
+
+    pipeline = Pipeline.build(settings, ctx.proc.userdata["vad"])
+    session = pipeline.session(settings)
+    attach_transcript_log(session)
+
+    async def hang_up() -> None:
+        # Deleting the room disconnects every participant: for SIP, the call hangs up.
+        await ctx.delete_room()
+
+    agent = FlowAgent(plan.machine(), set_hints=partial(apply_hints, pipeline.stt), hang_up=hang_up)
+    await session.start(agent=agent, room=ctx.room)
+
+
+def build_server(settings: Settings | None = None) -> AgentServer:
+    settings = settings or load_settings()
+    server = AgentServer(
+        ws_url=settings.livekit_url,
+        api_key=settings.livekit_api_key,
+        api_secret=settings.livekit_api_secret.get_secret_value(),
+        port=settings.worker_port,
+        host="127.0.0.1",
+        max_retry=settings.connect_retries,
+        setup_fnc=prewarm,
+        log_level=settings.log_level,
+    )
+
+    async def serve_room(ctx: JobContext) -> None:
+        await entrypoint(settings, ctx)
+
+    server.rtc_session(serve_room, agent_name=settings.agent_name)
+    return server

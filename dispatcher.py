@@ -1,0 +1,61 @@
+"""Frontdesk's control plane: ``python dispatcher.py serve`` or ``dispatch --tenant ID``.
+
+A thin entry point: settings in, then :mod:`agent.control` does the work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from aiohttp import web
+
+from agent.config import load_settings
+from agent.control.dispatch import dispatch_call, livekit_api
+from agent.control.http import build_app
+from agent.errors import FrontdeskError
+from agent.logs import setup_logging
+
+logger = logging.getLogger("frontdesk.dispatcher")
+
+
+async def _dispatch_once(tenant: str, room: str | None) -> None:
+    settings = load_settings()
+    lkapi = livekit_api(settings)
+    try:
+        call = await dispatch_call(lkapi, settings, tenant=tenant, room=room)
+    finally:
+        await lkapi.aclose()
+    print(f"dispatched agent {settings.agent_name!r} to room {call.room} (tenant {call.tenant})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="dispatcher.py", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="serve the HTTP API and LiveKit webhooks")
+    one = sub.add_parser("dispatch", help="create a room and dispatch the agent to it")
+    one.add_argument("--tenant", required=True)
+    one.add_argument("--room")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        setup_logging(settings)
+        if args.command == "dispatch":
+            asyncio.run(_dispatch_once(args.tenant, args.room))
+            return 0
+        logger.info(
+            "dispatcher listening", extra={"url": f"http://127.0.0.1:{settings.dispatcher_port}"}
+        )
+        web.run_app(
+            build_app(settings), host="127.0.0.1", port=settings.dispatcher_port, print=None
+        )
+    except FrontdeskError as e:
+        print(f"dispatcher: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""The provider registry: local by default, cloud plugins when selected, fallback chains."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from livekit.agents import stt, tts
+from livekit.plugins import deepgram, elevenlabs, google, openai
+
+from agent.config import Settings
+from agent.errors import ConfigError
+from agent.providers.espeak_tts import ESpeakTTS
+from agent.providers.pocketsphinx_stt import PocketSphinxSTT
+from agent.providers.registry import apply_hints, build_llm, build_stt, build_tts
+
+pytestmark = pytest.mark.unit
+
+
+def settings(**values: object) -> Settings:
+    return Settings.model_validate(values)
+
+
+@pytest.fixture
+def google_credentials(tmp_path: Path) -> str:
+    """A syntactically valid service-account file (the Google plugins read it at build)."""
+    path = tmp_path / "sa.json"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "service_account",
+                "project_id": "frontdesk-test",
+                "private_key_id": "k",
+                "private_key": "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n",
+                "client_email": "frontdesk@test.invalid",
+                "client_id": "1",
+                "token_uri": "https://oauth2.googleapis.com/token",
+            }
+        )
+    )
+    return str(path)
+
+
+def test_local_is_the_default() -> None:
+    s = settings()
+    assert isinstance(build_stt(s), PocketSphinxSTT)
+    local_tts = build_tts(s)
+    assert isinstance(local_tts, ESpeakTTS)
+    assert build_llm(s) is None
+
+
+def test_local_tts_takes_voice_and_rate() -> None:
+    built = build_tts(settings(FRONTDESK_ESPEAK_VOICE="en-gb", FRONTDESK_ESPEAK_RATE=200))
+    assert isinstance(built, ESpeakTTS)
+    assert built.model.startswith("en-gb") or "en-gb" in repr(built._opts)
+    assert built._opts.rate_wpm == 200
+
+
+def test_deepgram_stt_is_configured() -> None:
+    built = build_stt(settings(FRONTDESK_STT="deepgram", DEEPGRAM_API_KEY="dg-key"))
+    assert isinstance(built, deepgram.STT)
+    assert built.model == "nova-3"
+    assert built._api_key == "dg-key"
+
+
+def test_cloud_tts_plugins_are_configured(google_credentials: str) -> None:
+    eleven = build_tts(settings(FRONTDESK_TTS="elevenlabs", ELEVEN_API_KEY="el-key"))
+    assert isinstance(eleven, elevenlabs.TTS)
+    assert eleven._opts.api_key == "el-key"
+    oa = build_tts(settings(FRONTDESK_TTS="openai", OPENAI_API_KEY="oa-key"))
+    assert isinstance(oa, openai.TTS)
+    gg = build_tts(
+        settings(FRONTDESK_TTS="google", GOOGLE_APPLICATION_CREDENTIALS=google_credentials)
+    )
+    assert isinstance(gg, google.TTS)
+
+
+def test_cloud_stt_and_llm_plugins_are_configured(google_credentials: str) -> None:
+    assert isinstance(build_stt(settings(FRONTDESK_STT="openai", OPENAI_API_KEY="k")), openai.STT)
+    gstt = build_stt(
+        settings(FRONTDESK_STT="google", GOOGLE_APPLICATION_CREDENTIALS=google_credentials)
+    )
+    assert isinstance(gstt, google.STT)
+    oa = build_llm(
+        settings(FRONTDESK_LLM="openai", OPENAI_API_KEY="k", FRONTDESK_LLM_MODEL="gpt-4.1")
+    )
+    assert isinstance(oa, openai.LLM)
+    assert oa.model == "gpt-4.1"
+    assert isinstance(build_llm(settings(FRONTDESK_LLM="google", GOOGLE_API_KEY="k")), google.LLM)
+
+
+def test_chain_builds_fallback_adapters() -> None:
+    s = settings(
+        FRONTDESK_STT="deepgram,local",
+        FRONTDESK_TTS="elevenlabs,local",
+        DEEPGRAM_API_KEY="k",
+        ELEVEN_API_KEY="k",
+    )
+    chained_stt = build_stt(s)
+    assert isinstance(chained_stt, stt.FallbackAdapter)
+    chained_tts = build_tts(s)
+    assert isinstance(chained_tts, tts.FallbackAdapter)
+
+
+def test_missing_key_at_build_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="DEEPGRAM_API_KEY"):
+        build_stt(settings(FRONTDESK_STT="deepgram"))
+
+
+def test_hints_reach_local_and_deepgram_members() -> None:
+    s = settings(FRONTDESK_STT="deepgram,local", DEEPGRAM_API_KEY="k")
+    chained = build_stt(s)
+    apply_hints(chained, ["opening hours", "book a table"])
+    members = chained._stt_instances  # type: ignore[attr-defined]
+    dg = next(m for m in members if isinstance(m, deepgram.STT))
+    assert dg._opts.keyterm == ["opening hours", "book a table"]
+    local = next(m for m in members if isinstance(m, stt.StreamAdapter))
+    assert isinstance(local.wrapped_stt, PocketSphinxSTT)
+    assert local.wrapped_stt.hints == ("opening hours", "book a table")
