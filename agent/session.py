@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 
 from livekit.agents import AgentSession, stt, tts, vad
 from livekit.agents.voice import TurnHandlingOptions
@@ -43,9 +42,8 @@ class CallPlan:
     tenant: Tenant
     flow: Flow
 
-    def machine(self, now: datetime | None = None) -> FlowMachine:
-        context = TemplateContext.for_tenant(self.tenant, now=now)
-        return FlowMachine(self.flow, context)
+    def machine(self) -> FlowMachine:
+        return FlowMachine(self.flow, TemplateContext.for_tenant(self.tenant))
 
 
 def prepare_call(settings: Settings, metadata: str | None) -> CallPlan:

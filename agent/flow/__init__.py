@@ -1,0 +1,93 @@
+"""The flow engine: declarative YAML flow graphs, loaded eagerly, run by a pure machine.
+
+- :mod:`.model`: the pydantic models of a flow file, and its JSON Schema.
+- :mod:`.load`: YAML in, a validated and checked :class:`Flow` out (errors name file:line).
+- :mod:`.templates`: sandboxed Jinja2 rendering and the load-time variable check.
+- :mod:`.match`: deterministic matchers (choices, yes/no, global intents) and STT hints.
+- :mod:`.machine`: the synchronous state machine that turns caller input into actions.
+
+``runtime.py`` (the livekit adapter) is not imported here, so this package stays free of
+audio and livekit for text-mode use.
+"""
+
+from .load import load_flow, load_flow_by_id, parse_flow
+from .machine import (
+    Action,
+    Ended,
+    EventSink,
+    FlowEvent,
+    FlowMachine,
+    FlowState,
+    GlobalIntent,
+    Hangup,
+    Listen,
+    ListSink,
+    NodeEntered,
+    Reprompt,
+    Say,
+    SlotSet,
+    TransitionTaken,
+)
+from .match import hints_for, match_choice, match_global_intent, match_yes_no, normalize
+from .model import (
+    AskNode,
+    AskType,
+    Condition,
+    EndNode,
+    Flow,
+    GlobalIntentName,
+    GlobalIntents,
+    Keyword,
+    Node,
+    OwnSlotEquals,
+    SayNode,
+    SlotEquals,
+    Transition,
+    YesNo,
+    flow_json_schema,
+)
+from .templates import TemplateContext, TenantInfo, greeting_for_time_of_day
+
+__all__ = [
+    "Action",
+    "AskNode",
+    "AskType",
+    "Condition",
+    "EndNode",
+    "Ended",
+    "EventSink",
+    "Flow",
+    "FlowEvent",
+    "FlowMachine",
+    "FlowState",
+    "GlobalIntent",
+    "GlobalIntentName",
+    "GlobalIntents",
+    "Hangup",
+    "Keyword",
+    "ListSink",
+    "Listen",
+    "Node",
+    "NodeEntered",
+    "OwnSlotEquals",
+    "Reprompt",
+    "Say",
+    "SayNode",
+    "SlotEquals",
+    "SlotSet",
+    "TemplateContext",
+    "TenantInfo",
+    "Transition",
+    "TransitionTaken",
+    "YesNo",
+    "flow_json_schema",
+    "greeting_for_time_of_day",
+    "hints_for",
+    "load_flow",
+    "load_flow_by_id",
+    "match_choice",
+    "match_global_intent",
+    "match_yes_no",
+    "normalize",
+    "parse_flow",
+]

@@ -1,0 +1,277 @@
+"""The flow graph as pydantic models: the boundary between YAML files and the engine.
+
+A flow is a set of named nodes (``say``, ``ask``, ``end``, told apart by ``kind``) and a
+start node. ``ask`` nodes leave through ordered transitions whose ``when`` is a condition:
+a bare keyword (``always``, ``yes``, ``no``, ``retries_exhausted``, ``no_input``) or a
+mapping told apart by its key (``{slot_equals: hours}``, ``{slot: topic, equals: hours}``).
+New node kinds and conditions join their unions without changing existing files.
+
+Every model forbids unknown fields, so a typo is an error, not a silently ignored key.
+Cross-node checks (targets exist, templates are valid, ...) live in :mod:`.load`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+NodeId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
+SlotName = NodeId  # slots are read in templates as ``slots.<name>``: identifiers only
+FlowId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+Template = Annotated[str, StringConstraints(min_length=1)]
+Phrase = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+ChoiceValue = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+NodeKind = Literal["say", "ask", "end"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AskType(StrEnum):
+    """What an ``ask`` node collects. Only :data:`SUPPORTED_ASK_TYPES` load today."""
+
+    TEXT = "text"
+    YES_NO = "yes_no"
+    CHOICE = "choice"
+    NUMBER = "number"
+    DATETIME = "datetime"
+    EMAIL = "email"
+    PHONE = "phone"
+    NAME = "name"
+
+
+SUPPORTED_ASK_TYPES = (AskType.CHOICE, AskType.YES_NO)
+
+
+class YesNo(StrEnum):
+    """The values a ``yes_no`` slot is filled with."""
+
+    YES = "yes"
+    NO = "no"
+
+
+# --- conditions -------------------------------------------------------------------------
+
+
+class Keyword(StrEnum):
+    """Conditions written as a bare word, e.g. ``when: always``."""
+
+    ALWAYS = "always"  # the slot was filled, whatever the answer
+    YES = "yes"  # a yes_no answer was yes
+    NO = "no"  # a yes_no answer was no
+    RETRIES_EXHAUSTED = "retries_exhausted"  # no answer matched after max_retries reprompts
+    NO_INPUT = "no_input"  # silent more than max_no_input times (else retries_exhausted)
+
+
+class OwnSlotEquals(_Model):
+    """This ask's slot was filled with the given value: ``{slot_equals: hours}``."""
+
+    slot_equals: str
+
+
+class SlotEquals(_Model):
+    """A named slot holds the given value: ``{slot: topic, equals: hours}``."""
+
+    slot: SlotName
+    equals: str
+
+
+def _condition_tag(value: object) -> str | None:
+    """Which kind of condition ``value`` is: a keyword, or the mapping's telling key."""
+    if isinstance(value, str):
+        return "keyword"
+    if isinstance(value, OwnSlotEquals) or (isinstance(value, dict) and "slot_equals" in value):
+        return "slot_equals"
+    if isinstance(value, SlotEquals) or (isinstance(value, dict) and "slot" in value):
+        return "slot"
+    return None
+
+
+Condition = Annotated[
+    Annotated[Keyword, Tag("keyword")]
+    | Annotated[OwnSlotEquals, Tag("slot_equals")]
+    | Annotated[SlotEquals, Tag("slot")],
+    Discriminator(
+        _condition_tag,
+        custom_error_type="invalid_condition",
+        custom_error_message=(
+            "unknown condition: use always, yes, no, retries_exhausted, no_input, "
+            "{slot_equals: VALUE} or {slot: NAME, equals: VALUE}"
+        ),
+    ),
+]
+
+
+class Transition(_Model):
+    """Go to ``to`` when ``when`` holds. An ask's transitions are tried in order."""
+
+    when: Condition
+    to: NodeId
+
+
+# --- nodes ------------------------------------------------------------------------------
+
+
+class SayNode(_Model):
+    """Speak ``text``, then continue at ``next``."""
+
+    kind: Literal["say"]
+    text: Template
+    next: NodeId
+
+
+class AskNode(_Model):
+    """Ask for a typed slot, reprompt on no match or silence, then leave by a transition."""
+
+    kind: Literal["ask"]
+    prompt: Template
+    reprompts: tuple[Template, ...] = ()
+    slot: SlotName
+    type: AskType = Field(json_schema_extra={"enum": list(SUPPORTED_ASK_TYPES)})
+    choices: dict[ChoiceValue, tuple[Phrase, ...]] = Field(default_factory=dict)
+    max_retries: int = Field(default=2, ge=0, le=10)
+    max_no_input: int = Field(default=1, ge=0, le=10)
+    no_input_timeout: float = Field(default=8.0, gt=0, le=120)
+    transitions: tuple[Transition, ...] = Field(min_length=1)
+
+    @field_validator("type")
+    @classmethod
+    def _supported(cls, value: AskType) -> AskType:
+        if value not in SUPPORTED_ASK_TYPES:
+            supported = ", ".join(SUPPORTED_ASK_TYPES)
+            raise ValueError(f"ask type {value.value!r} is not supported yet (use {supported})")
+        return value
+
+    @model_validator(mode="after")
+    def _choices_match_type(self) -> AskNode:
+        if self.type is AskType.CHOICE and not self.choices:
+            raise ValueError("an ask of type 'choice' needs 'choices'")
+        if self.type is not AskType.CHOICE and self.choices:
+            raise ValueError(f"'choices' only applies to type 'choice', not {self.type.value!r}")
+        empty = [value for value, phrases in self.choices.items() if not phrases]
+        if empty:
+            raise ValueError(f"choice {empty[0]!r} needs at least one example phrase")
+        return self
+
+    def answers(self) -> tuple[str, ...]:
+        """Every value this ask can fill its slot with."""
+        return tuple(self.choices) if self.type is AskType.CHOICE else tuple(YesNo)
+
+    def condition_problem(self, condition: Condition, slots: frozenset[str]) -> str:
+        """Why ``condition`` can never hold on this ask ("" if it can), given the flow's
+        declared ``slots``: a yes/no on another type, an answer it cannot give."""
+        answers = self.answers()
+        unknown = "{!r} is not an answer of slot {!r} (" + ", ".join(answers) + ")"
+        match condition:
+            case Keyword.YES | Keyword.NO if self.type is not AskType.YES_NO:
+                return f"{condition.value!r} only applies to asks of type yes_no"
+            case OwnSlotEquals(slot_equals=value) if value not in answers:
+                return unknown.format(value, self.slot)
+            case SlotEquals(slot=slot, equals=value) if slot == self.slot and value not in answers:
+                return unknown.format(value, self.slot)
+            case SlotEquals(slot=slot) if slot not in slots:
+                return f"slot {slot!r} is not filled by any ask node"
+        return ""
+
+    def reprompt(self, attempt: int) -> str:
+        """The template for reprompt number ``attempt`` (1-based): cycles, else the prompt."""
+        if not self.reprompts:
+            return self.prompt
+        return self.reprompts[(attempt - 1) % len(self.reprompts)]
+
+
+class EndNode(_Model):
+    """Speak ``text``, then end the call."""
+
+    kind: Literal["end"]
+    text: Template
+
+
+Node = Annotated[SayNode | AskNode | EndNode, Field(discriminator="kind")]
+
+
+# --- global intents ---------------------------------------------------------------------
+
+
+class GlobalIntentName(StrEnum):
+    """Intents recognised on every user turn, before the current node's matcher."""
+
+    GOODBYE = "goodbye"
+    REPEAT = "repeat"
+
+
+DEFAULT_GOODBYE = ("goodbye", "bye", "bye bye", "hang up", "talk to you later")
+DEFAULT_REPEAT = (
+    "repeat",
+    "say that again",
+    "come again",
+    "pardon",
+    "what did you say",
+    "one more time",
+)
+
+
+class GoodbyeIntent(_Model):
+    """The caller wants to leave: go to the ``end`` node ``to``."""
+
+    to: NodeId
+    examples: tuple[Phrase, ...] = Field(default=DEFAULT_GOODBYE, min_length=1)
+
+
+class RepeatIntent(_Model):
+    """The caller did not catch the last turn: say it again and listen again."""
+
+    examples: tuple[Phrase, ...] = Field(default=DEFAULT_REPEAT, min_length=1)
+
+
+class GlobalIntents(_Model):
+    """Global intents; ``goodbye`` is off unless given a target, ``repeat: null`` turns
+    repeat off."""
+
+    goodbye: GoodbyeIntent | None = None
+    repeat: RepeatIntent | None = RepeatIntent()
+
+    def examples(self) -> tuple[tuple[GlobalIntentName, tuple[str, ...]], ...]:
+        """The enabled intents with their phrases, in the order they are checked."""
+        found: list[tuple[GlobalIntentName, tuple[str, ...]]] = []
+        if self.goodbye is not None:
+            found.append((GlobalIntentName.GOODBYE, self.goodbye.examples))
+        if self.repeat is not None:
+            found.append((GlobalIntentName.REPEAT, self.repeat.examples))
+        return tuple(found)
+
+
+# --- the flow ---------------------------------------------------------------------------
+
+
+class Flow(_Model):
+    """A validated flow graph (load it with :func:`agent.flow.load.load_flow`)."""
+
+    version: Literal[1]
+    id: FlowId
+    description: str = ""
+    start: NodeId
+    nodes: dict[NodeId, Node] = Field(min_length=1)
+    globals: GlobalIntents = GlobalIntents()
+
+    def declared_slots(self) -> frozenset[str]:
+        """The slot names that some ``ask`` node fills."""
+        return frozenset(n.slot for n in self.nodes.values() if isinstance(n, AskNode))
+
+
+def flow_json_schema() -> dict[str, object]:
+    """The JSON Schema of a flow file, for editors and CI."""
+    schema = Flow.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}

@@ -1,0 +1,186 @@
+"""Flow text templates: sandboxed Jinja2 rendering and the load-time variable check.
+
+Templates see three names: ``tenant`` (a :class:`TenantInfo`), ``slots`` (the slots filled
+so far) and ``greeting_for_time_of_day`` ("Good morning" ... in the tenant's timezone).
+Undefined names fail loudly (``StrictUndefined``), and :func:`find_template_problems` finds
+them, and unknown ``tenant.*`` fields or undeclared ``slots.*``, before a call starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
+from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta, nodes
+from jinja2.sandbox import SandboxedEnvironment
+
+from ..errors import TenantError
+from .model import AskNode, Node
+
+GREETING = "greeting_for_time_of_day"
+
+
+@dataclass(frozen=True)
+class TenantInfo:
+    """The tenant facts a template may read as ``tenant.<field>``."""
+
+    name: str
+    timezone: str = "UTC"
+    language: str = "en-US"
+
+
+TENANT_FIELDS = frozenset(f.name for f in fields(TenantInfo))
+
+
+class _TenantConfigLike(Protocol):
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+
+
+class TenantLike(Protocol):
+    """What :meth:`TemplateContext.for_tenant` needs of a tenant (``agent.tenants.Tenant``)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def config(self) -> _TenantConfigLike: ...
+
+
+@dataclass(frozen=True)
+class TemplateContext:
+    """The per-call facts templates are rendered with (time comes from the machine's clock)."""
+
+    tenant: TenantInfo
+
+    def __post_init__(self) -> None:
+        _zone(self.tenant.timezone)  # fail when the call is prepared, not mid-sentence
+
+    @classmethod
+    def for_tenant(cls, tenant: TenantLike) -> TemplateContext:
+        """The context for a loaded tenant (``agent.tenants.Tenant``)."""
+        config = tenant.config
+        info = TenantInfo(name=tenant.name, timezone=config.timezone, language=config.language)
+        return cls(tenant=info)
+
+    @property
+    def tz(self) -> tzinfo:
+        return _zone(self.tenant.timezone)
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> tzinfo:
+    if name == "UTC":
+        return UTC  # works without a tz database
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise TenantError(f"unknown timezone {name!r}") from e
+
+
+def greeting_for_time_of_day(now: datetime) -> str:
+    """Good morning (5-11h), Good afternoon (12-17h) or Good evening, at ``now``."""
+    if now.tzinfo is None:
+        raise ValueError("greeting_for_time_of_day needs a timezone-aware datetime")
+    if 5 <= now.hour < 12:
+        return "Good morning"
+    if 12 <= now.hour < 18:
+        return "Good afternoon"
+    return "Good evening"
+
+
+def _environment() -> SandboxedEnvironment:
+    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+
+
+class TemplateRenderer:
+    """Renders flow templates for one call; compiled templates are cached by source."""
+
+    def __init__(self, context: TemplateContext) -> None:
+        self._context = context
+        self._env = _environment()
+        self._compiled: dict[str, Template] = {}
+
+    def render(self, source: str, *, slots: Mapping[str, str], now: datetime) -> str:
+        """Render ``source``; raises a ``jinja2.TemplateError`` (e.g. an unfilled slot)."""
+        template = self._compiled.get(source)
+        if template is None:
+            template = self._compiled[source] = self._env.from_string(source)
+        text = template.render(
+            tenant=self._context.tenant,
+            slots=dict(slots),
+            greeting_for_time_of_day=greeting_for_time_of_day(now.astimezone(self._context.tz)),
+        )
+        return " ".join(text.split())  # speech: one line, single spaces
+
+
+@dataclass(frozen=True)
+class TemplateProblem:
+    """Why a template cannot render; ``line`` counts from 1 inside the template."""
+
+    message: str
+    line: int = 1
+
+
+def find_template_problems(source: str, *, slots: frozenset[str]) -> tuple[TemplateProblem, ...]:
+    """Syntax errors and unknown variables in ``source``, given the flow's declared slots."""
+    env = _environment()
+    try:
+        env.from_string(source)  # compiling also catches unknown filters and tests
+        ast = env.parse(source)
+    except TemplateSyntaxError as e:
+        return (TemplateProblem(f"template syntax error: {e.message}", e.lineno or 1),)
+    names = sorted(meta.find_undeclared_variables(ast) - {"tenant", "slots", GREETING})
+    problems = [
+        TemplateProblem(
+            f"undefined template variable {name!r} (use tenant, slots, {GREETING})",
+            min(n.lineno for n in ast.find_all(nodes.Name) if n.name == name),
+        )
+        for name in names
+    ]
+    problems.extend(_attribute_problems(ast, slots))
+    return tuple(problems)
+
+
+def node_template_problems(
+    node: Node, *, slots: frozenset[str]
+) -> list[tuple[tuple[str | int, ...], TemplateProblem]]:
+    """The problems of every template in ``node``, each with its field: ``("text",)``,
+    ``("prompt",)`` or ``("reprompts", i)``."""
+    if isinstance(node, AskNode):
+        reprompts = [(("reprompts", i), text) for i, text in enumerate(node.reprompts)]
+        sources: list[tuple[tuple[str | int, ...], str]] = [(("prompt",), node.prompt), *reprompts]
+    else:
+        sources = [(("text",), node.text)]
+    return [
+        (field, problem)
+        for field, source in sources
+        for problem in find_template_problems(source, slots=slots)
+    ]
+
+
+def _attribute_problems(ast: nodes.Template, slots: frozenset[str]) -> list[TemplateProblem]:
+    allowed = {"tenant": TENANT_FIELDS, "slots": slots}
+    problems: list[TemplateProblem] = []
+    for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
+        if not isinstance(node, nodes.Getattr | nodes.Getitem):
+            continue
+        owner = node.node
+        if not isinstance(owner, nodes.Name) or owner.name not in allowed:
+            continue
+        attr = node.attr if isinstance(node, nodes.Getattr) else _const_key(node)
+        if attr is not None and attr not in allowed[owner.name]:
+            known = ", ".join(sorted(allowed[owner.name])) or "none"
+            message = f"undefined template variable '{owner.name}.{attr}' (known: {known})"
+            problems.append(TemplateProblem(message, node.lineno))
+    return problems
+
+
+def _const_key(node: nodes.Getitem) -> str | None:
+    arg = node.arg
+    return arg.value if isinstance(arg, nodes.Const) and isinstance(arg.value, str) else None
