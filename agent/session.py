@@ -9,14 +9,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from livekit.agents import AgentSession, stt, tts, vad
-from livekit.agents.voice import TurnHandlingOptions
+from livekit.agents import NOT_GIVEN, AgentSession, TurnHandlingOptions, vad
 
 from .config import Settings
 from .flow.load import load_flow_by_id
 from .flow.machine import FlowMachine
 from .flow.model import Flow
 from .flow.templates import TemplateContext
+from .providers.kinds import AnySTT, AnyTTS
 from .providers.registry import build_llm, build_stt, build_tts
 from .tenants import Tenant, load_tenant, tenant_id_for_room
 
@@ -58,21 +58,21 @@ def prepare_call(settings: Settings, metadata: str | None) -> CallPlan:
 class Pipeline:
     """The speech components of one call."""
 
-    vad: vad.VAD
-    stt: stt.STT
-    tts: tts.TTS
+    vad_model: vad.VAD
+    stt: AnySTT
+    tts: AnyTTS
 
     @classmethod
     def build(cls, settings: Settings, vad_model: vad.VAD) -> Pipeline:
         return cls(vad_model, build_stt(settings, vad_model=vad_model), build_tts(settings))
 
-    def session(self, settings: Settings) -> AgentSession:
+    def session(self, settings: Settings) -> AgentSession[None]:
         llm = build_llm(settings)
         return AgentSession(
-            vad=self.vad,
+            vad=self.vad_model,
             stt=self.stt,
             tts=self.tts,
-            llm=llm if llm is not None else None,
+            llm=llm if llm is not None else NOT_GIVEN,
             turn_handling=TURN_HANDLING,
             user_away_timeout=None,
         )

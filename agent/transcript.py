@@ -18,7 +18,7 @@ from livekit.agents.voice.events import (
 logger = logging.getLogger("frontdesk.transcript")
 
 
-def attach_transcript_log(session: AgentSession) -> None:
+def attach_transcript_log(session: AgentSession[None]) -> None:
     def on_user(event: UserInputTranscribedEvent) -> None:
         if event.is_final and event.transcript.strip():
             logger.info("caller said", extra={"speaker": "caller", "text": event.transcript})

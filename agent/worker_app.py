@@ -8,7 +8,7 @@ Logs of the job carry the call id (the room name).
 from __future__ import annotations
 
 import logging
-from functools import partial
+from functools import cache, partial
 
 from livekit.agents import AgentServer, JobContext, JobProcess
 
@@ -27,7 +27,15 @@ def prewarm(proc: JobProcess) -> None:
     proc.userdata["vad"] = load_vad()
 
 
-async def entrypoint(settings: Settings, ctx: JobContext) -> None:
+@cache
+def _process_settings() -> Settings:
+    """Settings of this job process (read from the environment the worker passed down)."""
+    return load_settings()
+
+
+async def entrypoint(ctx: JobContext) -> None:
+    """Serve one room. Module-level so job processes can import it."""
+    settings = _process_settings()
     ctx.log_context_fields = {"call_id": ctx.room.name, "job_id": ctx.job.id}
     metadata = ctx.job.metadata or ctx.job.room.metadata
     try:
@@ -63,8 +71,5 @@ def build_server(settings: Settings | None = None) -> AgentServer:
         log_level=settings.log_level,
     )
 
-    async def serve_room(ctx: JobContext) -> None:
-        await entrypoint(settings, ctx)
-
-    server.rtc_session(serve_room, agent_name=settings.agent_name)
+    server.rtc_session(entrypoint, agent_name=settings.agent_name)
     return server

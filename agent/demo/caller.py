@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from livekit import rtc
-from livekit.agents import stt as lk_stt
 from livekit.agents.types import (
     ATTRIBUTE_AGENT_STATE,
     ATTRIBUTE_TRANSCRIPTION_FINAL,
@@ -25,6 +24,7 @@ from livekit.agents.types import (
 )
 
 from ..providers.espeak import VoiceSettings, asynthesize_pcm
+from ..providers.kinds import AnySTT
 from .ear import Segmenter, Utterance
 
 RATE = 48000
@@ -56,7 +56,7 @@ class Transcribed:
 
 
 class SimulatedCaller:
-    def __init__(self, ear_stt: lk_stt.STT, *, voice: VoiceSettings = CALLER_VOICE) -> None:
+    def __init__(self, ear_stt: AnySTT, *, voice: VoiceSettings = CALLER_VOICE) -> None:
         self.room = rtc.Room()
         self._stt, self._voice = ear_stt, voice
         self._source = rtc.AudioSource(RATE, 1, queue_size_ms=100)
@@ -94,10 +94,13 @@ class SimulatedCaller:
 
     # -- mouth ---------------------------------------------------------------------------
 
-    async def say(self, text: str, *, settle: bool = True) -> Spoken:
+    async def say(self, text: str) -> Spoken:
         """Speak ``text`` into the microphone; returns when its last sample has played."""
         pcm, rate = await asynthesize_pcm(text, self._voice)
-        samples = _resample(pcm, rate)
+        return await self.play(_resample(pcm, rate), text=text)
+
+    async def play(self, samples: np.ndarray, *, text: str = "") -> Spoken:
+        """Play 48 kHz int16 samples into the microphone, in real time."""
         self._pending.extend(np.array_split(samples, max(1, len(samples) // FRAME)))
         start = time.time() + self._source.queued_duration
         self._drained.clear()
@@ -134,6 +137,11 @@ class SimulatedCaller:
         event = await self._stt.recognize(utterance.frames)
         text = event.alternatives[0].text if event.alternatives else ""
         self.heard.append(Heard(text=text, start=utterance.start, end=utterance.end))
+
+    @property
+    def ear_active(self) -> bool:
+        """True while the agent's audio is in an utterance."""
+        return self._segmenter.active
 
     def first_agent_audio_after(self, t: float) -> float | None:
         starts = [h.start for h in self.heard if h.start >= t - 0.05]

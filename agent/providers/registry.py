@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar, runtime_checkable
 
-from livekit.agents import llm, stt, tts, vad
+from livekit.agents import stt, tts, vad
 from livekit.plugins import deepgram, elevenlabs, google, openai, silero
 from pydantic import SecretStr
 
 from ..config import PROVIDER_KEYS, Settings
 from ..errors import ConfigError
 from .espeak_tts import ESpeakTTS
+from .kinds import AnyLLM, AnySTT, AnyTTS
 from .pocketsphinx_stt import PocketSphinxSTT
 
 T = TypeVar("T")
@@ -42,68 +43,68 @@ def _secret(settings: Settings, attr: str) -> str:
     return str(value.get_secret_value()) if isinstance(value, SecretStr) else str(value)
 
 
-def _local_stt(settings: Settings) -> stt.STT:
+def _local_stt(settings: Settings) -> AnySTT:
     return PocketSphinxSTT()
 
 
-def _deepgram_stt(settings: Settings) -> stt.STT:
+def _deepgram_stt(settings: Settings) -> AnySTT:
     return deepgram.STT(api_key=_secret(settings, "deepgram_api_key"), model="nova-3")
 
 
-def _openai_stt(settings: Settings) -> stt.STT:
+def _openai_stt(settings: Settings) -> AnySTT:
     return openai.STT(api_key=_secret(settings, "openai_api_key"))
 
 
-def _google_stt(settings: Settings) -> stt.STT:
+def _google_stt(settings: Settings) -> AnySTT:
     return google.STT(credentials_file=_secret(settings, "google_credentials"))
 
 
-def _local_tts(settings: Settings) -> tts.TTS:
+def _local_tts(settings: Settings) -> AnyTTS:
     return ESpeakTTS(voice=settings.espeak_voice, rate_wpm=settings.espeak_rate_wpm)
 
 
-def _elevenlabs_tts(settings: Settings) -> tts.TTS:
+def _elevenlabs_tts(settings: Settings) -> AnyTTS:
     return elevenlabs.TTS(api_key=_secret(settings, "elevenlabs_api_key"))
 
 
-def _openai_tts(settings: Settings) -> tts.TTS:
+def _openai_tts(settings: Settings) -> AnyTTS:
     return openai.TTS(api_key=_secret(settings, "openai_api_key"))
 
 
-def _google_tts(settings: Settings) -> tts.TTS:
+def _google_tts(settings: Settings) -> AnyTTS:
     return google.TTS(credentials_file=_secret(settings, "google_credentials"))
 
 
-def _deepgram_tts(settings: Settings) -> tts.TTS:
+def _deepgram_tts(settings: Settings) -> AnyTTS:
     return deepgram.TTS(api_key=_secret(settings, "deepgram_api_key"))
 
 
-def _openai_llm(settings: Settings) -> llm.LLM:
+def _openai_llm(settings: Settings) -> AnyLLM:
     model = settings.llm_model or "gpt-4.1-mini"
     return openai.LLM(api_key=_secret(settings, "openai_api_key"), model=model)
 
 
-def _google_llm(settings: Settings) -> llm.LLM:
+def _google_llm(settings: Settings) -> AnyLLM:
     key = _secret(settings, "google_api_key")
     if settings.llm_model:
         return google.LLM(api_key=key, model=settings.llm_model)
     return google.LLM(api_key=key)
 
 
-STT_BUILDERS: dict[str, Callable[[Settings], stt.STT]] = {
+STT_BUILDERS: dict[str, Callable[[Settings], AnySTT]] = {
     "local": _local_stt,
     "deepgram": _deepgram_stt,
     "openai": _openai_stt,
     "google": _google_stt,
 }
-TTS_BUILDERS: dict[str, Callable[[Settings], tts.TTS]] = {
+TTS_BUILDERS: dict[str, Callable[[Settings], AnyTTS]] = {
     "local": _local_tts,
     "elevenlabs": _elevenlabs_tts,
     "openai": _openai_tts,
     "google": _google_tts,
     "deepgram": _deepgram_tts,
 }
-LLM_BUILDERS: dict[str, Callable[[Settings], llm.LLM]] = {
+LLM_BUILDERS: dict[str, Callable[[Settings], AnyLLM]] = {
     "openai": _openai_llm,
     "google": _google_llm,
 }
@@ -124,27 +125,32 @@ def load_vad() -> vad.VAD:
     return silero.VAD.load(min_silence_duration=0.45)
 
 
-def build_stt(settings: Settings, *, vad_model: vad.VAD | None = None) -> stt.STT:
+def build_stt(settings: Settings, *, vad_model: vad.VAD | None = None) -> AnySTT:
     chain = [_lookup(STT_BUILDERS, n, "FRONTDESK_STT")(settings) for n in settings.stt]
     if len(chain) == 1:
         return chain[0]
+    if vad_model is None and not all(m.capabilities.streaming for m in chain):
+        raise ConfigError(
+            "FRONTDESK_STT: a fallback chain with a non-streaming recognizer "
+            "needs the VAD (pass vad_model)"
+        )
     return stt.FallbackAdapter(chain, vad=vad_model)
 
 
-def build_tts(settings: Settings) -> tts.TTS:
+def build_tts(settings: Settings) -> AnyTTS:
     chain = [_lookup(TTS_BUILDERS, n, "FRONTDESK_TTS")(settings) for n in settings.tts]
     if len(chain) == 1:
         return chain[0]
     return tts.FallbackAdapter(chain)
 
 
-def build_llm(settings: Settings) -> llm.LLM | None:
+def build_llm(settings: Settings) -> AnyLLM | None:
     if settings.llm == "none":
         return None
     return _lookup(LLM_BUILDERS, settings.llm, "FRONTDESK_LLM")(settings)
 
 
-def _members(model: stt.STT) -> list[stt.STT]:
+def _members(model: AnySTT) -> list[AnySTT]:
     """The concrete recognizers behind adapters (fallback chains, VAD stream adapters)."""
     if isinstance(model, stt.FallbackAdapter):
         return [m for inner in model._stt_instances for m in _members(inner)]
@@ -153,7 +159,7 @@ def _members(model: stt.STT) -> list[stt.STT]:
     return [model]
 
 
-def apply_hints(model: stt.STT, phrases: Sequence[str] | None) -> None:
+def apply_hints(model: AnySTT, phrases: Sequence[str] | None) -> None:
     """Give the recognizer the phrases the current node expects.
 
     The offline recognizer turns them into a grammar; Deepgram takes them as keyterms.

@@ -10,10 +10,10 @@ from livekit.agents import stt, tts
 from livekit.plugins import deepgram, elevenlabs, google, openai
 
 from agent.config import Settings
-from agent.errors import ConfigError
+from agent.errors import ConfigError, ProviderError
 from agent.providers.espeak_tts import ESpeakTTS
 from agent.providers.pocketsphinx_stt import PocketSphinxSTT
-from agent.providers.registry import apply_hints, build_llm, build_stt, build_tts
+from agent.providers.registry import apply_hints, build_llm, build_stt, build_tts, load_vad
 
 pytestmark = pytest.mark.unit
 
@@ -51,10 +51,15 @@ def test_local_is_the_default() -> None:
 
 
 def test_local_tts_takes_voice_and_rate() -> None:
-    built = build_tts(settings(FRONTDESK_ESPEAK_VOICE="en-gb", FRONTDESK_ESPEAK_RATE=200))
+    built = build_tts(settings(FRONTDESK_ESPEAK_VOICE="en-us+f3", FRONTDESK_ESPEAK_RATE=200))
     assert isinstance(built, ESpeakTTS)
-    assert built.model.startswith("en-gb") or "en-gb" in repr(built._opts)
-    assert built._opts.rate_wpm == 200
+    assert built.options.voice == "en-us+f3"
+    assert built.options.rate_wpm == 200
+
+
+def test_unknown_local_voice_is_refused() -> None:
+    with pytest.raises(ProviderError, match="xx-nowhere"):
+        build_tts(settings(FRONTDESK_ESPEAK_VOICE="xx-nowhere"))
 
 
 def test_deepgram_stt_is_configured() -> None:
@@ -97,8 +102,10 @@ def test_chain_builds_fallback_adapters() -> None:
         DEEPGRAM_API_KEY="k",
         ELEVEN_API_KEY="k",
     )
-    chained_stt = build_stt(s)
+    chained_stt = build_stt(s, vad_model=load_vad())
     assert isinstance(chained_stt, stt.FallbackAdapter)
+    with pytest.raises(ConfigError, match="FRONTDESK_STT"):
+        build_stt(s)  # the offline recognizer in a chain needs the VAD to segment speech
     chained_tts = build_tts(s)
     assert isinstance(chained_tts, tts.FallbackAdapter)
 
@@ -110,7 +117,7 @@ def test_missing_key_at_build_is_a_config_error() -> None:
 
 def test_hints_reach_local_and_deepgram_members() -> None:
     s = settings(FRONTDESK_STT="deepgram,local", DEEPGRAM_API_KEY="k")
-    chained = build_stt(s)
+    chained = build_stt(s, vad_model=load_vad())
     apply_hints(chained, ["opening hours", "book a table"])
     members = chained._stt_instances  # type: ignore[attr-defined]
     dg = next(m for m in members if isinstance(m, deepgram.STT))

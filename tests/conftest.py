@@ -1,0 +1,64 @@
+"""Shared fixtures: a real local stack (livekit-server, dispatcher, worker) on loopback.
+
+The stack serves a copy of the shipped tenants and flows plus deliberately broken ones,
+so tests can check that bad configuration is refused cleanly.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from agent.config import ROOT, Settings, load_settings
+from agent.stack import LocalStack, StackPorts
+
+BROKEN_FLOW = """\
+version: 1
+id: broken_flow
+start: hello
+nodes:
+  hello:
+    kind: say
+    txt: Hello there
+    next: hello
+"""
+
+
+@pytest.fixture(scope="session")
+def content_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("content")
+    tenants, flows = root / "tenants", root / "flows"
+    shutil.copytree(ROOT / "tenants", tenants)
+    shutil.copytree(ROOT / "flows", flows)
+    (tenants / "broken-bakery").mkdir()
+    (tenants / "broken-bakery" / "tenant.yaml").write_text(
+        "name: Broken Bakery\nflow: broken_flow\n"
+    )
+    (flows / "broken_flow.yaml").write_text(BROKEN_FLOW)
+    return tenants, flows
+
+
+@pytest.fixture(scope="session")
+def stack_settings(content_dirs: tuple[Path, Path]) -> Settings:
+    tenants, flows = content_dirs
+    return load_settings(check_keys=False).model_copy(
+        update={"tenants_dir": tenants, "flows_dir": flows}
+    )
+
+
+@pytest_asyncio.fixture(scope="session")
+async def stack(
+    stack_settings: Settings,
+    content_dirs: tuple[Path, Path],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[LocalStack]:
+    tenants, flows = content_dirs
+    env = {"FRONTDESK_TENANTS_DIR": str(tenants), "FRONTDESK_FLOWS_DIR": str(flows)}
+    log_dir = tmp_path_factory.mktemp("stack-logs")
+    local = LocalStack(stack_settings, ports=StackPorts.ephemeral(), log_dir=log_dir, extra_env=env)
+    async with local:
+        yield local

@@ -1,0 +1,85 @@
+"""A simulated caller talks to the agent through a real livekit-server on loopback.
+
+The caller speaks eSpeak NG audio into a real microphone track; the agent's audio is
+decoded back with the local STT, and the transcription streams the agent publishes give
+the agent's side of the transcript.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import numpy as np
+import pytest
+
+from agent.config import Settings
+from agent.demo.call import run_demo_call
+from agent.demo.report import recall
+from agent.stack import LocalStack
+from tests.callers import agent_said, call, caller_transcribed, wait_for_agent_speech
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
+
+TENANT = "crumb-and-co"
+
+
+async def test_caller_speaks_and_agent_answers(stack: LocalStack, stack_settings: Settings) -> None:
+    report = await run_demo_call(stack_settings, stack.url, tenant=TENANT)
+    summary = report.to_json()
+    assert report.ok, summary
+    turns = report.turns
+    hours = next(i for i, t in enumerate(turns) if t.said == "opening hours")
+    answer = turns[hours + 1]
+    assert answer.speaker == "agent"
+    assert "open" in answer.said.lower()
+    # the caller decoded the agent's audio into (most of) the same words
+    assert recall(answer.said, answer.heard) >= 0.5, answer
+    # the transcript holds both sides
+    speakers = {t.speaker for t in turns}
+    assert speakers == {"agent", "caller"}
+    assert summary["latency_ms"]["count"] == 4  # type: ignore[index]
+
+
+async def test_silence_and_low_noise_make_no_turn(
+    stack: LocalStack, stack_settings: Settings
+) -> None:
+    async with call(stack, stack_settings, TENANT) as (caller, _room):
+        start = await wait_for_agent_speech(caller)
+        assert await caller.agent_turn_done(start, timeout=60)
+        quiet_from = time.time()
+        rng = np.random.default_rng(7)
+        noise = (rng.standard_normal(48000 * 4) * 40).astype(np.int16)  # ~-58 dBFS hiss
+        await caller.play(noise)
+        await asyncio.sleep(0.5)
+        assert caller_transcribed(caller) == ""
+        assert caller.first_agent_audio_after(quiet_from) is None  # the agent kept waiting
+
+
+async def test_barge_in_stops_the_agent(stack: LocalStack, stack_settings: Settings) -> None:
+    async with call(stack, stack_settings, TENANT) as (caller, _room):
+        started = await wait_for_agent_speech(caller)
+        await asyncio.sleep(1.5)  # the greeting and question last well over 4 s
+        spoken = await caller.say("opening hours")
+        await caller.agent_turn_done(spoken.end, timeout=60)
+        greeting = max((h for h in caller.heard if h.start <= spoken.start), key=lambda h: h.start)
+        # The caller really spoke over the agent ...
+        assert greeting.end > spoken.start + 0.3, (greeting, spoken)
+        # ... and the greeting stopped soon after, long before its natural end.
+        assert greeting.end - spoken.start < 2.5, (greeting, spoken)
+        assert greeting.end - started < 5.0
+        # The interrupting words were handled: the agent answered with the hours.
+        assert "open" in agent_said(caller).lower()
+        assert "opening hours" in caller_transcribed(caller).lower()
+
+
+async def test_silent_caller_gets_reprompt_then_goodbye(
+    stack: LocalStack, stack_settings: Settings
+) -> None:
+    async with call(stack, stack_settings, TENANT) as (caller, _room):
+        await wait_for_agent_speech(caller)
+        await asyncio.wait_for(caller.disconnected.wait(), timeout=90)
+        said = agent_said(caller).lower()
+        assert "sorry" in said or "still there" in said, said  # the reprompt
+        assert "goodbye" in said, said
+        assert caller_transcribed(caller) == ""

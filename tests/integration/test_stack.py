@@ -1,0 +1,78 @@
+"""The local stack on loopback: dispatch through the HTTP API, and refusal of bad config."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+
+import aiohttp
+import pytest
+from livekit import api
+
+from agent.config import Settings
+from agent.control.dispatch import livekit_api
+from agent.stack import LocalStack
+from tests.callers import call, settings_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
+
+
+async def _agent_in_room(lkapi: api.LiveKitAPI, room: str, timeout: float) -> bool:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        listing = await lkapi.room.list_participants(api.ListParticipantsRequest(room=room))
+        if any(p.kind == api.ParticipantInfo.Kind.AGENT for p in listing.participants):
+            return True
+        await asyncio.sleep(0.2)
+    return False
+
+
+async def test_http_api_dispatches_the_agent(stack: LocalStack, stack_settings: Settings) -> None:
+    url = f"http://127.0.0.1:{stack.ports.dispatcher_http}/v1/calls"
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url, data=json.dumps({"tenant": "crumb-and-co"})) as resp:
+            assert resp.status == 201, await resp.text()
+            body = await resp.json()
+        async with http.post(url, data=json.dumps({"tenant": "nobody"})) as refused:
+            assert refused.status == 404
+    assert body["room"].startswith("call-crumb-and-co-")
+    lkapi = livekit_api(settings_for(stack, stack_settings))
+    try:
+        rooms = await lkapi.room.list_rooms(api.ListRoomsRequest(names=[body["room"]]))
+        assert [r.name for r in rooms.rooms] == [body["room"]]
+        assert json.loads(rooms.rooms[0].metadata) == {"tenant": "crumb-and-co"}
+        assert await _agent_in_room(lkapi, body["room"], timeout=60)
+    finally:
+        await lkapi.room.delete_room(api.DeleteRoomRequest(room=body["room"]))
+        await lkapi.aclose()
+
+
+@pytest.mark.parametrize(
+    ("tenant", "expected"),
+    [
+        ("ghost-tenant", r"unknown tenant 'ghost-tenant'"),
+        ("broken-bakery", r"broken_flow\.yaml:7"),
+    ],
+)
+async def test_bad_configuration_is_refused_cleanly(
+    stack: LocalStack, stack_settings: Settings, tenant: str, expected: str
+) -> None:
+    worker = next(s for s in stack.services if s.name == "worker")
+    async with call(stack, stack_settings, tenant) as (caller, room):
+        deadline = time.time() + 30
+        while time.time() < deadline and not re.search(expected, worker.log_path.read_text()):
+            await asyncio.sleep(0.2)
+        log = worker.log_path.read_text()
+        assert re.search(expected, log), worker.tail(40)
+        assert "refusing call" in log
+        await asyncio.sleep(2)
+        agents = [
+            p
+            for p in caller.room.remote_participants.values()
+            if p.kind == api.ParticipantInfo.Kind.AGENT
+        ]  # type: ignore[comparison-overlap]
+        assert agents == [], f"the agent joined room {room} despite bad configuration"
+        assert "Traceback" not in log
+    assert worker.running
