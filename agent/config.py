@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     dispatcher_port: int = Field(
         8089, ge=0, le=65535, validation_alias=_env("FRONTDESK_DISPATCHER_PORT")
     )
+    max_calls: int = Field(4, ge=1, le=1000, validation_alias=_env("FRONTDESK_MAX_CALLS"))
     connect_retries: int = Field(1000, ge=0, validation_alias=_env("FRONTDESK_CONNECT_RETRIES"))
 
     # Providers (comma-separated fallback chains)
@@ -79,6 +80,9 @@ class Settings(BaseSettings):
     )
     google_api_key: SecretStr | None = Field(None, validation_alias=_env("GOOGLE_API_KEY"))
     llm_model: str | None = Field(None, validation_alias=_env("FRONTDESK_LLM_MODEL"))
+
+    # Turn-taking
+    aec_warmup_s: float = Field(0.5, ge=0, le=5, validation_alias=_env("FRONTDESK_AEC_WARMUP"))
 
     # Offline voice
     espeak_voice: str = Field("en-us", validation_alias=_env("FRONTDESK_ESPEAK_VOICE"))

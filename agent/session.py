@@ -75,4 +75,7 @@ class Pipeline:
             llm=llm if llm is not None else NOT_GIVEN,
             turn_handling=TURN_HANDLING,
             user_away_timeout=None,
+            # livekit ignores the caller for this long after the agent first speaks (echo
+            # before AEC settles). Its 3 s default swallows a caller who answers the greeting.
+            aec_warmup_duration=settings.aec_warmup_s or None,
         )

@@ -11,7 +11,6 @@ import logging
 from livekit.agents import AgentSession, llm
 from livekit.agents.voice.events import (
     ConversationItemAddedEvent,
-    MetricsCollectedEvent,
     UserInputTranscribedEvent,
 )
 
@@ -35,9 +34,5 @@ def attach_transcript_log(session: AgentSession[None]) -> None:
                 },
             )
 
-    def on_metrics(event: MetricsCollectedEvent) -> None:
-        logger.debug("metrics", extra={"metrics": event.metrics.model_dump(mode="json")})
-
     session.on("user_input_transcribed", on_user)
     session.on("conversation_item_added", on_item)
-    session.on("metrics_collected", on_metrics)

@@ -58,6 +58,10 @@ async def entrypoint(ctx: JobContext) -> None:
     await session.start(agent=agent, room=ctx.room)
 
 
+def _call_load(max_calls: int, server: AgentServer) -> float:
+    return min(len(server.active_jobs) / max_calls, 1.0)
+
+
 def build_server(settings: Settings | None = None) -> AgentServer:
     settings = settings or load_settings()
     server = AgentServer(
@@ -67,6 +71,10 @@ def build_server(settings: Settings | None = None) -> AgentServer:
         port=settings.worker_port,
         host="127.0.0.1",
         max_retry=settings.connect_retries,
+        # Capacity is counted in calls, not in CPU load: the machine's CPU is shared with
+        # livekit-server and others, and a spike must not turn a call away.
+        load_fnc=partial(_call_load, settings.max_calls),
+        load_threshold=0.999,
         setup_fnc=prewarm,
         log_level=settings.log_level,
     )

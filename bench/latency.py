@@ -22,28 +22,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from livekit import api, rtc
 from livekit.agents import Agent, StopResponse, llm, metrics, vad
 from livekit.agents.voice.events import MetricsCollectedEvent, UserStateChangedEvent
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from agent.config import Settings, load_settings  # noqa: E402
-from agent.control.dispatch import livekit_api, participant_token  # noqa: E402
-from agent.demo.caller import SimulatedCaller  # noqa: E402
-from agent.flow.match import hints_for  # noqa: E402
-from agent.flow.model import AskNode  # noqa: E402
-from agent.flow.runtime import FlowAgent  # noqa: E402
-from agent.providers.pocketsphinx_stt import PocketSphinxSTT  # noqa: E402
-from agent.providers.registry import apply_hints, load_vad  # noqa: E402
-from agent.session import Pipeline, prepare_call  # noqa: E402
-from agent.stack import LocalStack, StackPorts  # noqa: E402
+from agent.config import Settings, load_settings
+from agent.control.dispatch import livekit_api, participant_token
+from agent.demo.caller import SimulatedCaller
+from agent.flow.match import hints_for
+from agent.flow.model import AskNode
+from agent.flow.runtime import FlowAgent
+from agent.providers.pocketsphinx_stt import PocketSphinxSTT
+from agent.providers.registry import apply_hints, load_vad
+from agent.session import Pipeline, prepare_call
+from agent.stack import LocalStack, StackPorts
 
 LINES = ("opening hours", "yes")  # loops topic -> hours -> anything else -> topic
 FIXED_REPLY = "We're open Tuesday to Sunday, from seven in the morning until six."
@@ -140,8 +135,9 @@ def _timing(caller: SimulatedCaller, probe: Probe, spoken_end: float) -> TurnTim
     return TurnTiming(v2v=v2v, parts=parts)
 
 
-async def run_variant(name: str, settings: Settings, url: str, vad_model: vad.VAD,
-                      turns: int) -> list[TurnTiming]:
+async def run_variant(
+    name: str, settings: Settings, url: str, vad_model: vad.VAD, turns: int
+) -> list[TurnTiming]:
     plan = prepare_call(settings, None)
     room_name = f"bench-{name}-{int(time.time())}"
     lkapi = livekit_api(settings)
@@ -155,13 +151,22 @@ async def run_variant(name: str, settings: Settings, url: str, vad_model: vad.VA
     _instrument(pipeline, session, probe)
     agent: Agent
     if name == "frontdesk":
-        flow_agent = TimedFlowAgent(plan.machine(), set_hints=lambda p: apply_hints(pipeline.stt, p),
-                                    hang_up=agent_room.disconnect)
+        flow_agent = TimedFlowAgent(
+            plan.machine(),
+            set_hints=lambda p: apply_hints(pipeline.stt, p),
+            hang_up=agent_room.disconnect,
+        )
         flow_agent.probe = probe
         agent = flow_agent
     else:
-        hints = sorted({h for n in plan.flow.nodes.values() if isinstance(n, AskNode)
-                        for h in hints_for(n, plan.flow.globals)})
+        hints = sorted(
+            {
+                h
+                for n in plan.flow.nodes.values()
+                if isinstance(n, AskNode)
+                for h in hints_for(n, plan.flow.globals)
+            }
+        )
         apply_hints(pipeline.stt, hints)
         agent = FixedReplyAgent(probe)
     await session.start(agent=agent, room=agent_room)
@@ -178,8 +183,11 @@ async def run_variant(name: str, settings: Settings, url: str, vad_model: vad.VA
             timing = _timing(caller, probe, spoken.end)
             if timing is not None:
                 results.append(timing)
-            print(f"  {name} turn {i + 1:2d}: "
-                  + (f"{timing.v2v * 1000:6.0f} ms" if timing else "no answer"), flush=True)
+            print(
+                f"  {name} turn {i + 1:2d}: "
+                + (f"{timing.v2v * 1000:6.0f} ms" if timing else "no answer"),
+                flush=True,
+            )
     finally:
         await caller.leave()
         await session.aclose()
@@ -194,17 +202,18 @@ def _pct(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
+def _series(timings: list[TurnTiming], part: str) -> list[float]:
+    return [t.v2v if part == "v2v" else t.parts[part] for t in timings]
+
+
 def report(results: dict[str, list[TurnTiming]]) -> None:
     fd, base = results["frontdesk"], results["baseline"]
     print(f"\nvoice-to-voice latency over {len(fd)} / {len(base)} answered turns (ms)")
     print(f"{'':22}{'frontdesk':>12}{'baseline':>12}{'ratio':>8}")
-    rows: list[tuple[str, Callable[[list[TurnTiming]], list[float]]]] = [
-        ("v2v", lambda ts: [t.v2v for t in ts]),
-        *[(p, (lambda p: lambda ts: [t.parts[p] for t in ts])(p)) for p in PARTS],
-    ]
-    for label, pick in rows:
+    rows = ["v2v", *PARTS]
+    for label in rows:
         for q in (50, 95):
-            a, b = _pct(pick(fd), q) * 1000, _pct(pick(base), q) * 1000
+            a, b = _pct(_series(fd, label), q) * 1000, _pct(_series(base, label), q) * 1000
             ratio = f"{a / b:7.2f}x" if b > 0.5 else "     n/a"
             print(f"{label + f' p{q}':22}{a:12.0f}{b:12.0f} {ratio}")
 
@@ -215,11 +224,18 @@ async def main() -> None:
     args = parser.parse_args()
     settings = load_settings()
     vad_model = load_vad()
-    async with LocalStack(settings, ports=StackPorts.ephemeral(), with_worker=False,
-                          with_dispatcher=False, progress=print) as stack:
+    async with LocalStack(
+        settings,
+        ports=StackPorts.ephemeral(),
+        with_worker=False,
+        with_dispatcher=False,
+        progress=print,
+    ) as stack:
         s = settings.model_copy(update={"livekit_url": stack.url})
-        results = {name: await run_variant(name, s, stack.url, vad_model, args.turns)
-                   for name in ("frontdesk", "baseline")}
+        results = {
+            name: await run_variant(name, s, stack.url, vad_model, args.turns)
+            for name in ("frontdesk", "baseline")
+        }
     report(results)
 
 

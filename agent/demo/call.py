@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -10,7 +11,9 @@ from dataclasses import replace
 from ..config import Settings
 from ..control.dispatch import dispatch_call, livekit_api, participant_token
 from ..providers.pocketsphinx_stt import PocketSphinxSTT
+from ..session import prepare_call
 from .caller import SimulatedCaller, Spoken, transcripts_between
+from .lines import expected_phrases
 from .report import DemoReport, Turn, recall, words
 
 # What the caller says to Crumb & Co, in order (see flows/demo_bakery.yaml).
@@ -36,6 +39,7 @@ async def run_demo_call(
         await lkapi.aclose()
     on_progress(f"dispatched the agent to room {call.room}; the caller dials in")
     ear = PocketSphinxSTT()
+    ear.set_hints(expected_phrases(prepare_call(settings, json.dumps({"tenant": tenant}))))
     caller = SimulatedCaller(ear)
     token = participant_token(settings, room=call.room, identity="caller", name="Demo caller")
     await caller.join(url, token)

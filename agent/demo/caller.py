@@ -126,12 +126,15 @@ class SimulatedCaller:
 
     async def _listen(self, track: rtc.Track) -> None:
         stream = rtc.AudioStream.from_track(track=track, sample_rate=16000, num_channels=1)
-        async for event in stream:
-            utterance = self._segmenter.push(event.frame)
-            if utterance is not None:
-                task = asyncio.create_task(self._decode(utterance))
-                self._decodes.add(task)
-                task.add_done_callback(self._decodes.discard)
+        try:
+            async for event in stream:
+                utterance = self._segmenter.push(event.frame)
+                if utterance is not None:
+                    task = asyncio.create_task(self._decode(utterance))
+                    self._decodes.add(task)
+                    task.add_done_callback(self._decodes.discard)
+        finally:
+            await stream.aclose()
 
     async def _decode(self, utterance: Utterance) -> None:
         event = await self._stt.recognize(utterance.frames)

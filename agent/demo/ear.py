@@ -13,7 +13,9 @@ import numpy as np
 from livekit import rtc
 
 VOICED_RMS = 250.0  # int16 RMS above which a frame counts as speech
-HANGOVER_S = 0.8  # silence that closes an utterance
+HANGOVER_S = 0.26  # silence that closes an utterance: longer than a comma, shorter
+# than the pause eSpeak NG makes after a sentence (about 0.33 s), so one utterance is one
+# sentence
 
 
 @dataclass

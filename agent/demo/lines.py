@@ -1,0 +1,48 @@
+"""What the caller expects to hear: every line the tenant's flow can speak, as phrases.
+
+A caller on a phone tree knows roughly what it may be told. The simulated caller's ear
+gives these phrases to the offline recognizer as hints, so it decodes the agent's
+sentences against them (and falls back to free speech for anything else). Free-speech
+decoding of synthetic speech by PocketSphinx gets only about half the words right.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+
+from ..flow.model import AskNode, EndNode, SayNode
+from ..flow.templates import TemplateContext, TemplateRenderer
+from ..session import CallPlan
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_CLAUSE = re.compile(r",\s+")
+
+
+def flow_texts(plan: CallPlan) -> list[str]:
+    texts: list[str] = []
+    for node in plan.flow.nodes.values():
+        if isinstance(node, SayNode | EndNode):
+            texts.append(node.text)
+        elif isinstance(node, AskNode):
+            texts.extend([node.prompt, *node.reprompts])
+    return texts
+
+
+def expected_phrases(plan: CallPlan) -> tuple[str, ...]:
+    """Sentences (and their comma clauses) the agent may say, at any time of day."""
+    renderer = TemplateRenderer(TemplateContext.for_tenant(plan.tenant))
+    today = datetime.now(plan.tenant.tz).date()
+    phrases: list[str] = []
+    for source in flow_texts(plan):
+        for hour in (9, 14, 19):  # morning, afternoon, evening greetings
+            now = datetime.combine(today, time(hour), plan.tenant.tz)
+            try:
+                text = renderer.render(source, slots={}, now=now)
+            except Exception:  # a line that needs slots: not part of the ear's phrase list
+                continue
+            text = " ".join(text.replace("&", " and ").split())
+            for sentence in _SENTENCE.split(text.strip()):
+                phrases.append(sentence)
+                phrases.extend(_CLAUSE.split(sentence))
+    return tuple(dict.fromkeys(p for p in phrases if p.strip()))

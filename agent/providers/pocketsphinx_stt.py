@@ -1,0 +1,308 @@
+"""Offline English speech-to-text for LiveKit Agents on PocketSphinx 5 (model in the wheel).
+
+:class:`PocketSphinxSTT` is non-streaming: ``AgentSession`` wraps it in ``stt.StreamAdapter``
+with its VAD, which calls ``recognize`` once per speech segment. Nothing is downloaded.
+
+* Threads: decoders are built lazily (~0.35 s) and used only by the instance's single-thread
+  executor. The binding holds the GIL in every C call, so audio goes in as 50 ms chunks, the
+  ``fwdflat`` pass (run in ``end_utt``) is off and the exact cepstral mean of the utterance
+  comes from a second, cheap decoder (one ~15 ms call). Measured stalls of the event loop:
+  ~30 ms while decoding, ~0.13 s once while building (``add_lm``).
+* Hints (:meth:`PocketSphinxSTT.set_hints`) become a JSGF grammar on the same decoder. With
+  ``compallsen`` each frame is scored against its best senone (a free phone loop), so a
+  word's score per frame is a garbage-model likelihood ratio. A grammar result is kept only
+  if it is a whole phrase, every word scores >= ``min_word_score`` per frame and at most
+  ``max_uncovered`` of the loud frames lie outside its words; otherwise the audio is decoded
+  with the free ``en-us`` LM (``grammar_fallback``): other answers are not forced onto hints.
+* Confidence: grammar ``sigmoid(worst word score - min_word_score) * covered fraction``
+  (0.5 at the rejection boundary); LM: mean lattice posterior of the words; 0 if no text.
+* Audio is merged, down-mixed, resampled to 16 kHz and given a seeded noise floor
+  (``noise_floor`` LSB, about -61 dBFS): digital silence breaks the cepstral features.
+  Audio whose loudest 10 ms frame is below ``min_rms`` is silence: empty text, no decoding.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import re
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Never, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import pocketsphinx
+from livekit import rtc
+from livekit.agents import APIConnectionError, APIConnectOptions, stt, utils
+from livekit.agents.language import LanguageCode
+from livekit.agents.types import NOT_GIVEN, NotGivenOr
+from livekit.agents.utils.audio import calculate_audio_duration
+
+from agent.errors import ProviderError
+
+logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+_Pcm = npt.NDArray[np.int16]
+_FRAME, _CHUNK = 160, 800  # samples at 16 kHz: a decoder frame, one process_raw call
+_HINTS, _LM = "hints", "lm"  # decoder search names
+_NUMBERS = (  # noqa: SIM905
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
+    "eighty ninety"
+).split()
+
+
+class PocketSphinxSTTError(APIConnectionError, ProviderError):
+    """A livekit ``APIError`` (retries, ``FallbackAdapter``) that is also a ``ProviderError``."""
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        APIConnectionError.__init__(self, message, retryable=retryable)
+
+
+@dataclass(frozen=True)
+class _STTOptions:
+    language: str
+    noise_floor: float
+    min_rms: float
+    min_word_score: float
+    max_uncovered: float
+    grammar_fallback: bool
+
+
+def _spell(digits: str) -> str:
+    """42 -> forty two, 305 -> three hundred five; longer or 0-led: digit by digit."""
+    if len(digits) > 3 or (len(digits) > 1 and digits[0] == "0"):
+        return " ".join(_NUMBERS[int(d)] for d in digits)
+    n = int(digits)
+    words = [_NUMBERS[n // 100], "hundred"] if n >= 100 else []
+    n %= 100
+    if n >= 20:
+        words += [_NUMBERS[18 + n // 10]] + ([_NUMBERS[n % 10]] if n % 10 else [])
+    elif n or not words:
+        words.append(_NUMBERS[n])
+    return " ".join(words)
+
+
+def _words(phrase: str) -> list[str]:
+    """Lower-case dictionary tokens of a phrase: no punctuation, digits spelled out."""
+    text = re.sub(r"\d+", lambda m: f" {_spell(m.group())} ", phrase.lower().replace("’", "'"))
+    return re.findall(r"[a-z]+(?:'[a-z]+)*", text)
+
+
+def _to_pcm16k(buffer: utils.AudioBuffer) -> _Pcm:
+    """Merge, down-mix and resample an AudioBuffer to 16 kHz mono int16."""
+    if isinstance(buffer, list) and not buffer:
+        return np.zeros(0, dtype=np.int16)
+    frame = utils.merge_frames(buffer)
+    samples = np.frombuffer(frame.data, dtype=np.int16).reshape(-1, frame.num_channels)
+    mono: _Pcm = samples.mean(axis=1).round().astype(np.int16)
+    if frame.sample_rate == 16000 or mono.size == 0:
+        return mono
+    quality = rtc.AudioResamplerQuality.HIGH
+    resampler = rtc.AudioResampler(frame.sample_rate, 16000, num_channels=1, quality=quality)
+    out = resampler.push(rtc.AudioFrame(mono.tobytes(), frame.sample_rate, 1, mono.size))
+    out += resampler.flush()
+    pcm: _Pcm = np.concatenate([np.frombuffer(f.data, np.int16) for f in out] or [mono[:0]])
+    return pcm
+
+
+class _Engine:
+    """Decoders and grammar of one STT; used only by its executor thread."""
+
+    def __init__(self, opts: _STTOptions) -> None:
+        self._opts = opts
+        self._hints: tuple[str, ...] = ()
+        self._phrases: dict[str, str] = {}  # grammar phrase -> hint as given
+        # built step by step: each C call holds the GIL (the longest, add_lm, ~0.12 s)
+        config = pocketsphinx.Config(lm=None, compallsen=True, fwdflat=False, loglevel="FATAL")
+        self._dec: Any = pocketsphinx.Decoder(config)
+        lm = pocketsphinx.NGramModel(config, self._dec.get_logmath(), pocketsphinx.Config()["lm"])
+        self._dec.add_lm(_LM, lm)
+        config = pocketsphinx.Config(lm=None, fwdflat=False, bestpath=False, loglevel="FATAL")
+        self._cmn: Any = pocketsphinx.Decoder(config)  # only computes cepstral means
+        self._cmn.add_jsgf_string("cmn", "#JSGF V1.0;\ngrammar cmn;\npublic <cmn> = a;\n")
+        self._cmn.activate_search("cmn")
+
+    def recognize(self, pcm: _Pcm, hints: tuple[str, ...]) -> tuple[str, float]:
+        n = pcm.size // _FRAME  # RMS of each 10 ms decoder frame
+        rms = np.sqrt(np.mean(pcm[: n * _FRAME].reshape(n, _FRAME).astype(np.float64) ** 2, 1))
+        if n < 10 or rms.max() < self._opts.min_rms:
+            return "", 0.0
+        noise = np.random.default_rng(0).normal(0.0, self._opts.noise_floor, pcm.size)
+        data = np.clip(pcm + noise, -32768, 32767).astype(np.int16).tobytes()
+        if hints and self._use_grammar(hints):
+            text, segs = self._decode(data, _HINTS)
+            confidence = self._grammar_confidence(segs, rms >= 0.1 * rms.max())
+            if text in self._phrases and confidence is not None:
+                return self._phrases[text], confidence
+            if not self._opts.grammar_fallback:
+                return "", 0.0
+        text, segs = self._decode(data, _LM)
+        return text, float(np.mean([s.prob for s in segs])) if text and segs else 0.0
+
+    def _decode(self, data: bytes, search: str) -> tuple[str, list[Any]]:
+        self._cmn.start_utt()
+        self._cmn.process_raw(data, full_utt=True)
+        self._dec.set_cmn(self._cmn.get_cmn())
+        self._cmn.end_utt()
+        self._dec.activate_search(search)
+        self._dec.start_utt()
+        for i in range(0, len(data), 2 * _CHUNK):
+            self._dec.process_raw(data[i : i + 2 * _CHUNK])
+        self._dec.end_utt()
+        hyp = self._dec.hyp()
+        segs = [s for s in self._dec.seg() or () if not s.word.startswith(("<", "["))]
+        return (str(hyp.hypstr) if hyp else ""), segs
+
+    def _grammar_confidence(self, segs: list[Any], loud: npt.NDArray[np.bool_]) -> float | None:
+        """Confidence of a grammar path, None when it must be rejected as out of grammar."""
+        covered, worst = np.zeros(loud.size, dtype=bool), 0.0
+        for s in segs:
+            frames = s.end_frame - s.start_frame + 1
+            worst = min(worst, math.log(s.ascore) / frames if s.ascore > 0 else -math.inf)
+            covered[s.start_frame : s.end_frame + 1] = True
+        uncovered = float(np.sum(loud & ~covered)) / max(1, int(np.sum(loud)))
+        if not segs or worst < self._opts.min_word_score or uncovered > self._opts.max_uncovered:
+            return None
+        return (1.0 - uncovered) / (1.0 + math.exp(self._opts.min_word_score - worst))
+
+    def _use_grammar(self, hints: tuple[str, ...]) -> bool:
+        """Make ``hints`` the grammar of the hints search; False when no phrase is usable."""
+        if hints != self._hints:
+            self._hints, self._phrases = hints, {}
+            for hint in hints:
+                if words := [w for w in _words(hint) if self._in_dictionary(w)]:
+                    self._phrases.setdefault(" ".join(words), hint)
+            if self._phrases:
+                rule = " | ".join(self._phrases)
+                grammar = f"#JSGF V1.0;\ngrammar {_HINTS};\npublic <{_HINTS}> = {rule};\n"
+                self._dec.add_jsgf_string(_HINTS, grammar)
+        return bool(self._phrases)
+
+    def _in_dictionary(self, word: str) -> bool:
+        """True if the word is known or was added as a compound of two known words."""
+        if self._dec.lookup_word(word):
+            return True
+        for i in range(len(word) - 3, 2, -1):  # "frontdesk" = front + desk
+            head, tail = self._dec.lookup_word(word[:i]), self._dec.lookup_word(word[i:])
+            if head and tail:
+                self._dec.add_word(word, f"{head} {tail}")
+                return True
+        logger.warning("PocketSphinx has no pronunciation for hint word %r; dropped", word)
+        return False
+
+
+class PocketSphinxSTT(stt.STT[Never]):
+    """Offline English STT on PocketSphinx, with per-turn phrase hints (:meth:`set_hints`)."""
+
+    def __init__(
+        self,
+        *,
+        language: str = "en-US",
+        hints: Sequence[str] | None = None,
+        noise_floor: float = 30.0,
+        min_rms: float = 100.0,
+        min_word_score: float = -9.0,
+        max_uncovered: float = 0.2,
+        grammar_fallback: bool = True,
+    ) -> None:
+        super().__init__(capabilities=stt.STTCapabilities(streaming=False, interim_results=False))
+        if not language.lower().startswith("en"):
+            raise ProviderError(f"PocketSphinx has only an English model, not {language!r}")
+        self._opts = _STTOptions(
+            language, noise_floor, min_rms, min_word_score, max_uncovered, grammar_fallback
+        )
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pocketsphinx")
+        self._engine: _Engine | None = None  # built and used in the executor thread only
+        self._hints: tuple[str, ...] = ()
+        self.set_hints(hints)
+
+    @property
+    def model(self) -> str:
+        return "en-us"
+
+    @property
+    def provider(self) -> str:
+        return "PocketSphinx"
+
+    @property
+    def hints(self) -> tuple[str, ...]:
+        return self._hints
+
+    def set_hints(self, phrases: Sequence[str] | None) -> None:
+        """Decode the next turns against these phrases (None or empty: free speech).
+
+        Case, punctuation and digits are normalised; a match is returned as given here.
+        """
+        phrases = [phrases] if isinstance(phrases, str) else (phrases or [])
+        self._hints = tuple(dict.fromkeys(p.strip() for p in phrases if p.strip()))
+
+    def prewarm(self) -> None:
+        """Start building the decoders in the background; returns at once."""
+        self._executor.submit(self._get_engine)
+
+    async def warm_up(self) -> None:
+        """Build the decoders off the event loop and wait until they are ready."""
+        await self._run(self._get_engine, time_limit=None)
+
+    async def aclose(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def _recognize_impl(
+        self,
+        buffer: utils.AudioBuffer,
+        *,
+        language: NotGivenOr[str] = NOT_GIVEN,
+        conn_options: APIConnectOptions,
+    ) -> stt.SpeechEvent:
+        lang = LanguageCode(language if utils.is_given(language) else self._opts.language)
+        if not lang.lower().startswith("en"):
+            raise PocketSphinxSTTError(f"no PocketSphinx model for {lang!r}", retryable=False)
+        text, confidence = await self._run(
+            self._recognize_sync, buffer, self._hints, time_limit=conn_options.timeout
+        )
+        duration = calculate_audio_duration(buffer)
+        data = stt.SpeechData(language=lang, text=text, confidence=confidence, end_time=duration)
+        return stt.SpeechEvent(
+            type=stt.SpeechEventType.FINAL_TRANSCRIPT,
+            request_id=utils.shortuuid("ps_"),
+            alternatives=[data],
+        )
+
+    def _get_engine(self) -> _Engine:
+        try:
+            self._engine = self._engine or _Engine(self._opts)
+        except Exception as e:
+            raise PocketSphinxSTTError(f"cannot load PocketSphinx: {e}", retryable=False) from e
+        return self._engine
+
+    def _recognize_sync(
+        self, buffer: utils.AudioBuffer, hints: tuple[str, ...]
+    ) -> tuple[str, float]:
+        try:
+            pcm = _to_pcm16k(buffer)
+        except ValueError as e:
+            raise PocketSphinxSTTError(f"bad audio: {e}", retryable=False) from e
+        engine = self._get_engine()
+        try:
+            return engine.recognize(pcm, hints)
+        except Exception:
+            self._engine = None  # the decoder may be mid-utterance: rebuild it on retry
+            raise
+
+    async def _run(self, fn: Callable[..., _T], *args: Any, time_limit: float | None) -> _T:
+        try:
+            future = asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+            return await asyncio.wait_for(future, time_limit)
+        except PocketSphinxSTTError:
+            raise
+        except TimeoutError as e:
+            raise PocketSphinxSTTError(
+                f"PocketSphinx took over {time_limit}s", retryable=False
+            ) from e
+        except Exception as e:
+            raise PocketSphinxSTTError(f"PocketSphinx failed: {e}", retryable=True) from e
