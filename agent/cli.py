@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import signal
 import sys
 import time
@@ -15,6 +16,7 @@ import typer
 
 from .config import Settings, load_settings
 from .errors import FrontdeskError
+from .logs import setup_logging
 from .stack import LocalStack, StackPorts
 
 app = typer.Typer(
@@ -116,9 +118,22 @@ def demo(
     raise typer.Exit(0 if ok else 1)
 
 
+class _HangupNoise(logging.Filter):
+    """Drop the rtc SDK's complaints about channels closing when the agent hangs up."""
+
+    NOISE = ("closed unexpectedly", "Event loop is closed")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not any(n in record.getMessage() for n in self.NOISE)
+
+
 async def _demo(settings: Settings, tenant: str, json_report: bool) -> bool:
     from .demo.call import run_demo_call
     from .demo.report import format_turn
+
+    setup_logging(settings.model_copy(update={"log_level": "WARNING"}))
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_HangupNoise())
 
     progress = _progress(time.monotonic())
     progress("[1/3] preparing the local stack (livekit-server, dispatcher, worker)")

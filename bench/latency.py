@@ -26,8 +26,8 @@ import time
 from dataclasses import dataclass, field
 
 from livekit import api, rtc
-from livekit.agents import Agent, StopResponse, llm, metrics, vad
-from livekit.agents.voice.events import MetricsCollectedEvent, UserStateChangedEvent
+from livekit.agents import Agent, AgentSession, StopResponse, llm, metrics, vad
+from livekit.agents.voice.events import UserStateChangedEvent
 
 from agent.config import Settings, load_settings
 from agent.control.dispatch import livekit_api, participant_token
@@ -100,20 +100,22 @@ class TurnTiming:
     parts: dict[str, float]
 
 
-def _instrument(pipeline: Pipeline, session: object, probe: Probe) -> None:
+def _instrument(pipeline: Pipeline, session: AgentSession[None], probe: Probe) -> None:
     def on_state(ev: UserStateChangedEvent) -> None:
         if ev.old_state == "speaking" and ev.new_state == "listening":
             probe.eos_at.append(time.time())
 
-    def on_metrics(ev: MetricsCollectedEvent) -> None:
-        m = ev.metrics
-        if isinstance(m, metrics.STTMetrics) and m.duration > 0:
+    def on_stt(m: metrics.STTMetrics) -> None:
+        if m.duration > 0:
             probe.stt_s.append((time.time() - m.duration, m.duration))
-        elif isinstance(m, metrics.TTSMetrics) and m.ttfb > 0:
+
+    def on_tts(m: metrics.TTSMetrics) -> None:
+        if m.ttfb > 0:
             probe.ttfb_s.append((time.time() - m.duration, m.ttfb))
 
-    session.on("user_state_changed", on_state)  # type: ignore[attr-defined]
-    session.on("metrics_collected", on_metrics)  # type: ignore[attr-defined]
+    session.on("user_state_changed", on_state)
+    pipeline.stt.on("metrics_collected", on_stt)
+    pipeline.tts.on("metrics_collected", on_tts)
 
 
 def _timing(caller: SimulatedCaller, probe: Probe, spoken_end: float) -> TurnTiming | None:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 
 from agent.config import Settings
-from agent.control.dispatch import dispatch_call, livekit_api, participant_token
+from agent.demo.call import dial
 from agent.demo.caller import SimulatedCaller
-from agent.providers.pocketsphinx_stt import PocketSphinxSTT
 from agent.stack import LocalStack
 
 
@@ -18,25 +16,11 @@ def settings_for(stack: LocalStack, settings: Settings) -> Settings:
     return settings.model_copy(update={"livekit_url": stack.url})
 
 
-@asynccontextmanager
-async def call(
+def call(
     stack: LocalStack, settings: Settings, tenant: str
-) -> AsyncIterator[tuple[SimulatedCaller, str]]:
+) -> AbstractAsyncContextManager[tuple[SimulatedCaller, str]]:
     """Dispatch the agent to a new room for ``tenant`` and join it as the caller."""
-    s = settings_for(stack, settings)
-    lkapi = livekit_api(s)
-    try:
-        placed = await dispatch_call(lkapi, s, tenant=tenant)
-    finally:
-        await lkapi.aclose()
-    ear = PocketSphinxSTT()
-    caller = SimulatedCaller(ear)
-    await caller.join(stack.url, participant_token(s, room=placed.room, identity="caller"))
-    try:
-        yield caller, placed.room
-    finally:
-        await caller.leave()
-        await ear.aclose()
+    return dial(settings, stack.url, tenant)
 
 
 async def wait_for_agent_speech(caller: SimulatedCaller, timeout: float = 90) -> float:

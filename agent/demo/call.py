@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import replace
 
 from ..config import Settings
 from ..control.dispatch import dispatch_call, livekit_api, participant_token
+from ..errors import FrontdeskError
 from ..providers.pocketsphinx_stt import PocketSphinxSTT
 from ..session import prepare_call
 from .caller import SimulatedCaller, Spoken, transcripts_between
@@ -22,6 +25,32 @@ BAKERY_SCRIPT: tuple[str, ...] = ("opening hours", "yes", "today's specials", "n
 OnTurn = Callable[[Turn], None]
 
 
+@asynccontextmanager
+async def dial(
+    settings: Settings, url: str, tenant: str
+) -> AsyncIterator[tuple[SimulatedCaller, str]]:
+    """Dispatch the agent to a new room for ``tenant`` and join it as the simulated caller.
+
+    The caller's ear expects the lines of the tenant's flow (see :mod:`.lines`).
+    """
+    settings = replace_url(settings, url)
+    lkapi = livekit_api(settings)
+    try:
+        call = await dispatch_call(lkapi, settings, tenant=tenant)
+    finally:
+        await lkapi.aclose()
+    ear = PocketSphinxSTT()
+    with contextlib.suppress(FrontdeskError):  # an unknown tenant: the ear hears free speech
+        ear.set_hints(expected_phrases(prepare_call(settings, json.dumps({"tenant": tenant}))))
+    caller = SimulatedCaller(ear)
+    try:
+        await caller.join(url, participant_token(settings, room=call.room, identity="caller"))
+        yield caller, call.room
+    finally:
+        await caller.leave()
+        await ear.aclose()
+
+
 async def run_demo_call(
     settings: Settings,
     url: str,
@@ -31,28 +60,15 @@ async def run_demo_call(
     on_turn: OnTurn = lambda _t: None,
     on_progress: Callable[[str], None] = lambda _m: None,
 ) -> DemoReport:
-    settings = replace_url(settings, url)
-    lkapi = livekit_api(settings)
-    try:
-        call = await dispatch_call(lkapi, settings, tenant=tenant)
-    finally:
-        await lkapi.aclose()
-    on_progress(f"dispatched the agent to room {call.room}; the caller dials in")
-    ear = PocketSphinxSTT()
-    ear.set_hints(expected_phrases(prepare_call(settings, json.dumps({"tenant": tenant}))))
-    caller = SimulatedCaller(ear)
-    token = participant_token(settings, room=call.room, identity="caller", name="Demo caller")
-    await caller.join(url, token)
-    report = DemoReport(room=call.room)
-    try:
+    async with dial(settings, url, tenant) as (caller, room):
+        on_progress(f"dispatched the agent to room {room}; the caller dials in")
+        report = DemoReport(room=room)
         await _converse(caller, report, script, on_turn, time.time())
-        await asyncio.wait_for(caller.disconnected.wait(), timeout=20)
-        report.hung_up = True
-    except TimeoutError:
-        report.hung_up = False
-    finally:
-        await caller.leave()
-        await ear.aclose()
+        try:
+            await asyncio.wait_for(caller.disconnected.wait(), timeout=20)
+            report.hung_up = True
+        except TimeoutError:
+            report.hung_up = False
     return report
 
 
