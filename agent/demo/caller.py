@@ -100,14 +100,19 @@ class SimulatedCaller:
         return await self.play(_resample(pcm, rate), text=text)
 
     async def play(self, samples: np.ndarray, *, text: str = "") -> Spoken:
-        """Play 48 kHz int16 samples into the microphone, in real time."""
+        """Play 48 kHz int16 samples into the microphone, in real time.
+
+        The returned start and end are those of the voiced part: eSpeak NG pads its output
+        with silence, which must not count as speech when latency is measured.
+        """
+        lead, trail = _silent_edges(samples)
         self._pending.extend(np.array_split(samples, max(1, len(samples) // FRAME)))
-        start = time.time() + self._source.queued_duration
+        start = time.time() + self._source.queued_duration + lead
         self._drained.clear()
         await self._drained.wait()
-        end = time.time() + self._source.queued_duration
-        await asyncio.sleep(max(end - time.time(), 0))
-        return Spoken(text=text, start=start, end=end)
+        played = time.time() + self._source.queued_duration
+        await asyncio.sleep(max(played - time.time(), 0))
+        return Spoken(text=text, start=start, end=max(played - trail, start))
 
     async def _mic_loop(self) -> None:
         silence = np.zeros(FRAME, dtype=np.int16)
@@ -187,6 +192,19 @@ class SimulatedCaller:
     async def drain_decodes(self) -> None:
         if self._decodes:
             await asyncio.wait(set(self._decodes), timeout=30)
+
+
+def _silent_edges(samples: np.ndarray, threshold: float = 250.0) -> tuple[float, float]:
+    """Seconds of silence before the first and after the last voiced 10 ms of ``samples``."""
+    hop = RATE // 100
+    n = len(samples) // hop
+    if n == 0:
+        return 0.0, 0.0
+    frames = samples[: n * hop].reshape(n, hop).astype(np.float64)
+    voiced = np.flatnonzero(np.sqrt(np.mean(frames * frames, axis=1)) >= threshold)
+    if voiced.size == 0:
+        return 0.0, 0.0
+    return voiced[0] / 100, (len(samples) / hop - voiced[-1] - 1) / 100
 
 
 def _resample(pcm: np.ndarray, rate: int) -> np.ndarray:

@@ -66,3 +66,14 @@ def test_segmenter_splits_utterances_at_sentence_pauses() -> None:
     assert done[0].start == pytest.approx(0.20, abs=0.02)
     assert done[0].end == pytest.approx(1.88, abs=0.02)
     assert not seg.active
+
+
+def test_spoken_edges_exclude_synthesizer_padding() -> None:
+    from agent.demo.caller import RATE, _silent_edges
+
+    silence = np.zeros(RATE // 4, dtype=np.int16)  # 250 ms
+    tone = (np.sin(np.arange(RATE) / 5.0) * 8000).astype(np.int16)  # 1 s
+    lead, trail = _silent_edges(np.concatenate([silence, tone, silence, silence]))
+    assert lead == pytest.approx(0.25, abs=0.011)
+    assert trail == pytest.approx(0.50, abs=0.011)
+    assert _silent_edges(silence) == (0.0, 0.0)
