@@ -110,12 +110,17 @@ def demo(
 ) -> None:
     """Run a complete offline demo call through a real LiveKit server."""
     settings = _settings()
+    signal.signal(signal.SIGTERM, _raise_interrupt)  # stop the stack cleanly on SIGTERM too
     try:
         ok = asyncio.run(_demo(settings, tenant, json_report))
     except FrontdeskError as e:
         typer.echo(f"frontdesk demo: {e}", err=True)
         raise typer.Exit(1) from e
     raise typer.Exit(0 if ok else 1)
+
+
+def _raise_interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 class _HangupNoise(logging.Filter):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import os
 import random
 import re
@@ -30,6 +31,15 @@ from ..errors import StackError
 from .binary import ensure_livekit_server
 
 Echo = Callable[[str, str], None]
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGTERM it when the stack's process dies,
+    so a killed ``frontdesk up``/``demo`` leaves no server or worker behind."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def free_port() -> int:
