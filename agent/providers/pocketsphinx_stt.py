@@ -27,7 +27,7 @@ import asyncio
 import logging
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Never, TypeVar
@@ -110,6 +110,20 @@ def _to_pcm16k(buffer: utils.AudioBuffer) -> _Pcm:
     return pcm
 
 
+def complete_phrase(hyp: str, phrases: Mapping[str, str]) -> str:
+    """A grammar hypothesis that stopped short of its phrase's end, completed if unique.
+
+    When the audio ends before the grammar's final state (a weak last phoneme through a
+    codec: "no thank" for "no thank you"), PocketSphinx returns the partial path. If it
+    is the start of exactly one phrase it is taken as that phrase; the coverage check in
+    ``_grammar_confidence`` has already required the words to explain the audio.
+    """
+    if not hyp or hyp in phrases:
+        return hyp
+    longer = [p for p in phrases if p.startswith(hyp + " ")]
+    return longer[0] if len(longer) == 1 else hyp
+
+
 class _Engine:
     """Decoders and grammar of one STT; used only by its executor thread."""
 
@@ -137,6 +151,7 @@ class _Engine:
         if hints and self._use_grammar(hints):
             text, segs = self._decode(data, _HINTS)
             confidence = self._grammar_confidence(segs, rms >= 0.1 * rms.max())
+            text = complete_phrase(text, self._phrases)
             if text in self._phrases and confidence is not None:
                 return self._phrases[text], confidence
             if not self._opts.grammar_fallback:
