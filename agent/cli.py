@@ -16,6 +16,7 @@ import typer
 
 from .config import Settings, load_settings
 from .errors import FrontdeskError
+from .flow.cli import flow_app
 from .logs import setup_logging
 from .stack import LocalStack, StackPorts
 
@@ -24,6 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(flow_app, name="flow")
 
 
 def _settings() -> Settings:
@@ -169,6 +171,46 @@ async def _demo(settings: Settings, tenant: str, json_report: bool) -> bool:
 def _ms(lat: object, key: str) -> str:
     value = lat.get(key) if isinstance(lat, dict) else None
     return f"{value:.0f} ms" if isinstance(value, int | float) else "n/a"
+
+
+@app.command()
+def call(tenant: Annotated[str, typer.Option(help="Tenant to call")] = "crumb-and-co") -> None:
+    """Phone the agent of a running stack (`frontdesk up`) and talk by typing.
+
+    Each line you type is spoken into the call with eSpeak NG; the agent's words are
+    printed as it says them. An empty line stays silent; Ctrl-D hangs up.
+    """
+    settings = _settings()
+    try:
+        asyncio.run(_call(settings, tenant))
+    except FrontdeskError as e:
+        typer.echo(f"frontdesk call: {e}", err=True)
+        raise typer.Exit(1) from e
+
+
+async def _call(settings: Settings, tenant: str) -> None:
+    from .demo.call import dial
+
+    loop = asyncio.get_running_loop()
+    async with dial(settings, settings.livekit_url, tenant) as (caller, room):
+        typer.echo(f"connected to room {room}; type what the caller says (Ctrl-D hangs up)")
+        shown = 0
+        since = time.time()
+        while not caller.disconnected.is_set():
+            await caller.agent_turn_done(since, timeout=60)
+            for said in caller.transcripts[shown:]:
+                who = "you (as heard)" if said.own_speech else "agent"
+                typer.echo(f"  {who}: {said.text}")
+            shown = len(caller.transcripts)
+            if caller.disconnected.is_set():
+                break
+            line = await loop.run_in_executor(None, sys.stdin.readline)
+            if not line:
+                break
+            since = time.time()
+            if line.strip():
+                await caller.say(line.strip())
+    typer.echo("call ended")
 
 
 @app.command()

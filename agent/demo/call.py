@@ -20,7 +20,7 @@ from .lines import expected_phrases
 from .report import DemoReport, Turn, recall, words
 
 # What the caller says to Crumb & Co, in order (see flows/demo_bakery.yaml).
-BAKERY_SCRIPT: tuple[str, ...] = ("opening hours", "yes", "today's specials", "no thanks")
+BAKERY_SCRIPT: tuple[str, ...] = ("opening hours", "yes", "today's specials", "no thank you")
 
 OnTurn = Callable[[Turn], None]
 
