@@ -8,9 +8,12 @@ file, field, flow, node, tenant or variable involved; causes are chained with
 
     FrontdeskError
     ├── ConfigError          bad or missing setting (names the variable)
-    ├── FlowLoadError        a flow file that cannot be loaded (names file:line)
+    ├── FileError            a bad file (names file:line)
+    │   ├── FlowLoadError    a flow file that cannot be loaded
+    │   │   └── ScenarioError  a flow scenario file that cannot be loaded or run
+    │   └── TenantError      unknown tenant or bad tenant file
+    ├── RenderError          a flow drawing that cannot be made
     ├── FlowRuntimeError     a flow that fails while a call runs (names flow and node)
-    ├── TenantError          unknown tenant or bad tenant file
     ├── ProviderError        a speech/LLM provider failed (``retryable`` says if retrying helps)
     ├── StackError           the local LiveKit stack cannot be found, built or started
     ├── StoreError           the call store failed
@@ -28,8 +31,8 @@ class ConfigError(FrontdeskError):
     """A setting is missing or invalid. The message names the environment variable."""
 
 
-class FlowLoadError(FrontdeskError):
-    """A flow file failed to load or validate."""
+class FileError(FrontdeskError):
+    """A problem in a file: the message starts with ``path:line:`` when they are known."""
 
     def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
         self.path = path
@@ -38,12 +41,24 @@ class FlowLoadError(FrontdeskError):
         super().__init__(f"{where}{message}")
 
 
+class FlowLoadError(FileError):
+    """A flow (or flow scenario) file failed to load or validate."""
+
+
+class ScenarioError(FlowLoadError):
+    """A flow scenario file cannot be loaded, or names a flow or tenant that cannot be."""
+
+
+class RenderError(FrontdeskError):
+    """A flow drawing could not be made (e.g. Graphviz is not installed)."""
+
+
 class FlowRuntimeError(FrontdeskError):
     """A flow failed while it ran."""
 
 
-class TenantError(FrontdeskError):
-    """A tenant is unknown or its configuration is invalid."""
+class TenantError(FileError):
+    """A tenant is unknown or its configuration file is invalid."""
 
 
 class ProviderError(FrontdeskError):

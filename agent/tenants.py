@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import TenantError
+from .yamlfile import problems_error, read_yaml, validation_problems
 
 TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -70,20 +70,17 @@ def load_tenant(tenants_dir: Path, tenant_id: str) -> Tenant:
             f"unknown tenant {tenant_id!r}: {path} does not exist "
             f"(known tenants: {', '.join(known) or 'none'})"
         )
+    source = str(path)
+    data, lines = read_yaml(
+        path.read_text(encoding="utf-8"),
+        source,
+        error=TenantError,
+        expected="a tenant file is a mapping with name and flow",
+    )
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise TenantError(f"{path}{line}: invalid YAML: {e}") from e
-    try:
-        config = TenantConfig.model_validate(raw)
+        config = TenantConfig.model_validate(data)
     except ValidationError as e:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
-            for err in e.errors()
-        )
-        raise TenantError(f"{path}: {problems}") from e
+        raise problems_error(validation_problems(e, lines), source, TenantError) from e
     return Tenant(id=tenant_id, config=config, path=path)
 
 

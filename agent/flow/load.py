@@ -16,45 +16,25 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
-from typing import Any
 
-import yaml
 from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 
 from ..errors import FlowLoadError
+from ..yamlfile import (
+    Loc,
+    SourceLines,
+    by_line,
+    problems_error,
+    read_yaml,
+    validation_problems,
+)
 from .match import condition_holds, phrase_problems
 from .model import AskNode, EndNode, Flow, Keyword, SayNode
 from .templates import node_template_problems
 
-Loc = tuple[str | int, ...]
 _Problem = tuple[Loc, str, int]  # where, what, line inside a template (0: not a template)
-_Found = tuple[int, str, str]  # file line, field path, what
 
-_BOOL = "tag:yaml.org,2002:bool"
-_MISSING = "required field is missing"
 _FLOW_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-
-
-class _Yaml12Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans (only true/false) that rejects duplicate keys."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        keys = [key.value for key, _ in node.value]
-        for i, (key, _) in enumerate(node.value):
-            if key.value in keys[:i]:
-                problem = f"duplicate key {key.value!r}"
-                raise yaml.constructor.ConstructorError(None, None, problem, key.start_mark)
-        return super().construct_mapping(node, deep)
-
-
-_Yaml12Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != _BOOL]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Yaml12Loader.add_implicit_resolver(
-    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
 
 
 def load_flow(path: str | Path) -> Flow:
@@ -82,7 +62,7 @@ def parse_flow(text: str, *, source: str = "<string>") -> Flow:
     return _parse(text, source)[0]
 
 
-def _load(path: Path) -> tuple[Flow, _Lines]:
+def _load(path: Path) -> tuple[Flow, SourceLines]:
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in path.parent.glob("*.yaml"))) or "none"
         message = f"flow file not found (flows dir: {path.parent}; flows there: {known})"
@@ -94,127 +74,21 @@ def _load(path: Path) -> tuple[Flow, _Lines]:
     return _parse(text, str(path))
 
 
-def _parse(text: str, source: str) -> tuple[Flow, _Lines]:
-    data, lines = _read_yaml(text, source)
+def _parse(text: str, source: str) -> tuple[Flow, SourceLines]:
+    data, lines = read_yaml(
+        text,
+        source,
+        error=FlowLoadError,
+        expected="a flow file is a mapping with version, id, start and nodes",
+    )
     try:
         flow = Flow.model_validate(data)
     except ValidationError as e:
-        raise _error(_validation_problems(e, lines), source) from e
-    problems = sorted((lines.found(*problem) for problem in _find_problems(flow)), key=_by_line)
+        raise problems_error(validation_problems(e, lines), source, FlowLoadError) from e
+    problems = sorted((lines.found(*problem) for problem in _find_problems(flow)), key=by_line)
     if problems:
-        raise _error(problems, source)
+        raise problems_error(problems, source, FlowLoadError)
     return flow, lines
-
-
-# --- YAML with positions ----------------------------------------------------------------
-
-
-def _read_yaml(text: str, source: str) -> tuple[object, _Lines]:
-    loader = _Yaml12Loader(text)
-    try:
-        root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None
-    except yaml.MarkedYAMLError as e:
-        mark, context = e.problem_mark or e.context_mark, e.context_mark
-        where = f" (line {context.line + 1})" if context is not None else ""
-        problem = " ".join(p for p in (e.context and e.context + where, e.problem) if p)
-        line = mark.line + 1 if mark is not None else None
-        raise FlowLoadError(f"invalid YAML: {problem}", path=source, line=line) from e
-    except yaml.YAMLError as e:
-        raise FlowLoadError(f"invalid YAML: {e}", path=source) from e
-    finally:
-        loader.dispose()
-    if root is None or not isinstance(data, dict):
-        message = "a flow file is a mapping with version, id, start and nodes"
-        raise FlowLoadError(message, path=source, line=1)
-    return data, _Lines(root)
-
-
-def _line(node: yaml.Node) -> int:
-    return int(node.start_mark.line) + 1
-
-
-class _Lines:
-    """Maps a pydantic ``loc`` back to the YAML line it came from."""
-
-    def __init__(self, root: yaml.Node) -> None:
-        self._root = root
-
-    def locate(self, loc: Loc, *, missing: bool = False) -> tuple[int, str]:
-        """The line of the deepest part of ``loc`` in the file, and the dotted field path.
-
-        Parts absent from the file (union tags) are left out of the path, except the
-        last one when it names a ``missing`` field, reported at its parent's line.
-        """
-        line, parts, _ = self._walk(loc)
-        if missing and loc:
-            parts.append(str(loc[-1]))
-        return line, ".".join(parts) or "(top level)"
-
-    def found(self, loc: Loc, message: str, template_line: int) -> _Found:
-        line, parts, node = self._walk(loc)
-        if template_line > 0 and isinstance(node, yaml.ScalarNode):
-            line = _line(node) + int(node.style in ("|", ">")) + template_line - 1
-        return line, ".".join(parts), message
-
-    def _walk(self, loc: Loc) -> tuple[int, list[str], yaml.Node]:
-        node, line, parts = self._root, _line(self._root), []
-        for key in loc:
-            child = _child(node, key)
-            if child is not None:
-                line, node = child
-                parts.append(str(key))
-        return line, parts, node
-
-
-def _child(node: yaml.Node, key: str | int) -> tuple[int, yaml.Node] | None:
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == str(key):
-                return _line(k), v
-    elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-        return _line(node.value[key]), node.value[key]
-    return None
-
-
-def _validation_problems(error: ValidationError, lines: _Lines) -> list[_Found]:
-    errors = error.errors()
-    found = [
-        (*lines.locate(err["loc"], missing=err["type"] == "missing"), _describe(err, errors))
-        for err in errors
-    ]
-    return sorted(found, key=lambda f: (f[2] == _MISSING, f[0]))  # causes before effects
-
-
-def _by_line(found: _Found) -> int:
-    return found[0]
-
-
-def _describe(err: ErrorDetails, errors: list[ErrorDetails]) -> str:
-    ctx = err.get("ctx", {})
-    match err["type"]:
-        case "extra_forbidden":
-            siblings = [e["loc"] for e in errors if e["type"] == "missing"]
-            missing = [str(loc[-1]) for loc in siblings if loc[:-1] == err["loc"][:-1]]
-            close = difflib.get_close_matches(str(err["loc"][-1]), missing, n=1)
-            return "unknown field" + (f" (did you mean {close[0]!r}?)" if close else "")
-        case "missing":
-            return _MISSING
-        case "union_tag_invalid" | "enum":
-            name = str(ctx.get("discriminator", "value")).strip("'")
-            expected = ctx.get("expected_tags", ctx.get("expected"))
-            return f"unknown {name} {ctx.get('tag', err['input'])!r} (expected {expected})"
-        case "value_error":
-            return str(ctx.get("error", err["msg"]))
-        case _:
-            return err["msg"]
-
-
-def _error(found: list[_Found], source: str) -> FlowLoadError:
-    (line, field, message), *rest = found
-    more = "".join(f"\n  {source}:{ln}: {fd}: {msg}" for ln, fd, msg in rest)
-    more = f"\n{len(rest)} more problem(s):{more}" if rest else ""
-    return FlowLoadError(f"{field}: {message}{more}", path=source, line=line)
 
 
 # --- cross-node checks ------------------------------------------------------------------

@@ -1,0 +1,134 @@
+"""Draw a flow: Mermaid ``flowchart TD`` text, Graphviz DOT, or SVG through ``dot``.
+
+Every drawing comes from one list of labelled edges: ``next`` edges carry no label, an
+ask's transitions carry their condition (``topic = hours``, ``no input``), and the global
+goodbye is a dashed edge from every ask. Nodes are labelled with their id and kind (and,
+for an ask, its type and slot). Mermaid ids are prefixed (``n_end``), because ``end``
+is a keyword in Mermaid.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+from ..errors import RenderError
+from .model import AskNode, Condition, Flow, Keyword, Node, OwnSlotEquals, SayNode
+
+DOT_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class _Edge:
+    src: str
+    dst: str
+    label: str = ""
+    dashed: bool = False
+
+
+def _edges(flow: Flow) -> list[_Edge]:
+    goodbye = flow.globals.goodbye
+    edges: list[_Edge] = []
+    for node_id, node in flow.nodes.items():
+        if isinstance(node, SayNode):
+            edges.append(_Edge(node_id, node.next))
+        elif isinstance(node, AskNode):
+            edges += [_Edge(node_id, t.to, _condition(t.when, node)) for t in node.transitions]
+            if goodbye is not None:
+                edges.append(_Edge(node_id, goodbye.to, "goodbye (global)", dashed=True))
+    return edges
+
+
+def _condition(when: Condition, ask: AskNode) -> str:
+    if isinstance(when, Keyword):
+        return when.value.replace("_", " ")
+    if isinstance(when, OwnSlotEquals):
+        return f"{ask.slot} = {when.slot_equals}"
+    return f"{when.slot} = {when.equals}"
+
+
+def _caption(node_id: str, node: Node) -> tuple[str, str]:
+    """The two lines of a node's label: its id, then its kind."""
+    if isinstance(node, AskNode):
+        return node_id, f"ask {node.type.value} → {node.slot}"
+    return node_id, node.kind
+
+
+# --- Mermaid ----------------------------------------------------------------------------
+
+_MERMAID_SHAPES = {"say": '["{}"]', "ask": '{{{{"{}"}}}}', "end": '(["{}"])'}
+
+
+def to_mermaid(flow: Flow) -> str:
+    """The flow as a Mermaid ``flowchart TD`` (paste into a Markdown file or mermaid.live)."""
+    lines = ["flowchart TD", '  flow_start(("start"))', f"  flow_start --> {_mid(flow.start)}"]
+    for node_id, node in flow.nodes.items():
+        label = "<br/>".join(_mermaid_text(part) for part in _caption(node_id, node))
+        lines.append(f"  {_mid(node_id)}{_MERMAID_SHAPES[node.kind].format(label)}")
+    for edge in _edges(flow):
+        arrow = "-.->" if edge.dashed else "-->"
+        label = f'|"{_mermaid_text(edge.label)}"|' if edge.label else ""
+        lines.append(f"  {_mid(edge.src)} {arrow}{label} {_mid(edge.dst)}")
+    return "\n".join(lines) + "\n"
+
+
+def _mid(node_id: str) -> str:
+    return f"n_{node_id}"
+
+
+def _mermaid_text(text: str) -> str:
+    return text.replace("#", "#35;").replace('"', "#34;").replace("<", "#60;")
+
+
+# --- Graphviz ---------------------------------------------------------------------------
+
+_DOT_SHAPES = {"say": "shape=box", "ask": "shape=hexagon", "end": 'shape=box, style="rounded,bold"'}
+
+
+def to_dot(flow: Flow) -> str:
+    """The flow in Graphviz DOT."""
+    lines = [
+        f"digraph {_dot_text(flow.id)} {{",
+        '  node [fontname="Helvetica"]; edge [fontname="Helvetica", fontsize=10];',
+        f"  flow_start [shape=point]; flow_start -> {_dot_text(flow.start)};",
+    ]
+    for node_id, node in flow.nodes.items():
+        label = _dot_text("\n".join(_caption(node_id, node)))
+        shape = _DOT_SHAPES[node.kind]
+        lines.append(f"  {_dot_text(node_id)} [{shape}, label={label}];")
+    for edge in _edges(flow):
+        attrs = [f"label={_dot_text(edge.label)}"] if edge.label else []
+        attrs += ["style=dashed"] if edge.dashed else []
+        attributes = f" [{', '.join(attrs)}]" if attrs else ""
+        lines.append(f"  {_dot_text(edge.src)} -> {_dot_text(edge.dst)}{attributes};")
+    return "\n".join([*lines, "}"]) + "\n"
+
+
+def _dot_text(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def to_svg(flow: Flow) -> str:
+    """The flow drawn as SVG by Graphviz ``dot``; raises RenderError without Graphviz."""
+    dot = shutil.which("dot")
+    if dot is None:
+        raise RenderError(
+            f"flow {flow.id!r}: SVG needs Graphviz 'dot' on PATH, which was not found; "
+            "install graphviz, or write Mermaid instead (-o flow.mmd)"
+        )
+    try:
+        done = subprocess.run(
+            [dot, "-Tsvg"],
+            input=to_dot(flow),
+            capture_output=True,
+            text=True,
+            timeout=DOT_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise RenderError(f"flow {flow.id!r}: running {dot} failed: {e}") from e
+    if done.returncode != 0:
+        raise RenderError(f"flow {flow.id!r}: dot failed: {done.stderr.strip()}")
+    return done.stdout
