@@ -1,0 +1,97 @@
+"""Dates and times (:func:`extract_datetime`) are read in the tenant's timezone, from
+``ctx.now``; a small parser of our own (no dependency is installed for it, and
+``dateparser`` is heavy and not deterministic enough for speech):
+
+- Days: today, tonight, tomorrow, (the) day after tomorrow, "this evening", weekdays
+  ("friday": the next Friday, today included; "next friday": the first after today), a
+  day of the month ("on the 14th": this month, else the next month that has one), a
+  month and day ("march 14th", "the 14th of march": this year, else next), "in 3 days".
+- Times: "7", "7:30", "19:30", "seven thirty", "half past six", "quarter to eight",
+  "ten past seven", "noon", "midnight"; then "am"/"pm", "o'clock", or a part of the day
+  ("in the morning", "afternoon", "evening", "at night", "tonight").
+- An hour from 1 to 11 without am/pm or a part of the day is am when it is at least
+  ``ctx.earliest_hour`` (default 7), else pm: "at seven" is 7:00, "at two" 14:00. A
+  tenant that opens at noon sets ``earliest_hour=12``, so "at seven" is 19:00. If the am
+  reading has passed on the day meant and the pm one has not, pm is taken ("at nine"
+  said at 10:00 is 21:00).
+- The result is the first candidate after ``now``: with no day said, today, else
+  tomorrow; a weekday or day of month, else a week or month later; "today" or
+  "tomorrow" with a time already past give None.
+- A day without a time gives None (the flow should ask for the time); "in two hours" or
+  "in 20 minutes" need none. When several days or times are said, the last one wins
+  ("friday, no, saturday at 7"). A bare number ("six") is a time only if no other time
+  is said and no "people" follows; "at", am/pm, minutes or o'clock make it one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+
+from .context import SlotContext, SlotValue
+from .datetime_pieces import _MONTHS, _WEEKDAYS, Meridiem, _Clock, _Cue, _Days, _Piece, _pieces
+from .numbers import _FILLERS, words
+
+
+def _hours(clock: _Clock, meridiem: Meridiem | None, earliest: int) -> tuple[int, ...]:
+    """The 24-hour readings of ``clock``, preferred first (see the module docstring)."""
+    hour = clock.hour
+    if hour == 0 or hour > 12:
+        return (hour,)
+    if meridiem is not None:
+        return (hour % 12 + (12 if meridiem == "pm" else 0),)
+    if hour == 12 or hour < earliest:
+        return (hour % 12 + 12,)
+    return (hour, hour + 12)
+
+
+def _resolve(pieces: Sequence[_Piece], ctx: SlotContext) -> datetime | None:
+    now = ctx.local_now
+    offsets = [p for p in pieces if isinstance(p, timedelta)]
+    if offsets:
+        later = (now.astimezone(UTC) + offsets[-1]).astimezone(ctx.timezone)
+        return later.replace(second=0, microsecond=0)
+    clocks = [p for p in pieces if isinstance(p, _Clock)]
+    marked = [c for c in clocks if c.marked]
+    clock = marked[-1] if marked else (clocks[0] if len(clocks) == 1 else None)
+    if clock is None:
+        return None
+    days = [p for p in pieces if isinstance(p, _Days)]
+    cues = [p.meridiem for p in pieces if isinstance(p, _Cue | _Days) and p.meridiem]
+    meridiem = clock.meridiem or (cues[-1] if cues else None)
+    today = now.date()
+    dates = days[-1].dates if days else (today, today + timedelta(days=1))
+    for day in dates:
+        midnight = datetime(day.year, day.month, day.day, tzinfo=ctx.timezone)
+        for hour in _hours(clock, meridiem, ctx.earliest_hour):
+            if (at := midnight + timedelta(hours=hour, minutes=clock.minute)) > now:
+                return at
+    return None
+
+
+def _ordinal(day: int) -> str:
+    suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"
+
+
+def say_datetime(at: datetime, today: date) -> str:
+    """ "today at 7 pm", "tomorrow at noon", "Friday the 14th at 6:30 pm" (plus the month
+    when it is not ``today``'s)."""
+    day = at.date()
+    if day - today in (timedelta(0), timedelta(days=1)):
+        said = "today" if day == today else "tomorrow"
+    else:
+        said = f"{_WEEKDAYS[day.weekday()].title()} the {_ordinal(day.day)}"
+        if (day.year, day.month) != (today.year, today.month):
+            said += f" of {_MONTHS[day.month - 1].title()}"
+    if (at.hour, at.minute) in ((12, 0), (0, 0)):
+        return f"{said} at {'noon' if at.hour else 'midnight'}"
+    minutes = f":{at.minute:02d}" if at.minute else ""
+    return f"{said} at {at.hour % 12 or 12}{minutes} {'am' if at.hour < 12 else 'pm'}"
+
+
+def extract_datetime(text: str, ctx: SlotContext) -> SlotValue | None:
+    """The date and time said, in ``ctx.timezone``, after ``ctx.now`` (rules above)."""
+    today = ctx.local_now.date()
+    at = _resolve(_pieces([w for w in words(text) if w not in _FILLERS], today), ctx)
+    return None if at is None else SlotValue(at, say_datetime(at, today))

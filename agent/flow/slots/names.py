@@ -1,0 +1,46 @@
+"""A person's name (:func:`extract_name`) and free text (:func:`extract_text`)."""
+
+from __future__ import annotations
+
+import re
+
+from .context import SlotContext, SlotValue
+from .numbers import _FILLERS, _ORDINALS, _SMALL
+
+_NAME_LEAD_IN = re.compile(
+    r"(?:(?:yes|yeah|hi|hello|hey|sure|ok|okay|so|well|uh|um|oh|no)[\s,]+)*"
+    r"(?:(?:(?:my|the)\s+)?name(?:'s|\s+is)\s+|(?:it|this|that)(?:'s|\s+is)\s+|its\s+"
+    r"|i'm\s+|im\s+|i\s+am\s+|(?:you\s+can\s+)?call\s+me\s+)?"
+)
+_NAME_WORD = re.compile(r"[a-z]+(?:['-][a-z]+)*")
+_NAME_END = frozenset({"and", "from", "calling", "here", "speaking", "please", "thanks", "but"})
+_NOT_NAMES = frozenset({
+    "yes", "yeah", "yep", "no", "nope", "ok", "okay", "sure", "hello", "hi", "hey", "sorry",
+    "what", "pardon", "thank", "thanks", "nothing", "nobody", "none", "not", "know", "dont",
+    "don't", "i", "me", "my", "the", "a", "an", "is", "it", "you", "your", "name", "repeat",
+    "again", "bye", "goodbye", "oh", "o", *_FILLERS, *_SMALL, *_ORDINALS,
+})  # fmt: skip
+
+
+def extract_name(text: str, ctx: SlotContext) -> SlotValue | None:
+    """A person's name: "my name is jane doe" -> "Jane Doe"; at most four words, and
+    none of them a number, yes/no or a filler."""
+    lowered = " ".join(text.lower().replace("\u2019", "'").split())
+    rest = _NAME_LEAD_IN.sub("", lowered, count=1)
+    if re.search(r"\d", rest):
+        return None
+    name: list[str] = []
+    for word in _NAME_WORD.findall(rest):
+        if word in _NAME_END:
+            break
+        name.append(word)
+    if not 1 <= len(name) <= 4 or any(w in _NOT_NAMES or len(w) > 30 for w in name):
+        return None
+    titled = " ".join(re.sub(r"[a-z]+", lambda m: m.group().capitalize(), w) for w in name)
+    return SlotValue(titled, titled)
+
+
+def extract_text(text: str, ctx: SlotContext) -> SlotValue | None:
+    """Whatever was said, with its spaces tidied; None when nothing was."""
+    tidy = " ".join(text.split())
+    return SlotValue(tidy, tidy) if tidy else None
