@@ -1,6 +1,7 @@
 """``frontdesk flow``: the flow author's tools, in text mode, on the worker's FlowMachine.
 
-- ``check PATH...``: load flow files with every static check; exit 1 on any error.
+- ``check PATH...``: load flow files with every static check, then the graph checks of
+  :mod:`.check` (errors and warnings, with file:line); exit 1 on any error.
 - ``test [SCENARIO...] [--coverage]``: run scenario files (default: every
   ``<flows dir>/scenarios/**/*.yaml``), pytest-style; exit 1 on any failure.
 - ``chat FLOW --tenant T``: talk to a flow on stdin/stdout (``/silence``, ``/quit``).
@@ -11,6 +12,7 @@ FLOW is a flow id in the flows dir (``FRONTDESK_FLOWS_DIR``) or a path to a flow
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from dataclasses import dataclass
@@ -22,10 +24,11 @@ import typer
 from ..config import Settings, load_settings
 from ..errors import FlowLoadError, FrontdeskError
 from ..tenants import load_tenant
+from .check import Finding, check_flow, source_lines
 from .coverage import Coverage, merge_by_flow
 from .load import load_flow, load_flow_by_id
 from .machine import Action, FlowMachine, Say
-from .model import Flow
+from .model import Flow, flow_json_schema
 from .render import to_dot, to_mermaid, to_svg
 from .scenario import ScenarioResult, run_scenario
 from .templates import TemplateContext
@@ -73,22 +76,37 @@ def _shown(path: Path) -> str:
 def check(
     paths: Annotated[list[Path], typer.Argument(help="Flow files (or folders of them)")],
 ) -> None:
-    """Load flow files as the worker does, with every static check; exit 1 on an error."""
+    """Load flow files as the worker does, then check their graphs; exit 1 on an error.
+
+    Errors and warnings print as ``file:line: error: ...``; warnings alone exit 0."""
     files = [f for p in paths for f in (sorted(p.glob("*.yaml")) if p.is_dir() else [p])]
-    errors = 0
+    errors = warnings = 0
     for file in files:
         try:
-            if file.suffix != ".yaml":
-                raise FlowLoadError("a flow file is named <flow id>.yaml", path=str(file))
-            load_flow_by_id(file.parent, file.stem)  # the file name must be the flow's id
+            findings = _check_file(file)
         except FrontdeskError as e:
             errors += 1
             typer.echo(str(e))
-        else:
+            continue
+        failed = [f for f in findings if f.severity == "error"]
+        for finding in [*failed, *(f for f in findings if f.severity != "error")]:
+            typer.echo(finding.format(str(file)))
+        errors += bool(failed)
+        warnings += len(findings) - len(failed)
+        if not failed:
             typer.echo(f"ok  {_shown(file)}")
     ok = len(files) - errors
-    typer.echo(f"{len(files)} flow(s) checked: {ok} ok, {errors} with errors, 0 warnings")
+    summary = f"{len(files)} flow(s) checked: {ok} ok, {errors} with errors, {warnings} warnings"
+    typer.echo(summary)
     raise typer.Exit(1 if errors or not files else 0)
+
+
+def _check_file(file: Path) -> list[Finding]:
+    """Load ``file`` (its name must be its flow's id) and check its graph."""
+    if file.suffix != ".yaml":
+        raise FlowLoadError("a flow file is named <flow id>.yaml", path=str(file))
+    flow = load_flow_by_id(file.parent, file.stem)
+    return check_flow(flow, source_lines(file))
 
 
 # --- test -------------------------------------------------------------------------------
@@ -246,3 +264,18 @@ def render(
         return
     output.write_text(text, encoding="utf-8")
     typer.echo(f"wrote {output}")
+
+
+@flow_app.command()
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("-o", help="write here (flows/schema.json)")
+    ] = None,
+) -> None:
+    """Print (or write) the JSON Schema of flow files, for editors and CI."""
+    text = json.dumps(flow_json_schema(), indent=2, sort_keys=True) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}")

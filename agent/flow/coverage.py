@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .machine import FlowEvent, NodeEntered, TransitionReason, TransitionTaken
-from .model import AskNode, Condition, Flow, Keyword, SayNode
+from .conditions import Condition, Keyword
+from .events import FlowEvent, NodeEntered, TransitionReason, TransitionTaken
+from .model import AskNode, Flow, SayNode
 
 
 @dataclass(frozen=True, order=True)

@@ -17,8 +17,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from .conditions import SlotName
 from .machine import FlowState
-from .model import NodeId, SlotName
+from .model import NodeId
 
 Fragment = Annotated[str, StringConstraints(min_length=1)]
 

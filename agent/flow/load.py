@@ -7,8 +7,9 @@ call. Every error names ``file:line`` and the field path. Three phases:
    stay strings: they are answers and conditions here) and no duplicate keys.
 2. The pydantic models (:mod:`.model`): unknown fields, unknown kinds, bad values.
 3. Cross-node checks: targets exist; every ask can always leave (a
-   ``retries_exhausted`` transition, a transition for every answer); no say-only loops;
-   unambiguous phrases; templates use only known variables.
+   ``retries_exhausted`` transition, a transition for every answer, and ``always`` on
+   a typed ask); no say-only loops; unambiguous phrases; templates and expressions use
+   only known variables (declared slots, ``call.seconds``, ``tenant.*``).
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from ..yamlfile import (
     problems_error,
     read_source,
 )
+from .conditions import CALL_FIELDS, ExpressionCondition, Keyword
 from .match import condition_holds, phrase_problems
-from .model import AskNode, EndNode, Flow, Keyword, SayNode
-from .templates import node_template_problems
+from .model import AskNode, EndNode, Flow, SayNode
+from .templates import TENANT_FIELDS, node_template_problems
 
 _Problem = tuple[Loc, str, int]  # where, what, line inside a template (0: not a template)
 
@@ -138,8 +140,16 @@ def _ask_problems(flow: Flow, node_id: str, ask: AskNode) -> list[_Problem]:
         for i, t in enumerate(ask.transitions)
         if (message := ask.condition_problem(t.when, flow.declared_slots()))
     ]
+    found += [
+        ((*where, i, "when", "if"), message, 0)
+        for i, t in enumerate(ask.transitions)
+        if isinstance(t.when, ExpressionCondition)
+        for message in _expression_problems(t.when, flow.declared_slots())
+    ]
     if all(t.when is not Keyword.RETRIES_EXHAUSTED for t in ask.transitions):
         found.append((where, "needs a 'retries_exhausted' transition (when nothing matched)", 0))
+    if ask.extracted and all(t.when is not Keyword.ALWAYS for t in ask.transitions):
+        found.append((where, "needs an 'always' transition (when no other one holds)", 0))
     for answer in ask.answers():
         if not any(condition_holds(t.when, ask, {ask.slot: answer}) for t in ask.transitions):
             found.append((where, f"no transition for the answer {answer!r}", 0))
@@ -147,4 +157,17 @@ def _ask_problems(flow: Flow, node_id: str, ask: AskNode) -> list[_Problem]:
         (("nodes", node_id, "choices", value, index), message, 0)
         for value, index, message in phrase_problems(ask, flow.globals)
     ]
+    return found
+
+
+def _expression_problems(condition: ExpressionCondition, slots: frozenset[str]) -> list[str]:
+    """The variables of ``condition`` that no call has: undeclared slots, unknown fields."""
+    known = {"slots": slots, "call": CALL_FIELDS, "tenant": TENANT_FIELDS}
+    found: list[str] = []
+    for name in sorted(condition.expression.variables()):
+        root, *fields = name.split(".")
+        if len(fields) != 1 or fields[0] not in known[root]:
+            what = "no ask node fills that slot" if root == "slots" else "no such field"
+            listed = ", ".join(f"{root}.{field}" for field in sorted(known[root])) or "none"
+            found.append(f"the expression reads {name!r}: {what} (known: {listed})")
     return found

@@ -1,10 +1,11 @@
 """The flow state machine: pure, synchronous, deterministic, with no audio or livekit.
 
 Tell it what happened (``start``, ``on_user_text``, ``on_no_input``); it returns what to
-do (:data:`Action`) and reports to an :class:`EventSink`. The voice adapter and text-mode
-tests drive the same machine. A turn is computed on a copy of the state, committed in one
-step, then its events are emitted: a failing turn changes nothing, and an interrupted
-prompt never leaves a transition half done (the caller's words go to the current node).
+do (:data:`Action`) and reports :mod:`.events` to an :class:`~.events.EventSink`. The
+voice adapter and text-mode tests drive the same machine. A turn is computed on a copy
+of the state, committed in one step, then its events are emitted: a failing turn changes
+nothing, and an interrupted prompt never leaves a transition half done (the caller's
+words go to the current node).
 """
 
 from __future__ import annotations
@@ -13,13 +14,26 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import Literal, Protocol
 
 from jinja2 import TemplateError
 
 from ..errors import FlowRuntimeError
-from .match import exit_transition, fill_target, hints_for, match_answer, match_global_intent
-from .model import AskNode, EndNode, Flow, GlobalIntentName, Keyword, NodeKind, SayNode
+from .answers import Answer, condition_env, read_answer, slot_context
+from .conditions import Keyword
+from .events import (
+    Ended,
+    EventSink,
+    FlowEvent,
+    GlobalIntent,
+    NodeEntered,
+    Reprompt,
+    RepromptReason,
+    SlotSet,
+    TransitionReason,
+    TransitionTaken,
+)
+from .match import exit_transition, fill_target, hints_for, match_global_intent
+from .model import AskNode, EndNode, Flow, GlobalIntentName, SayNode
 from .templates import TemplateContext, TemplateRenderer
 
 
@@ -49,79 +63,17 @@ class Hangup:
 
 Action = Say | Listen | Hangup
 
-TransitionReason = Literal["next", "matched", "retries_exhausted", "no_input", "global_intent"]
-RepromptReason = Literal["no_match", "no_input"]
-
-
-@dataclass(frozen=True, kw_only=True)
-class NodeEntered:
-    node: str
-    kind: NodeKind
-    at: datetime
-
-
-@dataclass(frozen=True, kw_only=True)
-class SlotSet:
-    slot: str
-    value: str
-    raw_text: str
-    at: datetime
-
-
-@dataclass(frozen=True, kw_only=True)
-class TransitionTaken:
-    from_node: str
-    to_node: str
-    reason: TransitionReason
-    at: datetime
-
-
-@dataclass(frozen=True, kw_only=True)
-class Reprompt:
-    node: str
-    attempt: int
-    reason: RepromptReason
-    at: datetime
-
-
-@dataclass(frozen=True, kw_only=True)
-class GlobalIntent:
-    name: GlobalIntentName
-    at: datetime
-
-
-@dataclass(frozen=True, kw_only=True)
-class Ended:
-    node: str
-    at: datetime
-
-
-FlowEvent = NodeEntered | SlotSet | TransitionTaken | Reprompt | GlobalIntent | Ended
-
-
-class EventSink(Protocol):
-    """Receives every event the machine emits, in order (e.g. the call recorder)."""
-
-    def emit(self, event: FlowEvent) -> None: ...
-
-
-class ListSink:
-    """An :class:`EventSink` that keeps the events in a list (for tests and the simulator)."""
-
-    def __init__(self) -> None:
-        self.events: list[FlowEvent] = []
-
-    def emit(self, event: FlowEvent) -> None:
-        self.events.append(event)
-
 
 @dataclass(frozen=True)
 class FlowState:
-    """Where a call is; ``retries``/``no_inputs``: failed/silent turns at the current ask."""
+    """Where a call is; ``retries``/``no_inputs``: failed/silent turns at the current ask.
+    ``slots`` holds values, ``spoken`` how templates say them (see :mod:`.answers`)."""
 
     current: str
     path: tuple[str, ...] = ()
     slots: Mapping[str, str] = field(default_factory=dict)
+    spoken: Mapping[str, str] = field(default_factory=dict)
+    started_at: datetime | None = None
     retries: int = 0
     no_inputs: int = 0
     ended: bool = False
@@ -154,6 +106,7 @@ class FlowMachine:
         clock: Callable[[], datetime] = _UTC_NOW,
     ) -> None:
         self._flow = flow
+        self._context = context
         self._renderer = TemplateRenderer(context)
         self._sink = sink
         self._clock = clock
@@ -168,6 +121,7 @@ class FlowMachine:
         if self._state.path:
             raise FlowRuntimeError(f"flow {self._flow.id!r}: start() was already called")
         turn = self._turn()
+        turn.state = replace(turn.state, started_at=turn.now)
         self._enter(turn, self._flow.start)
         return self._commit(turn)
 
@@ -179,11 +133,12 @@ class FlowMachine:
             return self.on_no_input()
         turn, ask = self._turn(), self._current_ask()
         intent = match_global_intent(text, self._flow.globals)
-        value = match_answer(ask, text) if intent is None else None
+        ctx = slot_context(ask, self._flow, now=turn.now, timezone=self._context.tz)
+        answer = read_answer(ask, text, ctx) if intent is None else None
         if intent is not None:
             self._global_intent(turn, ask, intent)
-        elif value is not None:
-            self._fill(turn, ask, value, text)
+        elif answer is not None:
+            self._fill(turn, ask, answer, text)
         else:
             self._retry(turn, ask, silent=False)
         return self._commit(turn)
@@ -216,12 +171,16 @@ class FlowMachine:
                 turn.events.append(Ended(node=node_id, at=turn.now))
                 turn.actions.append(Hangup(node_id))
 
-    def _fill(self, turn: _Turn, ask: AskNode, value: str, raw: str) -> None:
-        turn.state = replace(turn.state, slots={**turn.state.slots, ask.slot: value})
+    def _fill(self, turn: _Turn, ask: AskNode, answer: Answer, raw: str) -> None:
+        state, value = turn.state, answer.value
+        slots, spoken = {**state.slots, ask.slot: value}, {**state.spoken, ask.slot: answer.spoken}
+        turn.state = replace(state, slots=slots, spoken=spoken)
         turn.events.append(SlotSet(slot=ask.slot, value=value, raw_text=raw, at=turn.now))
-        target = fill_target(ask, turn.state.slots)
+        tenant, started = self._context.tenant, state.started_at
+        env = condition_env(slots, started=started, now=turn.now, tenant=tenant)
+        target = fill_target(ask, slots, env)
         if target is None:
-            raise self._error(turn.state.current, f"no transition for the answer {value!r}")
+            raise self._error(state.current, f"no transition for the answer {value!r}")
         self._go(turn, target, "matched")
 
     def _retry(self, turn: _Turn, ask: AskNode, *, silent: bool) -> None:
@@ -266,7 +225,8 @@ class FlowMachine:
 
     def _render(self, turn: _Turn, template: str) -> str:
         try:
-            return self._renderer.render(template, slots=turn.state.slots, now=turn.now)
+            slots = {**turn.state.slots, **turn.state.spoken}
+            return self._renderer.render(template, slots=slots, now=turn.now)
         except TemplateError as e:
             raise self._error(turn.state.current, f"template failed: {e}") from e
 

@@ -4,7 +4,8 @@ Every matcher works on :func:`tokens` (lowercase, no punctuation, contractions e
 fillers such as "uh" dropped), so "Uh, the opening hours, please!" and the phrase
 "opening hours" meet on the same words. The same text always gives the same answer:
 ties are broken by declaration order, never by chance. Which transition an answer (or
-giving up) takes is decided here too, and so are the STT hints of each ask.
+giving up) takes is decided here too, and so are the STT hints of each ask. Typed slots
+(numbers, dates, ...) are read by :mod:`.slots`; :mod:`.answers` picks the reader.
 """
 
 from __future__ import annotations
@@ -12,19 +13,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from ..errors import FlowRuntimeError
-from .model import (
-    AskNode,
-    AskType,
+from .conditions import (
+    CallSecondsOver,
     Condition,
-    GlobalIntentName,
-    GlobalIntents,
+    ExpressionCondition,
     Keyword,
     OwnSlotEquals,
     SlotEquals,
-    Transition,
-    YesNo,
 )
+from .expr import Env
+from .model import AskNode, AskType, GlobalIntentName, GlobalIntents, Transition, YesNo
+from .slots import hints_for_type
 
 _CONTRACTIONS = {
     "that's": "that is", "thats": "that is", "it's": "it is", "what's": "what is",
@@ -165,22 +164,14 @@ def match_yes_no(text: str) -> YesNo | None:
 # --- nodes and global intents -----------------------------------------------------------
 
 
-def match_answer(node: AskNode, text: str) -> str | None:
-    """The value ``text`` fills ``node``'s slot with, or None if it does not match."""
-    match node.type:
-        case AskType.CHOICE:
-            return match_choice(text, node.choices)
-        case AskType.YES_NO:
-            answer = match_yes_no(text)
-            return None if answer is None else answer.value
-        case _:
-            raise FlowRuntimeError(f"ask type {node.type.value!r} has no matcher yet")
-
-
-def condition_holds(condition: Condition, node: AskNode, slots: Mapping[str, str]) -> bool:
+def condition_holds(
+    condition: Condition, node: AskNode, slots: Mapping[str, str], env: Env | None = None
+) -> bool:
     """Whether ``condition`` holds once ``node`` has filled its slot in ``slots``.
 
-    Exit conditions (``retries_exhausted``, ``no_input``) never hold on a filled slot.
+    ``env`` holds what expressions read (``slots``, ``call``, ``tenant``); without it (at
+    load time) expression and time conditions do not hold. Exit conditions
+    (``retries_exhausted``, ``no_input``) never hold on a filled slot.
     """
     own = slots.get(node.slot)
     match condition:
@@ -194,13 +185,19 @@ def condition_holds(condition: Condition, node: AskNode, slots: Mapping[str, str
             return own == value
         case SlotEquals(slot=slot, equals=value):
             return slots.get(slot) == value
+        case ExpressionCondition():
+            return env is not None and condition.expression.evaluate(env)
+        case CallSecondsOver(call_seconds_over=limit):
+            seconds = env.get("call", {}).get("seconds") if env is not None else None
+            return isinstance(seconds, int | float) and seconds > limit
         case Keyword.RETRIES_EXHAUSTED | Keyword.NO_INPUT:
             return False
 
 
-def fill_target(node: AskNode, slots: Mapping[str, str]) -> str | None:
+def fill_target(node: AskNode, slots: Mapping[str, str], env: Env) -> str | None:
     """Where ``node`` goes now that its slot is filled: the first transition that holds."""
-    return next((t.to for t in node.transitions if condition_holds(t.when, node, slots)), None)
+    holds = (t.to for t in node.transitions if condition_holds(t.when, node, slots, env))
+    return next(holds, None)
 
 
 def exit_transition(node: AskNode, *, silent: bool) -> Transition | None:
@@ -250,6 +247,6 @@ def hints_for(node: AskNode, intents: GlobalIntents) -> tuple[str, ...]:
         case AskType.YES_NO:
             own = YES_PHRASES + NO_PHRASES
         case _:
-            own = ()
+            own = hints_for_type(node.type)
     global_phrases = tuple(p for _, examples in intents.examples() for p in examples)
     return tuple(dict.fromkeys(own + global_phrases))

@@ -1,10 +1,10 @@
 """The flow graph as pydantic models: the boundary between YAML files and the engine.
 
 A flow is a set of named nodes (``say``, ``ask``, ``end``, told apart by ``kind``) and a
-start node. ``ask`` nodes leave through ordered transitions whose ``when`` is a condition:
-a bare keyword (``always``, ``yes``, ``no``, ``retries_exhausted``, ``no_input``) or a
-mapping told apart by its key (``{slot_equals: hours}``, ``{slot: topic, equals: hours}``).
-New node kinds and conditions join their unions without changing existing files.
+start node. ``ask`` nodes fill a typed slot and leave through ordered transitions whose
+``when`` is a condition (:mod:`.conditions`: ``always``, ``{slot_equals: hours}``,
+``{if: "slots.party_size > 8"}``, ...). New node kinds and conditions join their unions
+without changing existing files.
 
 Every model forbids unknown fields, so a typo is an error, not a silently ignored key.
 Cross-node checks (targets exist, templates are valid, ...) live in :mod:`.load`.
@@ -15,22 +15,15 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    StringConstraints,
-    Tag,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-NodeId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
-SlotName = NodeId  # slots are read in templates as ``slots.<name>``: identifiers only
+from .conditions import Condition, Identifier, Keyword, OwnSlotEquals, SlotEquals, SlotName
+
+NodeId = Identifier
 FlowId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 Template = Annotated[str, StringConstraints(min_length=1)]
 Phrase = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^\+?[1-9][0-9]{0,2}$")]  # "44", "+1"
 ChoiceValue = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 NodeKind = Literal["say", "ask", "end"]
 
@@ -40,7 +33,7 @@ class _Model(BaseModel):
 
 
 class AskType(StrEnum):
-    """What an ``ask`` node collects. Only :data:`SUPPORTED_ASK_TYPES` load today."""
+    """What an ``ask`` node collects (its slot's type)."""
 
     TEXT = "text"
     YES_NO = "yes_no"
@@ -52,7 +45,12 @@ class AskType(StrEnum):
     NAME = "name"
 
 
-SUPPORTED_ASK_TYPES = (AskType.CHOICE, AskType.YES_NO)
+_TYPE_OPTIONS = (
+    ("min", AskType.NUMBER),
+    ("max", AskType.NUMBER),
+    ("earliest_hour", AskType.DATETIME),
+    ("default_country_code", AskType.PHONE),
+)
 
 
 class YesNo(StrEnum):
@@ -62,56 +60,7 @@ class YesNo(StrEnum):
     NO = "no"
 
 
-# --- conditions -------------------------------------------------------------------------
-
-
-class Keyword(StrEnum):
-    """Conditions written as a bare word, e.g. ``when: always``."""
-
-    ALWAYS = "always"  # the slot was filled, whatever the answer
-    YES = "yes"  # a yes_no answer was yes
-    NO = "no"  # a yes_no answer was no
-    RETRIES_EXHAUSTED = "retries_exhausted"  # no answer matched after max_retries reprompts
-    NO_INPUT = "no_input"  # silent more than max_no_input times (else retries_exhausted)
-
-
-class OwnSlotEquals(_Model):
-    """This ask's slot was filled with the given value: ``{slot_equals: hours}``."""
-
-    slot_equals: str
-
-
-class SlotEquals(_Model):
-    """A named slot holds the given value: ``{slot: topic, equals: hours}``."""
-
-    slot: SlotName
-    equals: str
-
-
-def _condition_tag(value: object) -> str | None:
-    """Which kind of condition ``value`` is: a keyword, or the mapping's telling key."""
-    if isinstance(value, str):
-        return "keyword"
-    if isinstance(value, OwnSlotEquals) or (isinstance(value, dict) and "slot_equals" in value):
-        return "slot_equals"
-    if isinstance(value, SlotEquals) or (isinstance(value, dict) and "slot" in value):
-        return "slot"
-    return None
-
-
-Condition = Annotated[
-    Annotated[Keyword, Tag("keyword")]
-    | Annotated[OwnSlotEquals, Tag("slot_equals")]
-    | Annotated[SlotEquals, Tag("slot")],
-    Discriminator(
-        _condition_tag,
-        custom_error_type="invalid_condition",
-        custom_error_message=(
-            "unknown condition: use always, yes, no, retries_exhausted, no_input, "
-            "{slot_equals: VALUE} or {slot: NAME, equals: VALUE}"
-        ),
-    ),
-]
+# --- transitions ----------------------------------------------------------------------
 
 
 class Transition(_Model):
@@ -133,26 +82,27 @@ class SayNode(_Model):
 
 
 class AskNode(_Model):
-    """Ask for a typed slot, reprompt on no match or silence, then leave by a transition."""
+    """Ask for a typed slot, reprompt on no match or silence, then leave by a transition.
+
+    ``choice`` and ``yes_no`` asks match phrases; the other types are read by the
+    extractors of :mod:`.slots`, tuned by the options of their type: ``min``/``max``
+    (number), ``earliest_hour`` (datetime: an hour below it without am/pm is pm) and
+    ``default_country_code`` (phone, else the flow's)."""
 
     kind: Literal["ask"]
     prompt: Template
     reprompts: tuple[Template, ...] = ()
     slot: SlotName
-    type: AskType = Field(json_schema_extra={"enum": list(SUPPORTED_ASK_TYPES)})
+    type: AskType
     choices: dict[ChoiceValue, tuple[Phrase, ...]] = Field(default_factory=dict)
+    min: float | None = None
+    max: float | None = None
+    earliest_hour: int | None = Field(default=None, ge=1, le=12)
+    default_country_code: CountryCode | None = None
     max_retries: int = Field(default=2, ge=0, le=10)
     max_no_input: int = Field(default=1, ge=0, le=10)
     no_input_timeout: float = Field(default=8.0, gt=0, le=120)
     transitions: tuple[Transition, ...] = Field(min_length=1)
-
-    @field_validator("type")
-    @classmethod
-    def _supported(cls, value: AskType) -> AskType:
-        if value not in SUPPORTED_ASK_TYPES:
-            supported = ", ".join(SUPPORTED_ASK_TYPES)
-            raise ValueError(f"ask type {value.value!r} is not supported yet (use {supported})")
-        return value
 
     @model_validator(mode="after")
     def _choices_match_type(self) -> AskNode:
@@ -165,18 +115,40 @@ class AskNode(_Model):
             raise ValueError(f"choice {empty[0]!r} needs at least one example phrase")
         return self
 
+    @model_validator(mode="after")
+    def _options_match_type(self) -> AskNode:
+        for option, applies_to in _TYPE_OPTIONS:
+            if getattr(self, option) is not None and self.type is not applies_to:
+                raise ValueError(f"{option!r} only applies to type {applies_to.value!r}")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"'min' ({self.min:g}) is above 'max' ({self.max:g})")
+        return self
+
+    @property
+    def extracted(self) -> bool:
+        """Whether an extractor reads the answer (not a choice or yes/no)."""
+        return self.type not in (AskType.CHOICE, AskType.YES_NO)
+
     def answers(self) -> tuple[str, ...]:
-        """Every value this ask can fill its slot with."""
-        return tuple(self.choices) if self.type is AskType.CHOICE else tuple(YesNo)
+        """Every value this ask can fill its slot with (() when they cannot be listed)."""
+        if self.type is AskType.CHOICE:
+            return tuple(self.choices)
+        return tuple(YesNo) if self.type is AskType.YES_NO else ()
 
     def condition_problem(self, condition: Condition, slots: frozenset[str]) -> str:
         """Why ``condition`` can never hold on this ask ("" if it can), given the flow's
-        declared ``slots``: a yes/no on another type, an answer it cannot give."""
+        declared ``slots``: a yes/no on another type, an answer it cannot give.
+        Expressions are checked by the loader, which knows the tenant fields."""
         answers = self.answers()
         unknown = "{!r} is not an answer of slot {!r} (" + ", ".join(answers) + ")"
+        typed = f"on an ask of type {self.type.value!r}, use always or {{if: EXPRESSION}}"
         match condition:
             case Keyword.YES | Keyword.NO if self.type is not AskType.YES_NO:
                 return f"{condition.value!r} only applies to asks of type yes_no"
+            case OwnSlotEquals() if self.extracted:
+                return typed
+            case SlotEquals(slot=slot) if slot == self.slot and self.extracted:
+                return typed
             case OwnSlotEquals(slot_equals=value) if value not in answers:
                 return unknown.format(value, self.slot)
             case SlotEquals(slot=slot, equals=value) if slot == self.slot and value not in answers:
@@ -265,6 +237,7 @@ class Flow(_Model):
     start: NodeId
     nodes: dict[NodeId, Node] = Field(min_length=1)
     globals: GlobalIntents = GlobalIntents()
+    default_country_code: CountryCode | None = None  # for phone asks without their own
 
     def declared_slots(self) -> frozenset[str]:
         """The slot names that some ``ask`` node fills."""

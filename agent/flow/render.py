@@ -14,7 +14,8 @@ import subprocess
 from dataclasses import dataclass
 
 from ..errors import RenderError
-from .model import AskNode, Condition, Flow, Keyword, Node, OwnSlotEquals, SayNode
+from .conditions import CallSecondsOver, Condition, ExpressionCondition, Keyword, OwnSlotEquals
+from .model import AskNode, Flow, Node, SayNode
 
 DOT_TIMEOUT_S = 30.0
 
@@ -45,6 +46,10 @@ def _condition(when: Condition, ask: AskNode) -> str:
         return when.value.replace("_", " ")
     if isinstance(when, OwnSlotEquals):
         return f"{ask.slot} = {when.slot_equals}"
+    if isinstance(when, ExpressionCondition):
+        return f"if {when.source}"
+    if isinstance(when, CallSecondsOver):
+        return f"call over {when.call_seconds_over:g} s"
     return f"{when.slot} = {when.equals}"
 
 

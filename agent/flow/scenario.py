@@ -38,9 +38,10 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from ..errors import FlowRuntimeError, FrontdeskError, ScenarioError
 from ..tenants import Tenant, load_tenant
 from ..yamlfile import SourceLines, parse_model, read_source
+from .events import FlowEvent, ListSink
 from .expect import Expect, Fragment, check_path, check_turn, indent
 from .load import load_flow_by_id
-from .machine import Action, FlowEvent, FlowMachine, ListSink, Say
+from .machine import Action, FlowMachine, Say
 from .model import Flow, FlowId, NodeId
 from .templates import TemplateContext
 

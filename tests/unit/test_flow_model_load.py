@@ -113,7 +113,7 @@ BROKEN = [
     ("undeclared slot", "slots.drink", "slots.food", "slots.food", "'slots.food'"),
     ("template syntax", "{{ tenant.name }}", "{{ tenant.name }", "tenant.name }", "syntax"),
     ("yaml syntax", "    slot: drink", "    slot: drink: x", "drink: x", "invalid YAML"),
-    ("unsupported type", "type: choice", "type: number", "type: number", "not supported yet"),
+    ("unknown type", "type: choice", "type: numbr", "type: numbr", "unknown value 'numbr'"),
     ("duplicate node", "  tea_note:", "  pick:  # again", "# again", "duplicate key 'pick'"),
     ("bad condition", "when: always", "when: allways", "allways", "unknown value 'allways'"),
     ("yes on a choice", "when: {slot_equals: tea}", "when: yes", "when: yes", "only applies to"),
@@ -166,12 +166,12 @@ def test_a_phrase_under_two_choices_is_refused(tmp_path: Path) -> None:
 
 
 def test_every_problem_is_listed_not_only_the_first(tmp_path: Path) -> None:
-    text = MINI.replace("    next: pick", "    nxt: pick").replace("type: choice", "type: email")
+    text = MINI.replace("    next: pick", "    nxt: pick").replace("type: choice", "type: numbr")
     with pytest.raises(FlowLoadError) as caught:
         load_flow(load_text(tmp_path, text))
     message = str(caught.value)
     assert "unknown field" in message
-    assert f":{line_of(text, 'type: email')}: nodes.pick.type: ask type 'email'" in message
+    assert f":{line_of(text, 'type: numbr')}: nodes.pick.type: unknown value 'numbr'" in message
 
 
 def test_an_unclosed_bracket_names_where_it_was_opened(tmp_path: Path) -> None:
@@ -239,7 +239,9 @@ def test_the_json_schema_describes_the_file_format() -> None:
     defs = schema["$defs"]
     assert isinstance(defs, dict)
     assert defs["Keyword"]["enum"] == ["always", "yes", "no", "retries_exhausted", "no_input"]
-    assert defs["AskNode"]["properties"]["type"]["enum"] == ["choice", "yes_no"]
+    assert defs["AskNode"]["properties"]["type"] == {"$ref": "#/$defs/AskType"}
+    assert defs["AskType"]["enum"] == [t.value for t in AskType]
+    assert defs["ExpressionCondition"]["required"] == ["if"]
     assert defs["AskNode"]["additionalProperties"] is False
 
 
