@@ -7,6 +7,7 @@ Logs of the job carry the call id (the room name).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from functools import cache, partial
 
@@ -39,7 +40,8 @@ async def entrypoint(ctx: JobContext) -> None:
     ctx.log_context_fields = {"call_id": ctx.room.name, "job_id": ctx.job.id}
     metadata = ctx.job.metadata or ctx.job.room.metadata
     try:
-        plan = prepare_call(settings, metadata)
+        # file reads and validation off the call's event loop
+        plan = await asyncio.to_thread(prepare_call, settings, metadata)
     except (TenantError, FlowLoadError) as e:
         logger.error("refusing call: configuration is invalid", extra={"reason": str(e)})
         ctx.shutdown(reason=f"invalid configuration: {e}")
