@@ -10,6 +10,7 @@ Bad requests get a 4xx whose JSON names the field at fault.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -50,7 +51,7 @@ async def create_call(request: web.Request) -> web.Response:
         ]
         return _error(422, "invalid call request", fields=fields)
     try:
-        load_tenant(settings.tenants_dir, body.tenant)
+        await asyncio.to_thread(load_tenant, settings.tenants_dir, body.tenant)
     except TenantError as e:
         return _error(404, str(e), field="tenant")
     call = await dispatch_call(request.app[API_KEY], settings, tenant=body.tenant, room=body.room)

@@ -15,14 +15,9 @@ from agent.stack import free_port
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
 
-async def test_worker_retries_an_unreachable_server_without_crashing() -> None:
-    env = {
-        **os.environ,
-        "LIVEKIT_URL": f"ws://127.0.0.1:{free_port()}",
-        "FRONTDESK_WORKER_PORT": str(free_port()),
-        "PYTHONUNBUFFERED": "1",
-    }
-    proc = await asyncio.create_subprocess_exec(
+async def _start_worker(env: dict[str, str]) -> asyncio.subprocess.Process:
+    """``python worker.py start`` with ``env``, its output (both streams) piped."""
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         str(ROOT / "worker.py"),
         "start",
@@ -30,6 +25,16 @@ async def test_worker_retries_an_unreachable_server_without_crashing() -> None:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
+
+
+async def test_worker_retries_an_unreachable_server_without_crashing() -> None:
+    env = {
+        **os.environ,
+        "LIVEKIT_URL": f"ws://127.0.0.1:{free_port()}",
+        "FRONTDESK_WORKER_PORT": str(free_port()),
+        "PYTHONUNBUFFERED": "1",
+    }
+    proc = await _start_worker(env)
     assert proc.stdout is not None
     lines: list[str] = []
 
@@ -57,14 +62,7 @@ async def test_worker_retries_an_unreachable_server_without_crashing() -> None:
 
 async def test_worker_refuses_a_bad_setting_by_name() -> None:
     env = {**os.environ, "FRONTDESK_STT": "deepgarm"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(ROOT / "worker.py"),
-        "start",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    proc = await _start_worker(env)
     out, _ = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 2
     text = out.decode()
