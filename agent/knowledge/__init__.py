@@ -1,0 +1,1 @@
+"""A tenant's knowledge base: ingest, chunk, index and search (see :mod:`.base`)."""

@@ -1,0 +1,45 @@
+"""The knowledge-search contract: what an ``answer`` node asks, and what it gets back.
+
+:class:`KnowledgeSearch` is the one interface between the flow engine and a tenant's
+knowledge base. ``search`` is synchronous and fast (an in-memory index, milliseconds),
+so the pure flow machine can call it inside a turn. ``confidence`` is calibrated to
+0..1 so that an ``answer`` node's ``threshold`` means the same for every index: a
+question the documents do not answer must come out below the usual threshold (0.5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One retrieved chunk: its text, raw ranking ``score``, file and heading path."""
+
+    text: str
+    score: float
+    source: str
+    heading: str = ""
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Passages best first, the ``confidence`` (0..1) that the first one answers the
+    question, and ``answer``: the reply composed for voice (short, no markdown, numbers
+    and prices spoken naturally; "" when there is nothing to say)."""
+
+    question: str
+    passages: tuple[Passage, ...]
+    confidence: float
+    answer: str
+
+    @property
+    def best(self) -> Passage | None:
+        return self.passages[0] if self.passages else None
+
+
+class KnowledgeSearch(Protocol):
+    """A tenant's searchable knowledge base."""
+
+    def search(self, question: str, k: int = 3) -> SearchResult: ...
