@@ -99,6 +99,19 @@ class Settings(BaseSettings):
         ROOT / "livekit.yaml", validation_alias=_env("FRONTDESK_LIVEKIT_CONFIG")
     )
 
+    # Call store, spool and recordings
+    data_dir: Path = Field(ROOT / "var", validation_alias=_env("FRONTDESK_DATA_DIR"))
+    database_url: SecretStr | None = Field(None, validation_alias=_env("DATABASE_URL"))
+    supabase_url: str | None = Field(None, validation_alias=_env("SUPABASE_URL"))
+    supabase_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_KEY")
+    )
+    recordings_bucket: str = Field(
+        "recordings", validation_alias=_env("FRONTDESK_RECORDINGS_BUCKET")
+    )
+    retention_days: int = Field(90, ge=1, validation_alias=_env("FRONTDESK_RETENTION_DAYS"))
+    prices_file: Path | None = Field(None, validation_alias=_env("FRONTDESK_PRICES_FILE"))
+
     # Logging
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias=_env("FRONTDESK_LOG_LEVEL")

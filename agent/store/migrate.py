@@ -1,0 +1,39 @@
+"""Run the store's Alembic migrations from code (``frontdesk db upgrade``, tests)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import URL
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(url: URL | None = None, *, stdout: io.StringIO | None = None) -> Config:
+    config = Config(stdout=stdout) if stdout is not None else Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("path_separator", "os")
+    if url is not None:
+        config.attributes["url"] = url
+    return config
+
+
+def upgrade(url: URL, revision: str = "head") -> None:
+    """Bring the database at ``url`` to ``revision`` (blocking: run it off the event loop)."""
+    command.upgrade(alembic_config(url), revision)
+
+
+def offline_sql(url: URL, revision: str = "head") -> str:
+    """The SQL that upgrading an empty database of ``url``'s dialect would run."""
+    out = io.StringIO()
+    command.upgrade(alembic_config(url, stdout=out), revision, sql=True)
+    return out.getvalue()
+
+
+def heads() -> list[str]:
+    from alembic.script import ScriptDirectory
+
+    return list(ScriptDirectory.from_config(alembic_config()).get_heads())
