@@ -19,6 +19,7 @@ from .errors import FrontdeskError
 from .flow.cli import flow_app
 from .logs import setup_logging
 from .stack import LocalStack, StackPorts
+from .tenants.cli import tenant_app
 
 app = typer.Typer(
     help="Frontdesk: a self-hostable voice-agent platform on LiveKit Agents.",
@@ -26,6 +27,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(flow_app, name="flow")
+app.add_typer(tenant_app, name="tenant")
 
 
 def _settings() -> Settings:

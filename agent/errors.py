@@ -11,7 +11,9 @@ file, field, flow, node, tenant or variable involved; causes are chained with
     ├── FileError            a bad file (names file:line)
     │   ├── FlowLoadError    a flow file that cannot be loaded
     │   │   └── ScenarioError  a flow scenario file that cannot be loaded or run
-    │   └── TenantError      unknown tenant or bad tenant file
+    │   ├── TenantError      unknown tenant or bad tenant file
+    │   │   └── UnknownTenantError  no tenant has the room's key (id, number, campaign)
+    │   └── KnowledgeError   a knowledge document that cannot be read (names the file)
     ├── RenderError          a flow drawing that cannot be made
     ├── FlowRuntimeError     a flow that fails while a call runs (names flow and node)
     ├── ProviderError        a speech/LLM provider failed (``retryable`` says if retrying helps)
@@ -59,6 +61,21 @@ class FlowRuntimeError(FrontdeskError):
 
 class TenantError(FileError):
     """A tenant is unknown or its configuration file is invalid."""
+
+
+class UnknownTenantError(TenantError):
+    """No tenant has the key a room carries (tenant id, called number or campaign).
+
+    The call is refused politely; it is never given to another tenant."""
+
+    def __init__(self, message: str, *, kind: str, key: str) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(message)
+
+
+class KnowledgeError(FileError):
+    """A knowledge document cannot be read or parsed; the message names the file."""
 
 
 class ProviderError(FrontdeskError):

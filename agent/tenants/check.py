@@ -1,0 +1,130 @@
+"""``frontdesk tenant check``: a tenant file and everything it references.
+
+A tenant passes when its ``tenant.yaml`` validates, its flow loads, its prompts and
+templates are readable (and present where referenced: ``prompts/assistant.txt`` when it
+uses an LLM, ``prompts/analyzer.txt`` when it defines call types), every knowledge
+document parses, and no routing key is claimed by another tenant. Each problem is one
+``file[:line]: message`` string.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+import jinja2
+
+from ..errors import FrontdeskError, KnowledgeError
+from ..flow.load import load_flow_by_id
+from .load import Tenant, known_tenants, load_tenant
+
+# A knowledge reader: the documents' problems, by file (set by agent.knowledge, which
+# imports this package; a callable keeps the dependency one way).
+KnowledgeProbe = Callable[[Path], list[KnowledgeError]]
+
+
+def check_tenants(
+    tenants_dir: Path,
+    flows_dir: Path,
+    ids: list[str] | None = None,
+    *,
+    knowledge: KnowledgeProbe | None = None,
+) -> dict[str, list[str]]:
+    """Problems per tenant id (an empty list: the tenant passes)."""
+    ids = ids if ids is not None else known_tenants(tenants_dir)
+    results: dict[str, list[str]] = {}
+    loaded: list[Tenant] = []
+    for tenant_id in ids:
+        try:
+            tenant = load_tenant(tenants_dir, tenant_id)
+        except FrontdeskError as e:
+            results[tenant_id] = [str(e)]
+            continue
+        loaded.append(tenant)
+        results[tenant_id] = check_tenant(tenant, flows_dir, knowledge=knowledge)
+    for tenant_id, problem in _shared_keys(tenants_dir, loaded):
+        results[tenant_id].append(problem)
+    return results
+
+
+def check_tenant(
+    tenant: Tenant, flows_dir: Path, *, knowledge: KnowledgeProbe | None = None
+) -> list[str]:
+    """Everything wrong with a loaded tenant's references."""
+    problems: list[str] = []
+    try:
+        load_flow_by_id(flows_dir, tenant.config.flow)
+    except FrontdeskError as e:
+        problems.append(f"{tenant.path}: flow {tenant.config.flow!r} does not load: {e}")
+    problems += _prompts(tenant)
+    problems += _templates(tenant)
+    if knowledge is not None and tenant.knowledge_dir.is_dir():
+        problems += [str(e) for e in knowledge(tenant.knowledge_dir)]
+    return problems
+
+
+def _prompts(tenant: Tenant) -> list[str]:
+    needed = {
+        "assistant": tenant.config.providers.llm not in (None, "none"),
+        "analyzer": bool(tenant.config.analyzer.call_types),
+    }
+    problems = []
+    for name, required in needed.items():
+        path = tenant.prompt_path(name)
+        why = "the tenant uses an LLM" if name == "assistant" else "analyzer has call types"
+        if required and not path.is_file():
+            problems.append(f"{path}: missing ({why})")
+            continue
+        try:
+            text = tenant.prompt(name)
+        except FrontdeskError as e:
+            problems.append(str(e))
+            continue
+        if text is not None and not text.strip():
+            problems.append(f"{path}: prompt is empty")
+    return problems
+
+
+def _templates(tenant: Tenant) -> list[str]:
+    folder = tenant.folder / "templates"
+    if not folder.is_dir():
+        return []
+    env = jinja2.Environment(autoescape=False)
+    problems = []
+    for path in sorted(folder.glob("*.txt")):
+        try:
+            env.parse(path.read_text(encoding="utf-8"))
+        except jinja2.TemplateSyntaxError as e:
+            problems.append(f"{path}:{e.lineno}: template: {e.message}")
+        except (OSError, UnicodeDecodeError) as e:
+            problems.append(f"{path}: cannot read template: {e}")
+    return problems
+
+
+def _shared_keys(tenants_dir: Path, loaded: list[Tenant]) -> list[tuple[str, str]]:
+    """Routing keys claimed by more than one tenant (of all tenants, checked or not)."""
+    everyone = {t.id: t for t in loaded}
+    for tenant_id in known_tenants(tenants_dir):
+        if tenant_id not in everyone:
+            try:
+                everyone[tenant_id] = load_tenant(tenants_dir, tenant_id)
+            except FrontdeskError:
+                continue
+    owners: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for tenant in everyone.values():
+        routing = tenant.config.routing
+        for number in routing.phone_numbers:
+            owners["phone number", number].append(tenant.id)
+        for campaign in routing.campaigns:
+            owners["campaign", campaign].append(tenant.id)
+    checked = {t.id: t for t in loaded}
+    found = []
+    for (kind, key), ids in owners.items():
+        if len(ids) > 1:
+            for tenant_id in ids:
+                if tenant_id in checked:
+                    others = ", ".join(i for i in ids if i != tenant_id)
+                    where = checked[tenant_id].path
+                    found.append((tenant_id, f"{where}: {kind} {key} is also routed to {others}"))
+    return found

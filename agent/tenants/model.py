@@ -1,0 +1,251 @@
+"""The models of ``tenants/<id>/tenant.yaml`` (every section but ``name`` and ``flow`` optional).
+
+Every model forbids unknown fields, so a typo is an error naming its line (with a "did
+you mean" hint, see :mod:`.hints`). :func:`tenant_json_schema` is the committed
+``tenants/schema.json``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from ..config import LLMName, STTName, TTSName
+from ..flow.expr import Expression, ExpressionError, parse_expression
+
+E164 = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,62}$")]
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Z_][A-Z0-9_]*$")]
+EventName = Annotated[str, StringConstraints(pattern=r"^[a-z]+(\.[a-z_]+)+$")]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_RANGE = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _chain(value: object) -> object:
+    """``"deepgram,local"`` -> ``("deepgram", "local")``, like the deployment settings."""
+    if isinstance(value, str):
+        return tuple(p.strip().lower() for p in value.split(",") if p.strip())
+    return value
+
+
+class Providers(_Strict):
+    """Speech and LLM providers for this tenant; ``null`` means the deployment default."""
+
+    stt: tuple[STTName, ...] | None = None
+    tts: tuple[TTSName, ...] | None = None
+    llm: LLMName | None = None
+    voice: str | None = Field(None, min_length=1, description="TTS voice name or id")
+
+    @field_validator("stt", "tts", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return _chain(value)
+
+
+def parse_range(value: str) -> tuple[time, time] | None:
+    """``"07:30-18:00"`` -> (07:30, 18:00); ``"closed"`` -> None. Raises ValueError."""
+    if value.strip().lower() == "closed":
+        return None
+    match = _RANGE.match(value.strip())
+    if not match:
+        raise ValueError(f'{value!r} is neither "closed" nor "HH:MM-HH:MM"')
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    opens, closes = time(h1, m1), (time(23, 59, 59) if h2 == 24 else time(h2, m2))
+    if closes <= opens:
+        raise ValueError(f"{value!r}: closing time must be after opening time")
+    return opens, closes
+
+
+DayHours = Annotated[str, Field(examples=["07:30-18:00", "closed"])]
+
+
+class Hours(_Strict):
+    """Business hours, tenant-local: ``"closed"`` or ``"HH:MM-HH:MM"``; a day not listed
+    is closed."""
+
+    mon: DayHours = "closed"
+    tue: DayHours = "closed"
+    wed: DayHours = "closed"
+    thu: DayHours = "closed"
+    fri: DayHours = "closed"
+    sat: DayHours = "closed"
+    sun: DayHours = "closed"
+
+    @field_validator(*WEEKDAYS)
+    @classmethod
+    def _valid_range(cls, value: str) -> str:
+        parse_range(value)
+        return value
+
+    def opening(self, day: Weekday) -> tuple[time, time] | None:
+        """When the business opens and closes on ``day``, or None when closed."""
+        return parse_range(str(getattr(self, day)))
+
+    def is_open(self, at: datetime, tz: ZoneInfo) -> bool:
+        """Whether the business is open at ``at`` (converted to the tenant's timezone)."""
+        local = at.astimezone(tz)
+        span = self.opening(WEEKDAYS[local.weekday()])
+        return span is not None and span[0] <= local.time() < span[1]
+
+
+class Routing(_Strict):
+    """Keys that route a room to this tenant (see :mod:`.resolve`)."""
+
+    phone_numbers: list[E164] = Field(default_factory=list, description="E.164 numbers (SIP)")
+    campaigns: list[Slug] = Field(default_factory=list, description="Web widget campaign ids")
+    meeting_owners: list[Email] = Field(default_factory=list)
+
+
+class Knowledge(_Strict):
+    threshold: float = Field(0.5, ge=0, le=1, description="Default answer-confidence threshold")
+
+
+FieldType = Literal["text", "datetime", "date", "name", "phone", "email", "number", "boolean"]
+
+
+class AnalyzerField(_Strict):
+    type: FieldType = "text"
+    description: str = ""
+    required: bool = False
+
+
+class CallType(_Strict):
+    description: str = Field(min_length=1)
+    fields: dict[Slug, AnalyzerField] = Field(default_factory=dict)
+
+
+class Analyzer(_Strict):
+    """Post-call analysis: the call types, and the fields to extract for each."""
+
+    call_types: dict[Slug, CallType] = Field(default_factory=dict)
+
+
+class ScoreRule(_Strict):
+    """Adds ``points`` when its one signal is present: ``keywords`` said in the call, a
+    ``slot`` filled, or an ``if`` flow expression over ``slots`` that holds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    label: str = Field(min_length=1)
+    points: int
+    keywords: list[Annotated[str, StringConstraints(min_length=1)]] | None = None
+    slot: str | None = Field(None, min_length=1)
+    if_: str | None = Field(None, alias="if", min_length=1)
+
+    @field_validator("if_")
+    @classmethod
+    def _parses(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_expression(value, roots=frozenset({"slots"}))
+            except ExpressionError as e:
+                raise ValueError(str(e)) from e
+        return value
+
+    @model_validator(mode="after")
+    def _one_signal(self) -> ScoreRule:
+        given = [n for n in ("keywords", "slot", "if_") if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError("a rule needs exactly one of keywords, slot or if")
+        return self
+
+    def expression(self) -> Expression | None:
+        """The parsed ``if`` condition (evaluate with ``{"slots": {...}}``)."""
+        return None if self.if_ is None else parse_expression(self.if_, roots={"slots"})
+
+
+class Priorities(_Strict):
+    high: int = 60
+    medium: int = 30
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Priorities:
+        if self.medium > self.high:
+            raise ValueError("medium must not be above high")
+        return self
+
+    def for_score(self, score: int) -> Literal["high", "medium", "low"]:
+        return "high" if score >= self.high else "medium" if score >= self.medium else "low"
+
+
+class LeadScoring(_Strict):
+    rules: list[ScoreRule] = Field(default_factory=list)
+    priorities: Priorities = Field(default_factory=Priorities)
+
+
+class Webhook(_Strict):
+    url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+")]
+    secret_env: EnvName | None = Field(None, description="Environment variable with the secret")
+    events: list[EventName] = Field(default_factory=lambda: ["call.analyzed"], min_length=1)
+
+
+class Notifications(_Strict):
+    owner_email: Email | None = None
+    customer_confirmation: bool = False
+    webhooks: list[Webhook] = Field(default_factory=list)
+
+
+class Recording(_Strict):
+    enabled: bool = False
+    retention_days: int = Field(30, ge=1, le=3650)
+    requires_consent: bool = False
+
+
+class Budget(_Strict):
+    per_call_usd: float | None = Field(None, gt=0, description="null = no limit")
+    monthly_usd: float | None = Field(None, gt=0, description="null = no limit")
+
+
+class TenantConfig(_Strict):
+    """The validated contents of ``tenant.yaml``."""
+
+    name: str = Field(min_length=1)
+    language: str = "en-US"
+    timezone: str = "UTC"
+    hours: Hours = Field(default_factory=Hours)
+    greeting: str | None = Field(None, min_length=1)
+    flow: str = Field(min_length=1)
+    providers: Providers = Field(default_factory=Providers)
+    routing: Routing = Field(default_factory=Routing)
+    knowledge: Knowledge = Field(default_factory=Knowledge)
+    analyzer: Analyzer = Field(default_factory=Analyzer)
+    lead_scoring: LeadScoring = Field(default_factory=LeadScoring)
+    notifications: Notifications = Field(default_factory=Notifications)
+    recording: Recording = Field(default_factory=Recording)
+    budget: Budget = Field(default_factory=Budget)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"unknown timezone {value!r}") from e
+        return value
+
+
+def tenant_json_schema() -> dict[str, Any]:
+    """The JSON Schema of ``tenant.yaml`` (committed as ``tenants/schema.json``)."""
+    schema = TenantConfig.model_json_schema(by_alias=True)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Frontdesk tenant",
+        **schema,
+    }

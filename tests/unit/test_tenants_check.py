@@ -1,0 +1,83 @@
+"""``frontdesk tenant check``: every reference of a tenant, with file:line problems."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from agent.cli import app
+from agent.config import ROOT
+from agent.knowledge.ingest import document_problems
+from agent.tenants import known_tenants
+from agent.tenants.check import check_tenants
+
+pytestmark = pytest.mark.unit
+
+FLOWS = ROOT / "flows"
+
+
+def make(tmp_path: Path, body: str, files: dict[str, str | bytes] | None = None) -> Path:
+    folder = tmp_path / "shop"
+    folder.mkdir(parents=True)
+    (folder / "tenant.yaml").write_text(body)
+    for name, content in (files or {}).items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+    return tmp_path
+
+
+def test_shipped_tenants_pass() -> None:
+    results = check_tenants(ROOT / "tenants", FLOWS, knowledge=document_problems)
+    assert set(results) == set(known_tenants(ROOT / "tenants"))
+    assert results == {tenant_id: [] for tenant_id in results}
+
+
+def test_every_reference_problem_is_reported(tmp_path: Path) -> None:
+    body = (
+        "name: Shop\nflow: no_such_flow\nproviders: {llm: openai}\n"
+        "analyzer:\n  call_types:\n    order: {description: An order}\n"
+    )
+    files: dict[str, str | bytes] = {
+        "templates/owner_summary.txt": "Hello\n{% if x %}\nno end\n",
+        "knowledge/menu.md": "# Menu\n\nBread is 2 pounds.\n",
+        "knowledge/broken.pdf": b"%PDF-1.4 this is not really a pdf",
+        "knowledge/empty.txt": "   \n",
+    }
+    problems = check_tenants(make(tmp_path, body, files), FLOWS, knowledge=document_problems)
+    text = "\n".join(problems["shop"])
+    assert "flow 'no_such_flow' does not load" in text
+    assert "assistant.txt: missing (the tenant uses an LLM)" in text
+    assert "analyzer.txt: missing (analyzer has call types)" in text
+    assert re.search(r"owner_summary\.txt:\d+: template: Unexpected end", text)
+    assert "broken.pdf: cannot read document" in text
+    assert "empty.txt: document has no text" in text
+    assert "menu.md" not in text
+
+
+def test_shared_phone_number_is_reported_for_both(tmp_path: Path) -> None:
+    for tenant_id in ("one", "two"):
+        (tmp_path / tenant_id).mkdir()
+        (tmp_path / tenant_id / "tenant.yaml").write_text(
+            "name: X\nflow: demo_bakery\nrouting: {phone_numbers: ['+442071234567']}\n"
+        )
+    results = check_tenants(tmp_path, FLOWS)
+    assert all("+442071234567 is also routed to" in r[0] for r in results.values())
+
+
+def test_cli_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(app, ["tenant", "check", "crumb-and-co"])
+    assert ok.exit_code == 0, ok.output
+    assert "crumb-and-co: ok" in ok.output
+    make(tmp_path, "name: Shop\nflw: demo_bakery\n")
+    monkeypatch.setenv("FRONTDESK_TENANTS_DIR", str(tmp_path))
+    bad = runner.invoke(app, ["tenant", "check"])
+    assert bad.exit_code == 1
+    assert "tenant.yaml:2: flw: unknown field (did you mean 'flow'?)" in bad.output
