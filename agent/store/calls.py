@@ -1,0 +1,121 @@
+"""Calls and their participants: started when a room's session starts, finalized at close."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ._dialect import insert_for
+from .tables import Call, Participant, Turn
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewCall:
+    id: str
+    tenant: str
+    source: str  # sip | web | meeting
+    room: str
+    started_at: datetime
+    flow_id: str | None = None
+    caller_identity: str | None = None
+    caller_number: str | None = None
+
+
+async def start_call(s: AsyncSession, call: NewCall) -> None:
+    """Insert the call; a second start of the same id (spool replay) changes nothing."""
+    stmt = insert_for(s, Call).values(
+        id=call.id,
+        tenant=call.tenant,
+        source=call.source,
+        room=call.room,
+        started_at=call.started_at,
+        flow_id=call.flow_id,
+        caller_identity=call.caller_identity,
+        caller_number=call.caller_number,
+        status="active",
+        error_count=0,
+    )
+    await s.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
+
+
+async def set_caller(
+    s: AsyncSession, call_id: str, *, identity: str | None, number: str | None
+) -> None:
+    values = {k: v for k, v in (("caller_identity", identity), ("caller_number", number)) if v}
+    if values:
+        await s.execute(update(Call).where(Call.id == call_id).values(**values))
+
+
+async def add_participant(
+    s: AsyncSession,
+    call_id: str,
+    tenant: str,
+    *,
+    identity: str,
+    role: str,
+    joined_at: datetime,
+    name: str | None = None,
+) -> None:
+    stmt = insert_for(s, Participant).values(
+        call_id=call_id, tenant=tenant, identity=identity, role=role, joined_at=joined_at, name=name
+    )
+    await s.execute(stmt.on_conflict_do_nothing(index_elements=["call_id", "identity"]))
+
+
+async def participant_left(s: AsyncSession, call_id: str, identity: str, at: datetime) -> None:
+    await s.execute(
+        update(Participant)
+        .where(Participant.call_id == call_id, Participant.identity == identity)
+        .values(left_at=at)
+    )
+
+
+async def add_error(s: AsyncSession, call_id: str) -> None:
+    await s.execute(update(Call).where(Call.id == call_id).values(error_count=Call.error_count + 1))
+
+
+async def finalize_call(
+    s: AsyncSession,
+    call_id: str,
+    *,
+    ended_at: datetime,
+    status: str,
+    end_node: str | None = None,
+    end_reason: str | None = None,
+) -> None:
+    """Set end time, duration, status and end node, and close turns left open."""
+    call = await s.get(Call, call_id)
+    if call is None:
+        return
+    call.ended_at = ended_at
+    call.duration_s = max(0.0, (ended_at - call.started_at).total_seconds())
+    call.status = status
+    call.end_node = end_node or call.end_node
+    call.end_reason = end_reason
+    await s.execute(
+        update(Turn)
+        .where(Turn.call_id == call_id, Turn.ended_at.is_(None))
+        .values(ended_at=ended_at)
+    )
+
+
+async def get_call(s: AsyncSession, call_id: str) -> Call | None:
+    return await s.get(Call, call_id)
+
+
+async def list_calls(
+    s: AsyncSession, *, tenant: str | None = None, limit: int = 50
+) -> Sequence[Call]:
+    stmt = select(Call).order_by(Call.started_at.desc()).limit(limit)
+    if tenant is not None:
+        stmt = stmt.where(Call.tenant == tenant)
+    return (await s.scalars(stmt)).all()
+
+
+async def participants(s: AsyncSession, call_id: str) -> Sequence[Participant]:
+    stmt = select(Participant).where(Participant.call_id == call_id).order_by(Participant.id)
+    return (await s.scalars(stmt)).all()

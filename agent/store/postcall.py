@@ -1,0 +1,85 @@
+"""The post-call pipeline's reads: one call's facts, and the outbox as the CLI lists it.
+
+:func:`load_call_facts` reads the call row, its turns and its flow events (stored by
+class name: ``SlotSet``, ``NodeEntered``, ``HandoffRequested``, ...) into the
+pipeline's :class:`~agent.postcall.facts.CallFacts`. Writes go through
+:mod:`.analyses` (analysis, lead and notifications in one transaction) and
+:mod:`.outbox`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..postcall.facts import CallFacts, TurnFact
+from .calls import get_call
+from .events import handoffs, list_events
+from .tables import FlowEventRow, OutboxRow
+from .turns import list_turns
+
+_HANDOFF_TYPES = frozenset({"HandoffRequested", "handoff_requested"})
+
+
+def _slots_and_path(events: Sequence[FlowEventRow]) -> tuple[dict[str, str], tuple[str, ...], bool]:
+    slots: dict[str, str] = {}
+    path: list[str] = []
+    handoff = False
+    for event in events:
+        payload = event.payload or {}
+        if event.type == "SlotSet" and isinstance(payload.get("slot"), str):
+            slots[payload["slot"]] = str(payload.get("value", ""))
+        elif event.type == "NodeEntered" and event.node:
+            path.append(event.node)
+        elif event.type in _HANDOFF_TYPES or (
+            event.type == "GlobalIntent" and payload.get("name") == "human"
+        ):
+            handoff = True
+    return slots, tuple(path), handoff
+
+
+async def load_call_facts(s: AsyncSession, call_id: str) -> CallFacts | None:
+    """Everything the pipeline needs about ``call_id``, or None when it is not stored."""
+    call = await get_call(s, call_id)
+    if call is None:
+        return None
+    turns = await list_turns(s, call_id)
+    slots, path, handoff = _slots_and_path(await list_events(s, call_id))
+    handoff = handoff or bool(await handoffs(s, call_id))
+    return CallFacts(
+        id=call.id,
+        tenant=call.tenant,
+        source=call.source,
+        started_at=call.started_at,
+        ended_at=call.ended_at,
+        duration_s=call.duration_s,
+        status=call.status,
+        caller=call.caller_number or call.caller_identity,
+        caller_number=call.caller_number,
+        flow_id=call.flow_id,
+        end_node=call.end_node,
+        turns=tuple(TurnFact(speaker=t.speaker, text=t.text, at=t.started_at) for t in turns),
+        slots=slots,
+        path=path,
+        handoff_requested=handoff,
+    )
+
+
+async def list_outbox(
+    s: AsyncSession, *, status: str | None = None, tenant: str | None = None, limit: int = 50
+) -> Sequence[OutboxRow]:
+    """The newest notifications first, optionally of one status and tenant."""
+    stmt = select(OutboxRow).order_by(OutboxRow.id.desc()).limit(limit)
+    if status is not None:
+        stmt = stmt.where(OutboxRow.status == status)
+    if tenant is not None:
+        stmt = stmt.where(OutboxRow.tenant == tenant)
+    return (await s.scalars(stmt)).all()
+
+
+async def outbox_counts(s: AsyncSession) -> dict[str, int]:
+    """How many notifications are in each status."""
+    stmt = select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
+    return {str(status): int(n) for status, n in (await s.execute(stmt)).all()}

@@ -1,0 +1,101 @@
+"""Usage per call (tokens, audio seconds, characters) priced from the price table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, RootModel
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..errors import FileError
+from ..yamlfile import parse_model, read_source
+from .tables import Usage
+
+SHIPPED_PRICES = Path(__file__).resolve().parent / "prices.yaml"
+
+
+class Price(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    input_per_mtok: float = 0.0
+    output_per_mtok: float = 0.0
+    audio_per_min: float = 0.0
+    chars_per_mchar: float = 0.0
+
+
+class PriceTable(RootModel[dict[str, Price]]):
+    def price(self, provider: str, model: str) -> Price:
+        table = self.root
+        return table.get(f"{provider}/{model}") or table.get(f"{provider}/*") or Price()
+
+
+@cache
+def load_prices(path: Path | None = None) -> PriceTable:
+    path = path or SHIPPED_PRICES
+    text = read_source(path, error=FileError, what="price table")
+    table, _ = parse_model(
+        text, str(path), PriceTable, error=FileError, expected="a mapping of provider/model"
+    )
+    return table
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewUsage:
+    kind: str  # stt | tts | llm
+    provider: str
+    model: str
+    at: datetime
+    tokens_in: int = 0
+    tokens_out: int = 0
+    audio_seconds: float = 0.0
+    characters: int = 0
+
+    def cost(self, prices: PriceTable) -> float:
+        p = prices.price(self.provider, self.model)
+        return (
+            self.tokens_in * p.input_per_mtok / 1e6
+            + self.tokens_out * p.output_per_mtok / 1e6
+            + self.audio_seconds / 60 * p.audio_per_min
+            + self.characters * p.chars_per_mchar / 1e6
+        )
+
+
+async def add_usage(
+    s: AsyncSession, call_id: str, tenant: str, usage: NewUsage, prices: PriceTable
+) -> None:
+    s.add(
+        Usage(
+            call_id=call_id,
+            tenant=tenant,
+            kind=usage.kind,
+            provider=usage.provider,
+            model=usage.model,
+            tokens_in=usage.tokens_in,
+            tokens_out=usage.tokens_out,
+            audio_seconds=usage.audio_seconds,
+            characters=usage.characters,
+            cost_usd=usage.cost(prices),
+            at=usage.at,
+        )
+    )
+
+
+async def usage_for_call(s: AsyncSession, call_id: str) -> Sequence[Usage]:
+    return (await s.scalars(select(Usage).where(Usage.call_id == call_id).order_by(Usage.id))).all()
+
+
+def total_cost(rows: Sequence[Usage]) -> float:
+    return sum(r.cost_usd for r in rows)
+
+
+def usage_summary(rows: Sequence[Usage]) -> Mapping[str, float]:
+    out: dict[str, float] = {}
+    for r in rows:
+        key = f"{r.kind}:{r.provider}/{r.model}"
+        out[key] = out.get(key, 0.0) + r.cost_usd
+    return out
