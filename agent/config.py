@@ -112,6 +112,25 @@ class Settings(BaseSettings):
     retention_days: int = Field(90, ge=1, validation_alias=_env("FRONTDESK_RETENTION_DAYS"))
     prices_file: Path | None = Field(None, validation_alias=_env("FRONTDESK_PRICES_FILE"))
 
+    # Post-call notifications
+    mail_from: str = Field(
+        "Frontdesk <frontdesk@localhost>", validation_alias=_env("FRONTDESK_MAIL_FROM")
+    )
+    smtp_host: str | None = Field(None, validation_alias=_env("FRONTDESK_SMTP_HOST"))
+    smtp_port: int = Field(25, ge=1, le=65535, validation_alias=_env("FRONTDESK_SMTP_PORT"))
+    smtp_username: str | None = Field(None, validation_alias=_env("FRONTDESK_SMTP_USERNAME"))
+    smtp_password: SecretStr | None = Field(None, validation_alias=_env("FRONTDESK_SMTP_PASSWORD"))
+    smtp_starttls: bool = Field(False, validation_alias=_env("FRONTDESK_SMTP_STARTTLS"))
+    resend_api_key: SecretStr | None = Field(None, validation_alias=_env("RESEND_API_KEY"))
+    webhook_timeout_s: float = Field(
+        10.0, gt=0, le=120, validation_alias=_env("FRONTDESK_WEBHOOK_TIMEOUT")
+    )
+    outbox_max_attempts: int = Field(
+        5, ge=1, le=100, validation_alias=_env("FRONTDESK_OUTBOX_MAX_ATTEMPTS")
+    )
+    outbox_poll_s: float = Field(2.0, gt=0, le=3600, validation_alias=_env("FRONTDESK_OUTBOX_POLL"))
+    public_url: str | None = Field(None, validation_alias=_env("FRONTDESK_PUBLIC_URL"))
+
     # Logging
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias=_env("FRONTDESK_LOG_LEVEL")

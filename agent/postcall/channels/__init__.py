@@ -1,0 +1,23 @@
+"""Notification channels: each delivers one outbox message, or raises DeliveryError.
+
+:class:`EmailChannel` and :class:`WebhookSender` are the protocols; :mod:`.smtp` and
+:mod:`.resend_email` send email, :mod:`.webhook` posts signed JSON. :func:`build_channels`
+picks them from the settings.
+"""
+
+from __future__ import annotations
+
+from .base import Channels, EmailChannel, WebhookSender, build_channels
+from .resend_email import ResendChannel
+from .smtp import SmtpChannel
+from .webhook import WebhookChannel
+
+__all__ = [
+    "Channels",
+    "EmailChannel",
+    "ResendChannel",
+    "SmtpChannel",
+    "WebhookChannel",
+    "WebhookSender",
+    "build_channels",
+]

@@ -1,0 +1,65 @@
+"""Webhooks: the message body as JSON, POSTed with an HMAC-SHA256 signature header.
+
+See :mod:`..signing` for the header format. A 2xx reply is delivered; 408, 429 and
+5xx (and network errors) are retried; any other status fails for good.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+import aiohttp
+
+from ...errors import DeliveryError
+from ..messages import WebhookMessage
+from ..signing import EVENT_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, sign
+
+_RETRYABLE_STATUS = frozenset({408, 425, 429})
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookChannel:
+    timeout_s: float = 10.0
+    name: str = "webhook"
+
+    def request(
+        self, message: WebhookMessage, *, idempotency_key: str
+    ) -> tuple[bytes, dict[str, str]]:
+        """The body and headers of the POST (signed when the message names a secret)."""
+        body = json.dumps(message.body, separators=(",", ":"), sort_keys=True).encode()
+        headers = {
+            "Content-Type": "application/json",
+            IDEMPOTENCY_HEADER: idempotency_key,
+            EVENT_HEADER: message.event,
+        }
+        if message.secret_env:
+            secret = os.environ.get(message.secret_env)
+            if not secret:
+                raise DeliveryError(
+                    f"webhook {message.url}: environment variable {message.secret_env} "
+                    "(its secret_env) is not set",
+                    retryable=False,
+                )
+            headers[SIGNATURE_HEADER] = sign(secret, body)
+        return body, headers
+
+    async def send(self, message: WebhookMessage, *, idempotency_key: str) -> None:
+        body, headers = self.request(message, idempotency_key=idempotency_key)
+        timeout = aiohttp.ClientTimeout(total=self.timeout_s)
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as http,
+                http.post(message.url, data=body, headers=headers) as response,
+            ):
+                status = response.status
+                reason = response.reason or ""
+        except (aiohttp.ClientError, TimeoutError) as e:
+            raise DeliveryError(f"webhook {message.url} unreachable: {e!r}", retryable=True) from e
+        if 200 <= status < 300:
+            return
+        raise DeliveryError(
+            f"webhook {message.url} answered {status} {reason}".rstrip(),
+            retryable=status >= 500 or status in _RETRYABLE_STATUS,
+        )

@@ -1,0 +1,146 @@
+"""Which notifications one analysed call produces, rendered and ready for the outbox.
+
+- the owner summary email, to the tenant's ``notifications.owner_email``;
+- a customer confirmation email, when the tenant enables it and the caller gave an email;
+- one webhook per tenant webhook subscribed to ``call.analyzed``.
+
+Each carries an idempotency key derived from the call and its target, so planning the
+same call twice (a replay) enqueues nothing new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from pydantic import JsonValue
+
+from ..store.outbox import NewNotification
+from ..tenants import Tenant
+from .facts import CallFacts
+from .messages import EmailMessage, WebhookMessage
+from .models import AnalysisOutcome
+from .score import Contact, LeadScore
+from .templates import render_email
+
+CALL_ANALYZED = "call.analyzed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scored:
+    """The lead side of an analysed call (None fields when the call left no contact)."""
+
+    score: LeadScore
+    contact: Contact | None
+
+
+def transcript_link(call_id: str, public_url: str | None) -> str:
+    if public_url:
+        return f"{public_url.rstrip('/')}/calls/{call_id}"
+    return f"frontdesk calls show {call_id}"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "unknown length"
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
+
+
+def payload(
+    facts: CallFacts, tenant: Tenant, outcome: AnalysisOutcome, scored: Scored, link: str
+) -> dict[str, JsonValue]:
+    """The JSON of a ``call.analyzed`` webhook; also the templates' variables."""
+    lead: dict[str, JsonValue] | None = None
+    if scored.contact is not None:
+        lead = {
+            "contact": scored.contact.key,
+            "name": scored.contact.name,
+            "score": scored.score.score,
+            "priority": scored.score.priority,
+            "reasons": list(scored.score.reasons),
+        }
+    return {
+        "event": CALL_ANALYZED,
+        "tenant": {"id": tenant.id, "name": tenant.name},
+        "call": {
+            "id": facts.id,
+            "source": facts.source,
+            "caller": facts.caller,
+            "started_at": facts.started_at.isoformat(),
+            "duration": _duration(facts.duration_s),
+            "duration_s": facts.duration_s,
+            "end_node": facts.end_node,
+        },
+        "analysis": outcome.analysis.model_dump(mode="json"),
+        "method": outcome.method,
+        "lead": lead,
+        "transcript_link": link,
+    }
+
+
+def _key(call_id: str, *parts: str) -> str:
+    digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+    return f"{call_id}:{parts[0]}:{digest}"
+
+
+def plan_notifications(
+    facts: CallFacts,
+    tenant: Tenant,
+    outcome: AnalysisOutcome,
+    scored: Scored,
+    *,
+    public_url: str | None,
+) -> list[NewNotification]:
+    """The outbox rows for this call (blocking: renders the tenant's templates)."""
+    config = tenant.config.notifications
+    context = payload(facts, tenant, outcome, scored, transcript_link(facts.id, public_url))
+    notes: list[NewNotification] = []
+
+    def email(purpose: str, to: str, message: EmailMessage) -> None:
+        notes.append(
+            NewNotification(
+                tenant=facts.tenant,
+                call_id=facts.id,
+                channel="email",
+                target=to,
+                template=purpose,
+                idempotency_key=_key(facts.id, purpose, to.lower()),
+                payload=message.model_dump(mode="json"),
+            )
+        )
+
+    if config.owner_email:
+        rendered = render_email(
+            tenant.folder, "owner_summary", context, default_subject=f"Call {facts.id}"
+        )
+        owner = config.owner_email
+        email("owner_summary", owner, EmailMessage(
+            purpose="owner_summary", to=owner, subject=rendered.subject, text=rendered.text
+        ))  # fmt: skip
+    customer = scored.contact.email if scored.contact else None
+    if config.customer_confirmation and customer:
+        rendered = render_email(
+            tenant.folder, "customer_confirmation", context, default_subject=tenant.name
+        )
+        email("customer_confirmation", customer, EmailMessage(
+            purpose="customer_confirmation", to=customer, subject=rendered.subject,
+            text=rendered.text,
+        ))  # fmt: skip
+    for hook in config.webhooks:
+        if CALL_ANALYZED not in hook.events:
+            continue
+        message = WebhookMessage(
+            url=hook.url, secret_env=hook.secret_env, event=CALL_ANALYZED, body=context
+        )
+        notes.append(
+            NewNotification(
+                tenant=facts.tenant,
+                call_id=facts.id,
+                channel="webhook",
+                target=hook.url,
+                idempotency_key=_key(facts.id, "webhook", hook.url, CALL_ANALYZED),
+                payload=message.model_dump(mode="json"),
+            )
+        )
+    return notes

@@ -1,0 +1,144 @@
+"""The post-call pipeline for one stored call: analyse, score, enqueue, deliver.
+
+:func:`process_call` reads only what the store holds, so it runs when a session closes
+(the worker) and again on demand (``frontdesk postcall replay ID``). It is idempotent:
+each run stores a new analysis row (the latest is the call's analysis), the lead is
+upserted by contact, and notifications are keyed by call and target, so a replay
+enqueues, and therefore sends, nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from ..config import Settings
+from ..errors import StoreError
+from ..providers.kinds import AnyLLM
+from ..providers.registry import build_llm
+from ..store import Store
+from ..store.analyses import LeadUpdate, NewAnalysis, save_analysis_with_outbox
+from ..store.postcall import load_call_facts
+from ..tenants import Tenant, load_tenant
+from .analyse import analyse_call
+from .channels import build_channels
+from .facts import CallFacts
+from .models import AnalysisOutcome
+from .notify import Scored, plan_notifications
+from .outbox import OutboxProcessor, RetryPolicy, RunStats
+from .score import contact_for, score_call
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostcallResult:
+    call_id: str
+    analysis_id: int
+    outcome: AnalysisOutcome
+    scored: Scored
+    enqueued: tuple[int, ...]  # outbox rows new in this run (none on a replay)
+    delivery: RunStats | None  # what the outbox pass did, when this run delivered
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(max_attempts=settings.outbox_max_attempts)
+
+
+def _records(
+    facts: CallFacts, outcome: AnalysisOutcome, scored: Scored
+) -> tuple[NewAnalysis, LeadUpdate | None]:
+    analysis = outcome.analysis
+    record = NewAnalysis(
+        call_id=facts.id,
+        tenant=facts.tenant,
+        method=outcome.method,
+        call_type=analysis.call_type,
+        fields=analysis.fields,
+        summary=analysis.summary,
+        sentiment=analysis.sentiment,
+        meeting=analysis.meeting.model_dump(mode="json") if analysis.meeting else None,
+        error=outcome.error,
+    )
+    contact = scored.contact
+    if contact is None:
+        return record, None
+    lead = LeadUpdate(
+        tenant=facts.tenant,
+        contact_key=contact.key,
+        name=contact.name,
+        email=contact.email,
+        phone=contact.phone,
+        campaign=facts.campaign,
+        score=scored.score.score,
+        priority=scored.score.priority,
+        call_id=facts.id,
+        signals=scored.score.reasons,
+    )
+    return record, lead
+
+
+async def analyse_and_enqueue(
+    store: Store, facts: CallFacts, tenant: Tenant, *, settings: Settings, model: AnyLLM | None
+) -> tuple[int, AnalysisOutcome, Scored, tuple[int, ...]]:
+    outcome = await analyse_call(facts, tenant, model=model)
+    score = score_call(facts, outcome.analysis, tenant.config.lead_scoring)
+    scored = Scored(score=score, contact=contact_for(facts, outcome.analysis))
+    notes = await asyncio.to_thread(
+        plan_notifications, facts, tenant, outcome, scored, public_url=settings.public_url
+    )
+    analysis, lead = _records(facts, outcome, scored)
+    async with store.transaction() as s:
+        analysis_id, enqueued = await save_analysis_with_outbox(s, analysis, notes, lead=lead)
+    return analysis_id, outcome, scored, tuple(enqueued)
+
+
+async def process_call(
+    call_id: str,
+    *,
+    settings: Settings,
+    store: Store | None = None,
+    model: AnyLLM | None = None,
+    deliver: bool = True,
+) -> PostcallResult:
+    """Analyse, score and notify for ``call_id``.
+
+    ``store`` defaults to the settings' store (opened and closed here); ``model`` to the
+    settings' LLM (``FRONTDESK_LLM``; none means deterministic). With ``deliver`` the
+    due outbox rows are delivered before returning (a separate ``frontdesk outbox run``
+    delivers them otherwise, and retries the ones that fail now)."""
+    own_store = store is None
+    db = Store.open(settings) if store is None else store
+    own_model = model is None
+    chosen = build_llm(settings) if model is None else model
+    try:
+        async with db.transaction() as s:
+            facts = await load_call_facts(s, call_id)
+        if facts is None:
+            raise StoreError(f"call {call_id!r} is not in the store (see `frontdesk calls list`)")
+        tenant = await asyncio.to_thread(load_tenant, settings.tenants_dir, facts.tenant)
+        analysis_id, outcome, scored, enqueued = await analyse_and_enqueue(
+            db, facts, tenant, settings=settings, model=chosen
+        )
+        log.info(
+            "call analysed",
+            extra={"call_id": call_id, "method": outcome.method, "enqueued": len(enqueued)},
+        )
+        delivery = None
+        if deliver:
+            processor = OutboxProcessor(db, build_channels(settings), policy=retry_policy(settings))
+            delivery = await processor.drain()
+        return PostcallResult(
+            call_id=call_id,
+            analysis_id=analysis_id,
+            outcome=outcome,
+            scored=scored,
+            enqueued=enqueued,
+            delivery=delivery,
+        )
+    finally:
+        if own_model and chosen is not None:
+            await chosen.aclose()
+        if own_store:
+            await db.close()
