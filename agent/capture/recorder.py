@@ -1,0 +1,238 @@
+"""The call recorder: an :class:`~agent.flow.events.EventSink` and turn writer that never
+blocks the call.
+
+Callers (the flow machine, the session's event handlers) only put a JSON record on a
+queue. One background task writes queued records to the store as they come, batching
+whatever piled up into one transaction. When a write fails (database down, timeout),
+the batch and everything after it go to the call's spool file, in order, and the task
+retries the spool every ``retry_s`` seconds; once the store takes it, direct writes
+resume. :meth:`close` finalizes the call and waits a bounded time for the queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..store import Store
+from ..store.calls import NewCall
+from ..store.usage import PriceTable
+from . import spool
+from .ops import OpKind, apply, decode, encode, event_payload
+
+logger = logging.getLogger("frontdesk.capture")
+
+WRITE_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    speaker: str  # caller | agent | human
+    text: str
+    started_at: datetime
+    ended_at: datetime | None = None
+    stt_confidence: float | None = None
+    interrupted: bool = False
+    latency: Mapping[str, float] | None = None
+
+
+class CallRecorder:
+    """Streams one call's records to the store, or to its spool while the store is away."""
+
+    def __init__(
+        self,
+        store: Store,
+        call: NewCall,
+        *,
+        data_dir: Path,
+        prices: PriceTable,
+        retry_s: float = 2.0,
+    ) -> None:
+        self.store = store
+        self.call = call
+        self.prices = prices
+        self.retry_s = retry_s
+        self.spool = spool.SpoolFile(spool.spool_dir(data_dir) / f"{call.id}.jsonl")
+        self._queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._offline = False
+        self._closing = False
+        self._turn_seq = 0
+        self._event_seq = 0
+        self.end_node: str | None = None
+        self.consent_granted: bool | None = None
+        self._listeners: list[Any] = []
+
+    @property
+    def offline(self) -> bool:
+        """True while records are going to the spool instead of the store."""
+        return self._offline
+
+    # -- producing records (never blocks) ------------------------------------------------
+    def _put(self, kind: OpKind, data: Mapping[str, Any]) -> None:
+        record = {"call_id": self.call.id, "tenant": self.call.tenant, **data}
+        self._queue.put_nowait(encode(kind, record))
+
+    def start(self) -> None:
+        """Open the spool, record the call's start, and start the writer task."""
+        self.spool.open()
+        c = self.call
+        self._put(
+            "start",
+            {
+                "source": c.source,
+                "room": c.room,
+                "started_at": c.started_at,
+                "flow_id": c.flow_id,
+                "caller_identity": c.caller_identity,
+                "caller_number": c.caller_number,
+            },
+        )
+        self._task = asyncio.create_task(self._run(), name=f"recorder:{c.id}")
+
+    def emit(self, event: object) -> None:
+        """EventSink: store any flow event by its class name and fields."""
+        type_name, at, payload = event_payload(event)
+        self._event_seq += 1
+        self._put(
+            "event", {"seq": self._event_seq, "type": type_name, "at": at, "payload": payload}
+        )
+        if type_name == "Ended":
+            self.end_node = payload.get("node")
+        elif type_name == "ConsentRecorded":
+            self.consent_granted = bool(payload.get("granted"))
+        for listener in self._listeners:
+            listener(type_name, payload)
+
+    def on_event(self, listener: Any) -> None:
+        """Call ``listener(type_name, payload)`` for every flow event (e.g. the audio gate)."""
+        self._listeners.append(listener)
+
+    def add_turn(self, turn: TurnRecord) -> None:
+        self._turn_seq += 1
+        self._put(
+            "turn",
+            {
+                "seq": self._turn_seq,
+                "speaker": turn.speaker,
+                "text": turn.text,
+                "started_at": turn.started_at,
+                "ended_at": turn.ended_at,
+                "stt_confidence": turn.stt_confidence,
+                "interrupted": turn.interrupted,
+                "latency": dict(turn.latency or {}),
+            },
+        )
+
+    def add_participant(
+        self, identity: str, role: str, joined_at: datetime, *, number: str | None = None
+    ) -> None:
+        caller = role == "caller"
+        self._put(
+            "participant",
+            {
+                "identity": identity,
+                "role": role,
+                "joined_at": joined_at,
+                "caller_identity": identity if caller else None,
+                "caller_number": number if caller else None,
+            },
+        )
+
+    def add_usage(self, **fields: Any) -> None:
+        self._put("usage", fields)
+
+    def add_error(self) -> None:
+        self._put("error", {})
+
+    # -- finishing ----------------------------------------------------------------------
+    async def close(
+        self, *, ended_at: datetime, status: str, end_reason: str | None = None, wait_s: float = 15
+    ) -> bool:
+        """Finalize the call; wait up to ``wait_s`` for the writes. True if all reached the
+        store; False if some stay in the spool (flushed by the next recovery)."""
+        self._put(
+            "finalize",
+            {
+                "ended_at": ended_at,
+                "status": status,
+                "end_node": self.end_node,
+                "end_reason": end_reason,
+            },
+        )
+        self._queue.put_nowait(None)
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), timeout=wait_s)
+            except TimeoutError:
+                logger.warning("store still unreachable at call end; records stay in the spool")
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+                await asyncio.to_thread(self.spool.append, self._take(self._drain_all()))
+        stored = not self._offline
+        await asyncio.to_thread(self.spool.close)
+        return stored
+
+    # -- the writer task ----------------------------------------------------------------
+    async def _run(self) -> None:
+        while True:
+            if self._offline:
+                await self._retry_spool()
+                continue
+            if self._closing and self._queue.empty():
+                return
+            items = [await self._queue.get(), *self._drain_all()]
+            batch = self._take(items)
+            if batch:
+                await self._write(batch)
+
+    def _drain_all(self) -> list[str | None]:
+        items: list[str | None] = []
+        while not self._queue.empty():
+            items.append(self._queue.get_nowait())
+        return items
+
+    def _take(self, items: list[str | None]) -> list[str]:
+        """The records among ``items``; a ``None`` among them means the call closed."""
+        if any(item is None for item in items):
+            self._closing = True
+        return [item for item in items if item is not None]
+
+    async def _write(self, batch: list[str]) -> None:
+        try:
+            await asyncio.wait_for(self._apply(batch), timeout=WRITE_TIMEOUT_S)
+        except Exception as e:
+            self._offline = True
+            logger.warning(
+                "store unreachable; spooling the call's records",
+                extra={"call_id": self.call.id, "error": str(e)},
+            )
+            await asyncio.to_thread(self.spool.append, batch)
+
+    async def _apply(self, batch: list[str]) -> None:
+        async with self.store.transaction() as s:
+            for line in batch:
+                await apply(s, decode(line), self.prices)
+
+    async def _retry_spool(self) -> None:
+        # while offline, new records go straight to the spool, keeping their order
+        lines = self._take(self._drain_all())
+        if lines:
+            await asyncio.to_thread(self.spool.append, lines)
+        try:
+            spooled = await asyncio.to_thread(self.spool.read)
+            await asyncio.wait_for(spool.replay(self.store, spooled, self.prices), WRITE_TIMEOUT_S)
+        except Exception as e:
+            logger.debug("spool not flushed yet", extra={"call_id": self.call.id, "error": str(e)})
+            await asyncio.sleep(self.retry_s)
+            return
+        await asyncio.to_thread(self.spool.clear)
+        self._offline = False
+        logger.info("store reachable again; spool flushed", extra={"call_id": self.call.id})

@@ -1,0 +1,102 @@
+"""Capture wired into the worker: one call's recorder, started when the room's session
+is built and finalized when the job shuts down, then the post-call pipeline."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import logging
+import uuid
+from datetime import UTC, datetime
+
+from livekit import rtc
+from livekit.agents import AgentSession, CloseEvent, JobContext
+
+from ..config import Settings
+from ..session import CallPlan
+from ..store import Store
+from ..store.calls import NewCall
+from ..store.usage import load_prices
+from . import spool
+from .recorder import CallRecorder
+from .session_hooks import attach_session, record_usage
+
+logger = logging.getLogger("frontdesk.capture")
+
+
+def _source(metadata: str | None) -> str:
+    try:
+        data = json.loads(metadata or "{}")
+    except json.JSONDecodeError:
+        return "web"
+    source = data.get("source") if isinstance(data, dict) else None
+    return source if source in ("sip", "web", "meeting") else "web"
+
+
+async def capture_call(
+    ctx: JobContext, settings: Settings, plan: CallPlan, session: AgentSession[None]
+) -> CallRecorder:
+    """Start recording the call; finalization and post-call run at job shutdown."""
+    store = Store.open(settings)
+    prices = await asyncio.to_thread(load_prices, settings.prices_file)
+    call = NewCall(
+        id=f"{ctx.room.name}-{uuid.uuid4().hex[:8]}",
+        tenant=plan.tenant.id,
+        source=_source(ctx.job.metadata or ctx.job.room.metadata),
+        room=ctx.room.name,
+        started_at=datetime.now(UTC),
+        flow_id=plan.flow.id,
+    )
+    recorder = CallRecorder(store, call, data_dir=settings.data_dir, prices=prices)
+    await asyncio.to_thread(recorder.spool.path.parent.mkdir, parents=True, exist_ok=True)
+    recorder.start()
+    attach_session(recorder, session)
+    _watch_participants(ctx.room, recorder)
+    # a previous worker's unflushed spools (the store was down, or it was killed)
+    recovery = asyncio.create_task(spool.recover(store, spool.spool_dir(settings.data_dir), prices))
+    closed: list[CloseEvent] = []
+    session.on("close", closed.append)
+
+    async def finish(reason: str) -> None:
+        record_usage(recorder, session)
+        failed = bool(closed and closed[0].error is not None)
+        status = "failed" if failed else "completed"
+        end_reason = str(closed[0].reason.value) if closed else reason
+        stored = await recorder.close(
+            ended_at=datetime.now(UTC), status=status, end_reason=end_reason
+        )
+        await asyncio.gather(recovery, return_exceptions=True)
+        if stored:
+            await run_postcall(call.id, settings)
+        await store.close()
+
+    ctx.add_shutdown_callback(finish)
+    logger.info("recording call", extra={"call_id": call.id, "store": store.dialect})
+    return recorder
+
+
+def _watch_participants(room: rtc.Room, recorder: CallRecorder) -> None:
+    def joined(p: rtc.RemoteParticipant) -> None:
+        sip = p.kind == rtc.ParticipantKind.PARTICIPANT_KIND_SIP
+        number = p.attributes.get("sip.phoneNumber") if sip else None
+        recorder.add_participant(p.identity, "caller", datetime.now(UTC), number=number)
+
+    for participant in room.remote_participants.values():
+        joined(participant)
+    room.on("participant_connected", joined)
+
+
+async def run_postcall(call_id: str, settings: Settings) -> None:
+    """Run part B's post-call pipeline for the call if it is installed (it is idempotent)."""
+    try:
+        pipeline = importlib.import_module("agent.postcall.pipeline")
+    except ImportError:
+        return
+    process_call = getattr(pipeline, "process_call", None)
+    if process_call is None:
+        return
+    try:
+        await process_call(call_id, settings=settings)
+    except Exception:
+        logger.exception("post-call pipeline failed", extra={"call_id": call_id})
