@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from livekit.agents import NOT_GIVEN, AgentSession, TurnHandlingOptions, vad
 
 from .config import Settings
+from .flow.events import EventSink
 from .flow.load import load_flow_by_id
 from .flow.machine import FlowMachine
 from .flow.model import Flow
@@ -42,8 +43,8 @@ class CallPlan:
     tenant: Tenant
     flow: Flow
 
-    def machine(self) -> FlowMachine:
-        return FlowMachine(self.flow, TemplateContext.for_tenant(self.tenant))
+    def machine(self, sink: EventSink | None = None) -> FlowMachine:
+        return FlowMachine(self.flow, TemplateContext.for_tenant(self.tenant), sink=sink)
 
 
 def prepare_call(settings: Settings, metadata: str | None) -> CallPlan:

@@ -13,6 +13,7 @@ from functools import cache, partial
 
 from livekit.agents import AgentServer, JobContext, JobProcess
 
+from .capture.worker import capture_call
 from .config import Settings, load_settings
 from .errors import FlowLoadError, TenantError
 from .flow.runtime import FlowAgent
@@ -56,7 +57,11 @@ async def entrypoint(ctx: JobContext) -> None:
         # Deleting the room disconnects every participant: for SIP, the call hangs up.
         await ctx.delete_room()
 
-    agent = FlowAgent(plan.machine(), set_hints=partial(apply_hints, pipeline.stt), hang_up=hang_up)
+    # the recorder stores turns and flow events as they happen; at shutdown it finalizes
+    # the call and runs the post-call pipeline
+    recorder = await capture_call(ctx, settings, plan, session)
+    machine = plan.machine(sink=recorder)
+    agent = FlowAgent(machine, set_hints=partial(apply_hints, pipeline.stt), hang_up=hang_up)
     await session.start(agent=agent, room=ctx.room)
 
 
