@@ -1,11 +1,12 @@
 """Email over SMTP (aiosmtplib): any mail server, or the local sink in the demo and tests.
 
-The outbox idempotency key becomes the ``Message-ID``, so a message re-sent after a
+The outbox idempotency key becomes the ``Message-ID`` (``:`` as ``.``), so a message re-sent after a
 crash between sending and recording it can be recognised as the same one.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from email.message import EmailMessage as MimeMessage
 from email.utils import formatdate
@@ -52,7 +53,8 @@ class SmtpChannel:
         mime["Subject"] = message.subject
         mime["Date"] = formatdate(localtime=False, usegmt=True)
         domain = self.sender.rsplit("@", 1)[-1].strip(" >") or "frontdesk.local"
-        mime["Message-ID"] = f"<{idempotency_key}@{domain}>"
+        local = re.sub(r"[^A-Za-z0-9._-]", ".", idempotency_key)  # a dot-atom
+        mime["Message-ID"] = f"<{local}@{domain}>"
         mime.set_content(message.text)
         return mime
 

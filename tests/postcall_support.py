@@ -1,0 +1,204 @@
+"""Shared by the post-call tests: a tenant folder with an analyzer, scoring rules and
+notifications; a stored call; and :class:`FakeLLM`, a livekit ``llm.LLM`` that replies
+with scripted text (the cloud LLM cannot be reached from here)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from livekit.agents import APIConnectOptions, llm
+from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, NOT_GIVEN, NotGivenOr
+
+from agent.postcall.facts import CallFacts, TurnFact
+from agent.store import Store
+from agent.store.calls import NewCall, finalize_call, start_call
+from agent.store.events import NewEvent, add_event
+from agent.store.turns import NewTurn, add_turn
+from agent.tenants import Tenant, load_tenant
+
+TENANT_YAML = """\
+name: Crumb Test
+timezone: Europe/London
+flow: demo_bakery
+analyzer:
+  call_types:
+    order:
+      description: The caller orders cakes or bread for pickup
+      fields:
+        items: {type: text, description: What was ordered}
+        pickup_time: {type: datetime, description: When they collect}
+        party_size: {type: number, description: How many guests the cake is for}
+        name: {type: name}
+        email: {type: email}
+        phone: {type: phone}
+    enquiry:
+      description: The caller asks about opening hours or prices
+lead_scoring:
+  rules:
+    - {label: asked about pricing, points: 10, keywords: [price, cost, how much]}
+    - {label: requested a tour, points: 20, keywords: [tour, visit]}
+    - {label: gave a pickup time, points: 15, slot: pickup_time}
+    - {label: large party, points: 40, if: "slots.party_size > 8"}
+  priorities: {high: 60, medium: 30}
+notifications:
+  owner_email: owner@crumb.example
+  customer_confirmation: true
+  webhooks:
+{webhooks}
+"""
+
+START = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+CALLER_LINES = (
+    "hi i would like to order a birthday cake",
+    "my name is anna smith",
+    "how much does a large cake cost",
+    "it is for a party of twelve guests",
+    "i will pick it up friday at 3 pm",
+    "my email is anna at example dot com",
+    "thanks that is great",
+)
+
+
+def write_tenant(
+    root: Path, *, webhook_url: str | None = None, secret_env: str = "T_HOOK_SECRET"
+) -> Path:
+    """``root/tenants/crumb-test/tenant.yaml``; returns the tenants folder."""
+    hooks = (
+        f"    - {{url: {webhook_url}, secret_env: {secret_env}, events: [call.analyzed]}}"
+        if webhook_url
+        else "    []"
+    )
+    folder = root / "tenants" / "crumb-test"
+    folder.mkdir(parents=True, exist_ok=True)
+    text = TENANT_YAML.replace("{webhooks}", hooks)
+    if not webhook_url:
+        text = text.replace("  webhooks:\n    []", "  webhooks: []")
+    (folder / "tenant.yaml").write_text(text)
+    return root / "tenants"
+
+
+def tenant_at(tenants: Path) -> Tenant:
+    return load_tenant(tenants, "crumb-test")
+
+
+def facts(
+    lines: Sequence[str] = CALLER_LINES,
+    *,
+    slots: dict[str, str] | None = None,
+    path: tuple[str, ...] = (),
+    source: str = "sip",
+    caller_number: str | None = "+447700900123",
+) -> CallFacts:
+    turns = []
+    for i, line in enumerate(lines):
+        at = START + timedelta(seconds=10 * i)
+        turns.append(TurnFact(speaker="agent", text="how can i help", at=at))
+        turns.append(TurnFact(speaker="caller", text=line, at=at + timedelta(seconds=5)))
+    return CallFacts(
+        id="call-1",
+        tenant="crumb-test",
+        source=source,
+        started_at=START,
+        ended_at=START + timedelta(minutes=2),
+        duration_s=120.0,
+        caller=caller_number,
+        caller_number=caller_number,
+        end_node="end",
+        turns=tuple(turns),
+        slots=slots or {},
+        path=path,
+    )
+
+
+async def store_call(
+    store: Store,
+    call_id: str = "call-1",
+    *,
+    lines: Sequence[str] = CALLER_LINES,
+    slots: dict[str, str] | None = None,
+) -> None:
+    """A finished call as the worker stores it: the call, its turns and flow events."""
+    async with store.transaction() as s:
+        await start_call(
+            s,
+            NewCall(
+                id=call_id,
+                tenant="crumb-test",
+                source="sip",
+                room=f"room-{call_id}",
+                started_at=START,
+                flow_id="demo_bakery",
+                caller_number="+447700900123",
+            ),
+        )
+        seq = 0
+        for i, line in enumerate(lines):
+            at = START + timedelta(seconds=10 * i)
+            for speaker, text in (("agent", "how can i help"), ("caller", line)):
+                await add_turn(
+                    s,
+                    call_id,
+                    "crumb-test",
+                    NewTurn(seq=seq, speaker=speaker, text=text, started_at=at),
+                )
+                seq += 1
+        events = [
+            ("NodeEntered", {"node": "greeting", "kind": "say"}),
+            ("NodeEntered", {"node": "order", "kind": "say"}),
+        ]
+        events += [
+            ("SlotSet", {"slot": k, "value": v, "raw_text": v}) for k, v in (slots or {}).items()
+        ]
+        for n, (kind, payload) in enumerate(events):
+            await add_event(
+                s, call_id, "crumb-test", NewEvent(seq=n, type=kind, at=START, payload=payload)
+            )
+        await finalize_call(
+            s, call_id, ended_at=START + timedelta(minutes=2), status="completed", end_node="end"
+        )
+
+
+class _ScriptedStream(llm.LLMStream):
+    def __init__(
+        self, model: FakeLLM, *, chat_ctx: llm.ChatContext, conn_options: APIConnectOptions
+    ) -> None:
+        super().__init__(model, chat_ctx=chat_ctx, tools=[], conn_options=conn_options)
+        self._reply = model.next_reply()
+
+    async def _run(self) -> None:
+        self._event_ch.send_nowait(
+            llm.ChatChunk(id="fake", delta=llm.ChoiceDelta(role="assistant", content=self._reply))
+        )
+
+
+class FakeLLM(llm.LLM):
+    """Replies with ``replies`` in order (the last one repeats); records each prompt."""
+
+    def __init__(self, replies: Sequence[str]) -> None:
+        super().__init__()
+        self.replies = list(replies)
+        self.prompts: list[llm.ChatContext] = []
+
+    @property
+    def model(self) -> str:
+        return "fake-llm"
+
+    def next_reply(self) -> str:
+        return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+
+    def chat(
+        self,
+        *,
+        chat_ctx: llm.ChatContext,
+        tools: list[llm.Tool] | None = None,
+        conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS,
+        parallel_tool_calls: NotGivenOr[bool] = NOT_GIVEN,
+        tool_choice: NotGivenOr[llm.ToolChoice] = NOT_GIVEN,
+        extra_kwargs: NotGivenOr[dict[str, Any]] = NOT_GIVEN,
+    ) -> llm.LLMStream:
+        self.prompts.append(chat_ctx.copy())
+        return _ScriptedStream(self, chat_ctx=chat_ctx, conn_options=conn_options)

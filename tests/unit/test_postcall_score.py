@@ -1,0 +1,70 @@
+"""Lead scoring with the tenant's rules (keywords, slot, flow expression), priorities by
+threshold, and the lead's contact key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent.postcall.models import CallAnalysis
+from agent.postcall.score import contact_for, score_call
+from agent.tenants import Tenant
+from tests.postcall_support import facts, tenant_at, write_tenant
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def tenant(tmp_path: Path) -> Tenant:
+    return tenant_at(write_tenant(tmp_path))
+
+
+def analysis(**fields: str) -> CallAnalysis:
+    return CallAnalysis(call_type="order", fields=fields, summary="s", sentiment=0)
+
+
+def test_each_rule_kind_adds_its_points(tenant: Tenant) -> None:
+    call = facts(["how much is a cake", "we would love a tour"])
+    result = score_call(
+        call, analysis(pickup_time="2026-11-20T15:00", party_size="12"), tenant.config.lead_scoring
+    )
+    assert result.score == 85
+    assert result.priority == "high"
+    assert result.reasons == (
+        "asked about pricing (+10)",
+        "requested a tour (+20)",
+        "gave a pickup time (+15)",
+        "large party (+40)",
+    )
+
+
+def test_keywords_match_whole_words_and_the_expression_reads_slots(tenant: Tenant) -> None:
+    scoring = tenant.config.lead_scoring
+    call = facts(["we love tourism", "the price is fine"], slots={"party_size": "6"})
+    result = score_call(call, analysis(), scoring)
+    assert result.reasons == ("asked about pricing (+10)",)
+    assert (result.score, result.priority) == (10, "low")
+    medium = score_call(facts(["cost"], slots={"party_size": "9"}), analysis(), scoring)
+    assert (medium.score, medium.priority) == (50, "medium")
+
+
+def test_scores_are_clamped(tenant: Tenant) -> None:
+    rules = tenant.config.lead_scoring.model_copy(
+        update={"rules": tenant.config.lead_scoring.rules * 3}
+    )
+    call = facts(["price tour"], slots={"party_size": "20", "pickup_time": "x"})
+    assert score_call(call, analysis(), rules).score == 100
+
+
+def test_contact_prefers_email_then_phone() -> None:
+    with_email = contact_for(facts(), analysis(email="Anna@Example.com", name="Anna"))
+    assert with_email is not None
+    assert (with_email.key, with_email.phone, with_email.name) == (
+        "anna@example.com",
+        "+447700900123",
+        "Anna",
+    )
+    by_phone = contact_for(facts(), analysis(email="not-an-email"))
+    assert by_phone is not None and by_phone.key == "+447700900123" and by_phone.email is None
+    assert contact_for(facts(caller_number=None), analysis()) is None
