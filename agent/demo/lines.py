@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 
-from ..flow.model import AskNode, EndNode, SayNode
 from ..flow.templates import TemplateContext, TemplateRenderer
 from ..session import CallPlan
 
@@ -20,13 +19,15 @@ _CLAUSE = re.compile(r",\s+")
 
 
 def flow_texts(plan: CallPlan) -> list[str]:
-    texts: list[str] = []
-    for node in plan.flow.nodes.values():
-        if isinstance(node, SayNode | EndNode):
-            texts.append(node.text)
-        elif isinstance(node, AskNode):
-            texts.extend([node.prompt, *node.reprompts])
-    return texts
+    """Every template the flow's nodes speak (not a handoff's reason or summary)."""
+    spoken = {"text", "prompt", "reprompts", "email_prompt", "consent", "followup", "unknown"}
+    spoken |= {"intro", "questions", "say", "tools"}
+    return [
+        source
+        for node in plan.flow.nodes.values()
+        for field, source in node.templates()
+        if field[0] in spoken
+    ]
 
 
 def expected_phrases(plan: CallPlan) -> tuple[str, ...]:

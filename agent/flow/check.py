@@ -9,10 +9,10 @@ from every ask, the global goodbye) and report, each with the file line:
 - a slot read before it can be set: a template (``{{ slots.x }}``) or a ``{slot: x}``
   condition at a node that some path from ``start`` reaches without an ask filling ``x``.
   A forward "definitely set" dataflow finds them (the slots set on every way in), and the
-  shortest such path is shown.
-
-:func:`unguarded_paths` is the generic "must pass a gate before a guarded node" check,
-for node kinds to come (a lead gate before any node that requires consent).
+  shortest such path is shown;
+- consent that can be skipped: a node marked ``requires_consent`` that some path from
+  ``start`` reaches without leaving a ``lead_gate`` by its consent (:func:`unguarded_paths`
+  with the lead gates as gates and only their ``consented`` exits as passing).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from ..errors import FlowLoadError
 from ..yamlfile import Loc, SourceLines, read_source, read_yaml
 from .conditions import Condition, ExpressionCondition, SlotEquals
 from .coverage import Edge, flow_edges
-from .model import AskNode, EndNode, Flow
+from .model import AskNode, EndNode, Flow, LeadGateNode
 from .templates import node_template_problems
 
 Severity = Literal["error", "warning"]
@@ -107,13 +107,22 @@ class FlowGraph:
 
 
 def unguarded_paths(
-    graph: FlowGraph, *, gates: Collection[str], guarded: Iterable[str]
+    graph: FlowGraph,
+    *,
+    gates: Collection[str],
+    guarded: Iterable[str],
+    passes: Callable[[Edge], bool] | None = None,
 ) -> dict[str, tuple[str, ...]]:
     """Each ``guarded`` node some path from ``start`` reaches without passing through a
-    ``gates`` node, with a shortest such path ("must pass X before Y")."""
+    ``gates`` node, with a shortest such path ("must pass X before Y"). ``passes`` tells
+    which of a gate's edges count as passing it (default: all of them)."""
     found: dict[str, tuple[str, ...]] = {}
+
+    def blocked(edge: Edge) -> bool:
+        return edge.from_node in gates and (passes is None or passes(edge))
+
     for node in guarded:
-        path = graph.path(node, blocked=lambda edge: edge.from_node in gates)
+        path = graph.path(node, blocked=blocked)
         if path is not None and node not in gates:
             found[node] = path
     return found
@@ -132,6 +141,7 @@ def check_flow(flow: Flow, lines: SourceLines | None = None) -> list[Finding]:
     ]
     found += _trap_findings(flow, graph, lines)
     found += _slot_findings(flow, graph, reachable, lines)
+    found += _consent_findings(flow, graph, lines)
     return sorted(found, key=lambda f: (f.line or 0, f.severity))
 
 
@@ -164,12 +174,29 @@ def _trap_findings(flow: Flow, graph: FlowGraph, lines: SourceLines | None) -> l
 # --- slots read before they can be set --------------------------------------------------
 
 
+def _consent_findings(flow: Flow, graph: FlowGraph, lines: SourceLines | None) -> list[Finding]:
+    gates = {n for n, node in flow.nodes.items() if isinstance(node, LeadGateNode)}
+    guarded = [n for n, node in flow.nodes.items() if node.requires_consent]
+    found = unguarded_paths(
+        graph, gates=gates, guarded=guarded, passes=lambda edge: edge.reason == "consented"
+    )
+    return [
+        _finding(
+            "error",
+            ("nodes", node, "requires_consent"),
+            f"requires consent, but this path skips every lead_gate's consent: {' -> '.join(path)}",
+            lines,
+        )
+        for node, path in found.items()
+    ]
+
+
 def _fills(flow: Flow, edge: Edge) -> frozenset[str]:
-    """The slot taking ``edge`` fills: an ask's, when an answer matched."""
+    """The slots surely set by taking ``edge`` (an ask's when its answer matched, a lead
+    gate's on consent, ...), from the node's exits."""
     node = flow.nodes[edge.from_node]
-    if isinstance(node, AskNode) and edge.reason == "matched":
-        return frozenset({node.slot})
-    return frozenset()
+    fills = [ex.fills for ex in node.exits() if (ex.to, ex.reason) == (edge.to_node, edge.reason)]
+    return frozenset.intersection(*fills) if fills else frozenset()
 
 
 def _filling(flow: Flow, slot: str) -> Callable[[Edge], bool]:
@@ -229,12 +256,12 @@ def _reads(flow: Flow, node_id: str) -> list[_Read]:
                 key = (slot, ("nodes", node_id, *field))
                 first[key] = min(first.get(key, problem.line), problem.line)
     reads = [_Read(slot, loc, line) for (slot, loc), line in first.items()]
-    if isinstance(node, AskNode):
-        reads += [
-            _Read(slot, ("nodes", node_id, "transitions", i, "when"), 0)
-            for i, t in enumerate(node.transitions)
-            for slot in sorted(_condition_reads(t.when) - {node.slot})
-        ]
+    own = frozenset({node.slot}) if isinstance(node, AskNode) else frozenset()
+    reads += [
+        _Read(slot, ("nodes", node_id, "transitions", i, "when"), 0)
+        for i, t in enumerate(getattr(node, "transitions", ()))
+        for slot in sorted(_condition_reads(t.when) - own)
+    ]
     return reads
 
 

@@ -9,14 +9,21 @@ A condition is a bare keyword (``always``, ``yes``, ``no``, ``retries_exhausted`
   ``call.seconds`` (seconds since the call started) and ``tenant.<field>``, parsed when
   the flow loads;
 - ``{call_seconds_over: 300}``: the call has lasted more than 300 seconds (sugar for
-  ``{if: "call.seconds > 300"}``).
+  ``{if: "call.seconds > 300"}``);
+- ``{intent: order}``: the caller's words match the flow's intent ``order`` (declared
+  under ``intents:``), or an inline one: ``{intent: {keywords: [order, buy]}}``. An intent
+  has ``examples`` (phrases matched like choices), ``keywords`` (any one word) and/or a
+  ``regex`` (searched in the lower-cased words); any one of them matching is enough.
 
-All but the exits (``retries_exhausted``, ``no_input``) are tried, in order, once the
-ask's slot is filled. New conditions join :data:`Condition` without changing old files.
+Intent conditions read the words themselves, so they are tried on every turn, before
+the node reads an answer; the others (but the exits ``retries_exhausted`` and
+``no_input``) are tried, in order, once the ask's slot is filled. New conditions join
+:data:`Condition` without changing old files.
 """
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated
@@ -29,6 +36,7 @@ from pydantic import (
     StringConstraints,
     Tag,
     field_validator,
+    model_validator,
 )
 
 from .expr import Expression, parse_expression
@@ -93,6 +101,40 @@ class CallSecondsOver(_Condition):
     call_seconds_over: float = Field(gt=0)
 
 
+Phrase = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class IntentSpec(_Condition):
+    """What the caller says to mean an intent: example phrases, keywords, a regex."""
+
+    examples: tuple[Phrase, ...] = ()
+    keywords: tuple[Annotated[str, StringConstraints(pattern=r"^[a-z0-9' -]+$")], ...] = ()
+    regex: str | None = None
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as e:
+                raise ValueError(f"invalid regex {value!r}: {e}") from e
+        return value
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> IntentSpec:
+        if not (self.examples or self.keywords or self.regex):
+            raise ValueError("an intent needs examples, keywords or a regex")
+        return self
+
+
+class IntentCondition(_Condition):
+    """The caller's words match an intent: ``{intent: order}`` names one of the flow's
+    ``intents``; ``{intent: {examples: [...], keywords: [...], regex: ...}}`` is inline."""
+
+    intent: Identifier | IntentSpec
+
+
 @lru_cache(maxsize=1024)
 def compiled(source: str) -> Expression:
     """``source`` parsed with the roots conditions may read (cached: parsed once)."""
@@ -104,6 +146,7 @@ _TAGS = (
     (SlotEquals, "slot"),
     (ExpressionCondition, "if"),
     (CallSecondsOver, "call_seconds_over"),
+    (IntentCondition, "intent"),
 )
 
 
@@ -122,14 +165,15 @@ Condition = Annotated[
     | Annotated[OwnSlotEquals, Tag("slot_equals")]
     | Annotated[SlotEquals, Tag("slot")]
     | Annotated[ExpressionCondition, Tag("if")]
-    | Annotated[CallSecondsOver, Tag("call_seconds_over")],
+    | Annotated[CallSecondsOver, Tag("call_seconds_over")]
+    | Annotated[IntentCondition, Tag("intent")],
     Discriminator(
         _condition_tag,
         custom_error_type="invalid_condition",
         custom_error_message=(
             "unknown condition: use always, yes, no, retries_exhausted, no_input, "
             "{slot_equals: VALUE}, {slot: NAME, equals: VALUE}, {if: EXPRESSION} "
-            "or {call_seconds_over: SECONDS}"
+            "{call_seconds_over: SECONDS} or {intent: NAME}"
         ),
     ),
 ]

@@ -1,7 +1,9 @@
 """Flow coverage: which nodes and edges of a flow some runs reached, and which never.
 
-The edges a flow can take are known statically: each say node's ``next``, each ask
-transition's ``to`` and, from every ask, the global goodbye. An edge is told apart by
+The edges a flow can take are known statically: each node's exits (a say node's
+``next``, an ask's transitions, a lead gate's consent and refusal, ...), from every
+listening node the global goodbye and human intents, and from a clarify node the way
+back to each node that can go to it. An edge is told apart by
 why it is taken, as :class:`~.machine.TransitionTaken` reports it, so ``topic ->
 goodbye_no_input`` after silence (``no_input``) and after nonsense
 (``retries_exhausted``) are two edges. Two answers leading to the same node are one.
@@ -12,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .conditions import Condition, Keyword
 from .events import FlowEvent, NodeEntered, TransitionReason, TransitionTaken
-from .model import AskNode, Flow, SayNode
+from .model import LISTENING_KINDS, ClarifyNode, Flow
+from .model_base import transition_reason
+
+__all__ = ["Coverage", "Edge", "coverage", "flow_edges", "merge_by_flow", "transition_reason"]
 
 
 @dataclass(frozen=True, order=True)
@@ -50,23 +54,16 @@ class Coverage:
 
 def flow_edges(flow: Flow) -> tuple[Edge, ...]:
     """Every edge ``flow`` declares, in file order."""
-    goodbye = flow.globals.goodbye
+    globals_ = [to for _, to in flow.globals.targets()]
     edges: list[Edge] = []
     for node_id, node in flow.nodes.items():
-        if isinstance(node, SayNode):
-            edges.append(Edge(node_id, node.next, "next"))
-        elif isinstance(node, AskNode):
-            edges += [Edge(node_id, t.to, transition_reason(t.when)) for t in node.transitions]
-            if goodbye is not None:
-                edges.append(Edge(node_id, goodbye.to, "global_intent"))
+        edges += [Edge(node_id, e.to, e.reason) for e in node.exits()]
+        if isinstance(node, LISTENING_KINDS):
+            edges += [Edge(node_id, to, "global_intent") for to in globals_]
+    for clarify_id in (n for n, node in flow.nodes.items() if isinstance(node, ClarifyNode)):
+        askers = [e.from_node for e in edges if e.to_node == clarify_id and e.reason != "returned"]
+        edges += [Edge(clarify_id, asker, "returned") for asker in askers]
     return tuple(dict.fromkeys(edges))
-
-
-def transition_reason(when: Condition) -> TransitionReason:
-    """The reason the machine reports when it takes a transition with condition ``when``."""
-    if when is Keyword.RETRIES_EXHAUSTED:
-        return "retries_exhausted"
-    return "no_input" if when is Keyword.NO_INPUT else "matched"
 
 
 def coverage(flow: Flow, events: Iterable[FlowEvent]) -> Coverage:

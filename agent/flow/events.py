@@ -1,17 +1,24 @@
 """What the flow machine reports as a call goes: node entered, slot set, transition
-taken, reprompt, global intent, ended. Sent in order to an :class:`EventSink` (the call
-recorder; :class:`ListSink` in tests and the simulator), and asserted by scenarios."""
+taken (and why), reprompt, global intent, knowledge answered, consent recorded, handoff
+requested, LLM assistance failed, ended. Sent in order to an :class:`EventSink` (the
+call recorder; :class:`ListSink` in tests and the simulator), and asserted by scenarios.
+
+Events are frozen dataclasses of plain values (str, int, float, bool, datetime and
+mappings of str), so a sink can store any of them generically by class name."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
 from .model import GlobalIntentName, NodeKind
+from .model_base import TransitionReason
 
-TransitionReason = Literal["next", "matched", "retries_exhausted", "no_input", "global_intent"]
-RepromptReason = Literal["no_match", "no_input"]
+__all__ = ["TransitionReason"]
+
+RepromptReason = Literal["no_match", "no_input", "unsure"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,10 +38,13 @@ class SlotSet:
 
 @dataclass(frozen=True, kw_only=True)
 class TransitionTaken:
+    """``by_llm``: the LLM chose it (LLM-assisted mode), no deterministic matcher did."""
+
     from_node: str
     to_node: str
     reason: TransitionReason
     at: datetime
+    by_llm: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,7 +67,62 @@ class Ended:
     at: datetime
 
 
-FlowEvent = NodeEntered | SlotSet | TransitionTaken | Reprompt | GlobalIntent | Ended
+@dataclass(frozen=True, kw_only=True)
+class KnowledgeAnswered:
+    """An answer node searched the knowledge base; ``answered`` is False below threshold."""
+
+    node: str
+    question: str
+    confidence: float
+    answered: bool
+    source: str
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConsentRecorded:
+    """A lead gate's consent question was answered: by whom (their email, if given), the
+    exact words asked, and the answer."""
+
+    node: str
+    who: str
+    wording: str
+    granted: bool
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class HandoffRequested:
+    """The call should go to a person: why, a summary for them, the slots so far."""
+
+    node: str
+    reason: str
+    summary: str
+    slots: Mapping[str, str]
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssistFailed:
+    """LLM-assisted mode: the LLM failed or timed out; the turn ran scripted."""
+
+    node: str
+    error: str
+    at: datetime
+
+
+FlowEvent = (
+    NodeEntered
+    | SlotSet
+    | TransitionTaken
+    | Reprompt
+    | GlobalIntent
+    | KnowledgeAnswered
+    | ConsentRecorded
+    | HandoffRequested
+    | AssistFailed
+    | Ended
+)
 
 
 class EventSink(Protocol):

@@ -6,10 +6,14 @@ call. Every error names ``file:line`` and the field path. Three phases:
 1. YAML, read keeping every node's position, with YAML 1.2 booleans (``yes``/``no``
    stay strings: they are answers and conditions here) and no duplicate keys.
 2. The pydantic models (:mod:`.model`): unknown fields, unknown kinds, bad values.
-3. Cross-node checks: targets exist; every ask can always leave (a
-   ``retries_exhausted`` transition, a transition for every answer, and ``always`` on
-   a typed ask); no say-only loops; unambiguous phrases; templates and expressions use
-   only known variables (declared slots, ``call.seconds``, ``tenant.*``).
+3. Cross-node checks: targets exist (and an ask's ``clarify`` is a clarify node); named
+   intents exist; every ask can always leave (a ``retries_exhausted`` transition, a
+   transition for every answer, and ``always`` on a typed ask); no loops of nodes that
+   never wait for the caller; unambiguous phrases; templates and expressions use only
+   known variables (declared slots, ``call.seconds``, ``tenant.*``).
+
+A flow with ``llm`` nodes loads, but the worker refuses it without an LLM
+(:func:`require_llm`).
 """
 
 from __future__ import annotations
@@ -27,9 +31,9 @@ from ..yamlfile import (
     problems_error,
     read_source,
 )
-from .conditions import CALL_FIELDS, ExpressionCondition, Keyword
+from .conditions import CALL_FIELDS, ExpressionCondition, IntentCondition, Keyword
 from .match import condition_holds, phrase_problems
-from .model import AskNode, EndNode, Flow, SayNode
+from .model import LISTENING_KINDS, AskNode, ClarifyNode, EndNode, Flow, Transition
 from .templates import TENANT_FIELDS, node_template_problems
 
 _Problem = tuple[Loc, str, int]  # where, what, line inside a template (0: not a template)
@@ -83,7 +87,7 @@ def _parse(text: str, source: str) -> tuple[Flow, SourceLines]:
 
 
 def _find_problems(flow: Flow) -> list[_Problem]:
-    problems = _target_problems(flow) + _say_loop_problems(flow)
+    problems = _target_problems(flow) + _say_loop_problems(flow) + _intent_problems(flow)
     for node_id, node in flow.nodes.items():
         problems += [
             (("nodes", node_id, *field), problem.message, problem.line)
@@ -91,25 +95,67 @@ def _find_problems(flow: Flow) -> list[_Problem]:
         ]
         if isinstance(node, AskNode):
             problems += _ask_problems(flow, node_id, node)
+        else:
+            problems += _task_expression_problems(flow, node_id, getattr(node, "transitions", ()))
     return problems
 
 
+def require_llm(flow: Flow, *, llm_configured: bool, source: str = "") -> None:
+    """Refuse a flow with ``llm`` nodes when no LLM is configured."""
+    nodes = flow.uses_llm()
+    if nodes and not llm_configured:
+        where = f"{source}: " if source else ""
+        raise FlowLoadError(
+            f"{where}flow {flow.id!r} has llm node(s) {', '.join(nodes)}, which need an LLM: "
+            "set FRONTDESK_LLM (e.g. openai) and its key, or replace them with scripted nodes"
+        )
+
+
 def _target_problems(flow: Flow) -> list[_Problem]:
-    targets: list[tuple[Loc, str]] = [(("start",), flow.start)]
+    targets: list[tuple[Loc, str]] = [(("start",), flow.start), *flow.globals.targets()]
     for node_id, node in flow.nodes.items():
-        if isinstance(node, SayNode):
-            targets.append((("nodes", node_id, "next"), node.next))
-        elif isinstance(node, AskNode):
-            where = ("nodes", node_id, "transitions")
-            targets += [((*where, i, "to"), t.to) for i, t in enumerate(node.transitions)]
-    goodbye = flow.globals.goodbye
-    if goodbye is not None:
-        targets.append((("globals", "goodbye", "to"), goodbye.to))
+        targets += [(("nodes", node_id, *ex.field), ex.to) for ex in node.exits()]
+    targets = list(dict.fromkeys(targets))
     found = [(loc, _unknown_node(flow, to), 0) for loc, to in targets if to not in flow.nodes]
+    goodbye = flow.globals.goodbye
     end = flow.nodes.get(goodbye.to) if goodbye is not None else None
     if end is not None and not isinstance(end, EndNode):
         found.append((("globals", "goodbye", "to"), "goodbye must go to an end node", 0))
+    for node_id, node in flow.nodes.items():
+        clarify = (
+            flow.nodes.get(node.clarify) if isinstance(node, AskNode) and node.clarify else None
+        )
+        if clarify is not None and not isinstance(clarify, ClarifyNode):
+            loc = ("nodes", node_id, "clarify")
+            found.append((loc, f"'clarify' must name a clarify node, not a {clarify.kind}", 0))
     return found
+
+
+def _intent_problems(flow: Flow) -> list[_Problem]:
+    found: list[_Problem] = []
+    for node_id, node in flow.nodes.items():
+        for i, t in enumerate(getattr(node, "transitions", ())):
+            name = t.when.intent if isinstance(t.when, IntentCondition) else None
+            if isinstance(name, str) and name not in flow.intents:
+                close = difflib.get_close_matches(name, list(flow.intents), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                known = ", ".join(sorted(flow.intents)) or "none"
+                message = (
+                    f"unknown intent {name!r}{hint}; declare it under 'intents' (known: {known})"
+                )
+                found.append((("nodes", node_id, "transitions", i, "when", "intent"), message, 0))
+    return found
+
+
+def _task_expression_problems(
+    flow: Flow, node_id: str, transitions: tuple[object, ...]
+) -> list[_Problem]:
+    return [
+        (("nodes", node_id, "transitions", i, "when", "if"), message, 0)
+        for i, t in enumerate(transitions)
+        if isinstance(t, Transition) and isinstance(t.when, ExpressionCondition)
+        for message in _expression_problems(t.when, flow.declared_slots())
+    ]
 
 
 def _unknown_node(flow: Flow, target: str) -> str:
@@ -118,19 +164,28 @@ def _unknown_node(flow: Flow, target: str) -> str:
 
 
 def _say_loop_problems(flow: Flow) -> list[_Problem]:
+    """Loops of nodes that never wait for the caller (say, handoff): the call would spin."""
     found: list[_Problem] = []
     in_loops: set[str] = set()
     for first in flow.nodes:
         chain: list[str] = []
         current, node = first, flow.nodes.get(first)
-        while isinstance(node, SayNode) and current not in chain:
+        while node is not None and _passes_through(node) and current not in chain:
             chain.append(current)
-            current, node = node.next, flow.nodes.get(node.next)
+            current = node.exits()[0].to
+            node = flow.nodes.get(current)
         if current == first and chain and first not in in_loops:
             in_loops.update(chain)
             loop = " -> ".join([*chain, first])
-            found.append((("nodes", chain[-1], "next"), f"say nodes loop forever: {loop}", 0))
+            kinds = "say nodes" if all(flow.nodes[n].kind == "say" for n in chain) else "nodes"
+            message = f"{kinds} loop forever without waiting for the caller: {loop}"
+            found.append((("nodes", chain[-1], "next"), message, 0))
     return found
+
+
+def _passes_through(node: object) -> bool:
+    """Whether a node moves on by itself (it neither waits for the caller nor ends)."""
+    return not isinstance(node, (*LISTENING_KINDS, EndNode))
 
 
 def _ask_problems(flow: Flow, node_id: str, ask: AskNode) -> list[_Problem]:

@@ -1,101 +1,69 @@
 """The flow state machine: pure, synchronous, deterministic, with no audio or livekit.
 
 Tell it what happened (``start``, ``on_user_text``, ``on_no_input``); it returns what to
-do (:data:`Action`) and reports :mod:`.events` to an :class:`~.events.EventSink`. The
-voice adapter and text-mode tests drive the same machine. A turn is computed on a copy
-of the state, committed in one step, then its events are emitted: a failing turn changes
-nothing, and an interrupted prompt never leaves a transition half done (the caller's
-words go to the current node).
+do (:data:`~.actions.Action`) and reports :mod:`.events` to an
+:class:`~.events.EventSink`. The voice adapter and text-mode tests drive the same machine.
+
+A turn is computed on a copy of the state (:class:`~.turn.Turn`), committed in one
+step, then its events are emitted: a failing turn changes nothing, and an interrupted
+prompt never leaves a transition half done (the caller's words go to the current node).
+
+On every caller turn: a global intent (goodbye, a human, repeat) first, then the node's
+intent transitions, then the node's own reading (:mod:`.handlers`). In LLM-assisted mode
+a turn no matcher understood returns a :class:`~.actions.Consult` and commits nothing;
+the driver calls again with the LLM's :data:`~.actions.Assist`, and an
+:class:`~.actions.AssistError` makes the turn run scripted (a reprompt).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
-
-from jinja2 import TemplateError
+from typing import Any
 
 from ..errors import FlowRuntimeError
-from .answers import Answer, condition_env, read_answer, slot_context
-from .conditions import Keyword
-from .events import (
-    Ended,
-    EventSink,
-    FlowEvent,
-    GlobalIntent,
-    NodeEntered,
-    Reprompt,
-    RepromptReason,
-    SlotSet,
-    TransitionReason,
-    TransitionTaken,
+from ..knowledge.base import KnowledgeSearch
+from .actions import (
+    Action,
+    Assist,
+    AssistError,
+    Consult,
+    Hangup,
+    Listen,
+    Replied,
+    Say,
+    ToolCalled,
 )
-from .match import exit_transition, fill_target, hints_for, match_global_intent
-from .model import AskNode, EndNode, Flow, GlobalIntentName, SayNode
+from .events import AssistFailed, EventSink, GlobalIntent
+from .handlers import HANDLERS, Handler, ListeningHandler
+from .match import match_global_intent, word_transition
+from .model import LISTENING_KINDS, Flow, GlobalIntentName, ListeningAnyNode
+from .state import Clarifying, FlowState
 from .templates import TemplateContext, TemplateRenderer
+from .turn import CallServices, Turn
 
-
-@dataclass(frozen=True)
-class Say:
-    """Speak ``text`` (rendered) on behalf of ``node``."""
-
-    text: str
-    node: str
-
-
-@dataclass(frozen=True)
-class Listen:
-    """Wait for the caller; bias the recognizer with ``hints``; no input after ``timeout_s``."""
-
-    node: str
-    hints: tuple[str, ...]
-    timeout_s: float
-
-
-@dataclass(frozen=True)
-class Hangup:
-    """End the call (after the preceding speech has played)."""
-
-    node: str
-
-
-Action = Say | Listen | Hangup
-
-
-@dataclass(frozen=True)
-class FlowState:
-    """Where a call is; ``retries``/``no_inputs``: failed/silent turns at the current ask.
-    ``slots`` holds values, ``spoken`` how templates say them (see :mod:`.answers`)."""
-
-    current: str
-    path: tuple[str, ...] = ()
-    slots: Mapping[str, str] = field(default_factory=dict)
-    spoken: Mapping[str, str] = field(default_factory=dict)
-    started_at: datetime | None = None
-    retries: int = 0
-    no_inputs: int = 0
-    ended: bool = False
-    last_prompt: str = ""
-    last_turn: tuple[Say, ...] = ()
-
+__all__ = [
+    "Action",
+    "Clarifying",
+    "Consult",
+    "FlowMachine",
+    "FlowState",
+    "Hangup",
+    "Listen",
+    "Say",
+]
 
 _UTC_NOW = partial(datetime.now, UTC)
-
-
-@dataclass
-class _Turn:
-    """One turn being computed: the next state, and what to emit and do if it commits."""
-
-    state: FlowState
-    now: datetime
-    events: list[FlowEvent] = field(default_factory=list)
-    actions: list[Action] = field(default_factory=list)
+HUMAN_REASON = "the caller asked for a person"
 
 
 class FlowMachine:
-    """Runs one call through ``flow``. Not thread-safe: drive it from one task."""
+    """Runs one call through ``flow``. Not thread-safe: drive it from one task.
+
+    ``knowledge`` answers ``answer`` nodes (required when the flow has any);
+    ``assisted`` turns on LLM-assisted mode (the driver must then answer Consults)."""
 
     def __init__(
         self,
@@ -104,10 +72,24 @@ class FlowMachine:
         *,
         sink: EventSink | None = None,
         clock: Callable[[], datetime] = _UTC_NOW,
+        knowledge: KnowledgeSearch | None = None,
+        knowledge_threshold: float = 0.5,
+        assisted: bool = False,
     ) -> None:
+        if flow.uses_knowledge() and knowledge is None:
+            nodes = ", ".join(flow.uses_knowledge())
+            raise FlowRuntimeError(
+                f"flow {flow.id!r}: answer node(s) {nodes} need a knowledge base, none given"
+            )
+        self._services = CallServices(
+            flow=flow,
+            context=context,
+            renderer=TemplateRenderer(context),
+            knowledge=knowledge,
+            knowledge_threshold=knowledge_threshold,
+            assisted=assisted,
+        )
         self._flow = flow
-        self._context = context
-        self._renderer = TemplateRenderer(context)
         self._sink = sink
         self._clock = clock
         self._state = FlowState(current=flow.start)
@@ -116,139 +98,142 @@ class FlowMachine:
     def state(self) -> FlowState:
         return self._state
 
+    @property
+    def flow(self) -> Flow:
+        return self._flow
+
+    @property
+    def assisted(self) -> bool:
+        return self._services.assisted
+
     def start(self) -> list[Action]:
-        """Enter the start node and run until the first ask (Listen) or end (Hangup)."""
+        """Enter the start node and run until the first Listen (or Hangup)."""
         if self._state.path:
             raise FlowRuntimeError(f"flow {self._flow.id!r}: start() was already called")
         turn = self._turn()
-        turn.state = replace(turn.state, started_at=turn.now)
-        self._enter(turn, self._flow.start)
+        turn.update(started_at=turn.now)
+        self.enter(turn, self._flow.start)
         return self._commit(turn)
 
-    def on_user_text(self, text: str) -> list[Action]:
-        """Handle what the caller said: a global intent, an answer, or a retry."""
+    def on_user_text(self, text: str, *, assist: Assist | None = None) -> list[Action]:
+        """Handle what the caller said; ``assist`` answers an earlier Consult."""
         if self._state.ended:
             return []
         if not text.strip():
             return self.on_no_input()
-        turn, ask = self._turn(), self._current_ask()
+        turn = self._turn()
+        node = self._listening(turn)
+        turn.remember("user", text)
         intent = match_global_intent(text, self._flow.globals)
-        ctx = slot_context(ask, self._flow, now=turn.now, timezone=self._context.tz)
-        answer = read_answer(ask, text, ctx) if intent is None else None
+        transition = word_transition(getattr(node, "transitions", ()), text, self._flow)
         if intent is not None:
-            self._global_intent(turn, ask, intent)
-        elif answer is not None:
-            self._fill(turn, ask, answer, text)
-        else:
-            self._retry(turn, ask, silent=False)
+            self._global_intent(turn, node, intent)
+        elif transition is not None:
+            turn.go(transition.to, "intent")
+        elif not self.hear(turn, text):
+            consult = self._consult(turn, node, text) if assist is None else None
+            if consult is not None:
+                return [consult]  # nothing committed: call again with the LLM's answer
+            if not self._assisted(turn, node, text, assist):
+                self.retry(turn, silent=False)
         return self._commit(turn)
 
     def on_no_input(self) -> list[Action]:
         """Handle the caller's silence after a Listen's timeout."""
         if self._state.ended:
             return []
-        turn, ask = self._turn(), self._current_ask()
-        self._retry(turn, ask, silent=True)
+        turn = self._turn()
+        self._listening(turn)
+        self.retry(turn, silent=True)
         return self._commit(turn)
 
-    def _enter(self, turn: _Turn, node_id: str) -> None:
-        node = self._flow.nodes.get(node_id)
-        entered = len(turn.state.path) - len(self._state.path)
-        if node is None or entered > len(self._flow.nodes):  # load() rules out both
-            raise self._error(node_id, "no such node" if node is None else "say nodes loop")
-        path = (*turn.state.path, node_id)
-        turn.state = replace(turn.state, current=node_id, path=path, retries=0, no_inputs=0)
-        turn.events.append(NodeEntered(node=node_id, kind=node.kind, at=turn.now))
-        text = node.prompt if isinstance(node, AskNode) else node.text
-        turn.actions.append(Say(self._render(turn, text), node_id))
-        match node:
-            case SayNode(next=target):
-                self._go(turn, target, "next")
-            case AskNode():
-                self._listen(turn, node)
-            case EndNode():
-                turn.state = replace(turn.state, ended=True)
-                turn.events.append(Ended(node=node_id, at=turn.now))
-                turn.actions.append(Hangup(node_id))
+    # --- the NodeRunner the handlers reach through a Turn ------------------------------
 
-    def _fill(self, turn: _Turn, ask: AskNode, answer: Answer, raw: str) -> None:
-        state, value = turn.state, answer.value
-        slots, spoken = {**state.slots, ask.slot: value}, {**state.spoken, ask.slot: answer.spoken}
-        turn.state = replace(state, slots=slots, spoken=spoken)
-        turn.events.append(SlotSet(slot=ask.slot, value=value, raw_text=raw, at=turn.now))
-        tenant, started = self._context.tenant, state.started_at
-        env = condition_env(slots, started=started, now=turn.now, tenant=tenant)
-        target = fill_target(ask, slots, env)
-        if target is None:
-            raise self._error(state.current, f"no transition for the answer {value!r}")
-        self._go(turn, target, "matched")
+    def enter(self, turn: Turn, node_id: str) -> None:
+        turn.entered(node_id)
+        node = turn.node()
+        self._handler(node).enter(turn, node)
 
-    def _retry(self, turn: _Turn, ask: AskNode, *, silent: bool) -> None:
-        retries, no_inputs = turn.state.retries + 1, turn.state.no_inputs + int(silent)
-        if retries > ask.max_retries or no_inputs > ask.max_no_input:
-            self._give_up(turn, ask, silent=silent)
-        else:
-            node_id = turn.state.current
-            reason: RepromptReason = "no_input" if silent else "no_match"
-            turn.state = replace(turn.state, retries=retries, no_inputs=no_inputs)
-            turn.events.append(Reprompt(node=node_id, attempt=retries, reason=reason, at=turn.now))
-            turn.actions.append(Say(self._render(turn, ask.reprompt(retries)), node_id))
-            self._listen(turn, ask)
+    def hear(self, turn: Turn, text: str) -> bool:
+        node = self._listening(turn)
+        return self._listener(node).hear(turn, node, text)
 
-    def _give_up(self, turn: _Turn, ask: AskNode, *, silent: bool) -> None:
-        taken = exit_transition(ask, silent=silent)
-        if taken is None:
-            raise self._error(turn.state.current, "no 'retries_exhausted' transition")
-        exhausted = taken.when is Keyword.RETRIES_EXHAUSTED
-        self._go(turn, taken.to, "retries_exhausted" if exhausted else "no_input")
+    def retry(self, turn: Turn, *, silent: bool) -> None:
+        node = self._listening(turn)
+        self._listener(node).retry(turn, node, silent=silent)
 
-    def _global_intent(self, turn: _Turn, ask: AskNode, intent: GlobalIntentName) -> None:
-        turn.events.append(GlobalIntent(name=intent, at=turn.now))
-        goodbye = self._flow.globals.goodbye
-        if intent is GlobalIntentName.GOODBYE and goodbye is not None:
-            self._go(turn, goodbye.to, "global_intent")
+    # --- helpers ----------------------------------------------------------------------
+
+    def _consult(self, turn: Turn, node: ListeningAnyNode, text: str) -> Consult | None:
+        if not self._services.assisted:
+            return None
+        handler = self._listener(node)
+        tools = handler.tools(turn, node)
+        if not tools and not handler.may_reply(node):
+            return None
+        instructions = node.instructions or ""
+        return Consult(
+            node=turn.node_id,
+            text=text,
+            instructions=instructions,
+            tools=tools,
+            may_reply=handler.may_reply(node),
+            history=self._state.history,
+        )
+
+    def _assisted(
+        self, turn: Turn, node: ListeningAnyNode, text: str, assist: Assist | None
+    ) -> bool:
+        if isinstance(assist, AssistError):
+            turn.emit(AssistFailed(node=turn.node_id, error=assist.error, at=turn.now))
+            return False
+        if isinstance(assist, ToolCalled | Replied):
+            used = self._listener(node).assisted(turn, node, text, assist)
+            if not used:
+                error = f"the LLM's answer was of no use here: {assist!r}"
+                turn.emit(AssistFailed(node=turn.node_id, error=error, at=turn.now))
+            return used
+        return False
+
+    def _global_intent(self, turn: Turn, node: ListeningAnyNode, intent: GlobalIntentName) -> None:
+        turn.emit(GlobalIntent(name=intent, at=turn.now))
+        globals_ = self._flow.globals
+        if intent is GlobalIntentName.GOODBYE and globals_.goodbye is not None:
+            turn.update(clarifying=None)
+            turn.go(globals_.goodbye.to, "global_intent")
+        elif intent is GlobalIntentName.HUMAN and globals_.human is not None:
+            turn.update(clarifying=None, pending_reason=HUMAN_REASON)
+            turn.go(globals_.human.to, "global_intent")
         elif intent is GlobalIntentName.REPEAT:
             turn.actions.extend(turn.state.last_turn)
-            self._listen(turn, ask)
+            turn.listen(node)
 
-    def _listen(self, turn: _Turn, ask: AskNode) -> None:
-        node_id = turn.state.current
-        prompt = next((a.text for a in reversed(turn.actions) if isinstance(a, Say)), "")
-        turn.state = replace(turn.state, last_prompt=prompt)
-        hints = hints_for(ask, self._flow.globals)
-        turn.actions.append(Listen(node_id, hints, ask.no_input_timeout))
+    def _handler(self, node: Any) -> Handler[Any]:
+        return HANDLERS[type(node)]
 
-    def _go(self, turn: _Turn, to: str, reason: TransitionReason) -> None:
-        src = turn.state.current
-        turn.events.append(TransitionTaken(from_node=src, to_node=to, reason=reason, at=turn.now))
-        self._enter(turn, to)
+    def _listener(self, node: ListeningAnyNode) -> ListeningHandler[Any]:
+        handler = HANDLERS[type(node)]
+        assert isinstance(handler, ListeningHandler)
+        return handler
 
-    def _render(self, turn: _Turn, template: str) -> str:
-        try:
-            slots = {**turn.state.slots, **turn.state.spoken}
-            return self._renderer.render(template, slots=slots, now=turn.now)
-        except TemplateError as e:
-            raise self._error(turn.state.current, f"template failed: {e}") from e
+    def _listening(self, turn: Turn) -> ListeningAnyNode:
+        node = self._flow.nodes.get(turn.state.current)
+        if not turn.state.path or not isinstance(node, LISTENING_KINDS):
+            raise turn.error("not waiting for the caller (call start())")
+        return node
 
-    def _turn(self) -> _Turn:
+    def _turn(self) -> Turn:
         now = self._clock()
         if now.tzinfo is None:
             raise FlowRuntimeError(f"flow {self._flow.id!r}: the clock must be timezone-aware")
-        return _Turn(self._state, now)
+        return Turn(self._services, self._state, now, self)
 
-    def _commit(self, turn: _Turn) -> list[Action]:
+    def _commit(self, turn: Turn) -> list[Action]:
         said = tuple(a for a in turn.actions if isinstance(a, Say))
-        self._state = replace(turn.state, last_turn=said)
+        if said:
+            turn.remember("agent", " ".join(a.text for a in said))
+        self._state = replace(turn.state, last_turn=said or turn.state.last_turn)
         if self._sink is not None:
             for event in turn.events:
                 self._sink.emit(event)
         return turn.actions
-
-    def _current_ask(self) -> AskNode:
-        node = self._flow.nodes.get(self._state.current)
-        if not self._state.path or not isinstance(node, AskNode):
-            raise self._error(self._state.current, "not waiting for an answer (call start())")
-        return node
-
-    def _error(self, node_id: str, message: str) -> FlowRuntimeError:
-        return FlowRuntimeError(f"flow {self._flow.id!r}, node {node_id!r}: {message}")

@@ -17,13 +17,29 @@ from .conditions import (
     CallSecondsOver,
     Condition,
     ExpressionCondition,
+    IntentCondition,
+    IntentSpec,
     Keyword,
     OwnSlotEquals,
     SlotEquals,
 )
 from .expr import Env
-from .model import AskNode, AskType, GlobalIntentName, GlobalIntents, Transition, YesNo
+from .model import (
+    AnswerNode,
+    AskNode,
+    AskType,
+    ClarifyNode,
+    Flow,
+    GlobalIntentName,
+    GlobalIntents,
+    LeadGateNode,
+    ListeningAnyNode,
+    QuestionsNode,
+    Transition,
+    YesNo,
+)
 from .slots import hints_for_type
+from .state import FlowState
 
 _CONTRACTIONS = {
     "that's": "that is", "thats": "that is", "it's": "it is", "what's": "what is",
@@ -89,32 +105,109 @@ def match_choice(
     it, then the phrase sharing the largest share of its content words (at least
     ``min_overlap``). Ties go to the choice declared first.
     """
+    candidates = choice_candidates(text, choices, min_overlap=min_overlap)
+    return candidates[0] if candidates else None
+
+
+def choice_candidates(
+    text: str, choices: Mapping[str, Sequence[str]], *, min_overlap: float = 0.5
+) -> tuple[str, ...]:
+    """Every choice value ``text`` fits equally well, in declaration order (several: the
+    answer is ambiguous; see :func:`match_choice` for the order of preference)."""
     words = tokens(text)
     phrases = [(value, tokens(p)) for value, examples in choices.items() for p in examples]
     phrases = [(value, p) for value, p in phrases if p]
     if not words or not phrases:
-        return None
-    for value, phrase in phrases:
-        if phrase == words:
-            return value
+        return ()
+    exact = [value for value, phrase in phrases if phrase == words]
+    if exact:
+        return tuple(dict.fromkeys(exact))
     contained = [(value, len(p)) for value, p in phrases if _contains(words, p)]
     if contained:
-        return max(contained, key=lambda item: item[1])[0]  # max keeps the first of ties
+        longest = max(size for _, size in contained)
+        return tuple(dict.fromkeys(v for v, size in contained if size == longest))
     return _best_overlap(_content(words), phrases, min_overlap)
 
 
 def _best_overlap(
     said: frozenset[str], phrases: Sequence[tuple[str, tuple[str, ...]]], min_overlap: float
-) -> str | None:
-    best: tuple[str, float] | None = None
+) -> tuple[str, ...]:
+    scored: list[tuple[str, float]] = []
     for value, phrase in phrases:
         wanted = _content(phrase)
-        if not wanted:
-            continue
-        score = len(wanted & said) / len(wanted)
-        if score > 0 and score >= min_overlap and (best is None or score > best[1]):
-            best = (value, score)
-    return best[0] if best else None
+        if wanted:
+            score = len(wanted & said) / len(wanted)
+            if score > 0 and score >= min_overlap:
+                scored.append((value, score))
+    if not scored:
+        return ()
+    best = max(score for _, score in scored)
+    return tuple(dict.fromkeys(v for v, score in scored if score == best))
+
+
+_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "former": 0, "latter": -1}
+
+
+def pick_ordinal(text: str, candidates: Sequence[str]) -> str | None:
+    """The candidate named by position ("the second one", "the last"), or None."""
+    words = tokens(text)
+    for word in words:
+        index = -1 if word == "last" else _ORDINALS.get(word)
+        if index is not None and -len(candidates) <= index < len(candidates):
+            return candidates[index]
+    return None
+
+
+# --- intents ----------------------------------------------------------------------------
+
+
+def _fold(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def match_intent(spec: IntentSpec, text: str, *, min_overlap: float = 0.75) -> bool:
+    """Whether ``text`` expresses ``spec``: a keyword among its words (plurals folded),
+    its regex found in the normalized words, or an example phrase matched as a choice."""
+    words = tokens(text)
+    if not words:
+        return False
+    folded = {_fold(w) for w in words}
+    for keyword in spec.keywords:
+        key = tokens(keyword)
+        if (len(key) == 1 and _fold(key[0]) in folded) or (len(key) > 1 and _contains(words, key)):
+            return True
+    if spec.regex is not None and re.search(spec.regex, " ".join(words)):
+        return True
+    examples = {"intent": spec.examples}
+    return bool(spec.examples) and match_choice(text, examples, min_overlap=min_overlap) is not None
+
+
+def intent_spec(condition: IntentCondition, flow: Flow) -> IntentSpec:
+    """The spec of an intent condition: inline, or the flow's named intent."""
+    if isinstance(condition.intent, IntentSpec):
+        return condition.intent
+    return flow.intents[condition.intent]  # load() checks the name
+
+
+def word_transition(transitions: Sequence[Transition], text: str, flow: Flow) -> Transition | None:
+    """The first transition whose intent matches the caller's words ``text``."""
+    for t in transitions:
+        if isinstance(t.when, IntentCondition) and match_intent(intent_spec(t.when, flow), text):
+            return t
+    return None
+
+
+def task_transition(transitions: Sequence[Transition], env: Env) -> Transition | None:
+    """For a task node's transitions: the first ``{if: ...}`` or time condition holding."""
+    for t in transitions:
+        when = t.when
+        if isinstance(when, ExpressionCondition) and when.expression.evaluate(env):
+            return t
+        if isinstance(when, CallSecondsOver):
+            seconds = env.get("call", {}).get("seconds")
+            if isinstance(seconds, int | float) and seconds > when.call_seconds_over:
+                return t
+    return None
 
 
 # --- yes / no ---------------------------------------------------------------------------
@@ -190,8 +283,8 @@ def condition_holds(
         case CallSecondsOver(call_seconds_over=limit):
             seconds = env.get("call", {}).get("seconds") if env is not None else None
             return isinstance(seconds, int | float) and seconds > limit
-        case Keyword.RETRIES_EXHAUSTED | Keyword.NO_INPUT:
-            return False
+        case Keyword.RETRIES_EXHAUSTED | Keyword.NO_INPUT | IntentCondition():
+            return False  # exits are taken on giving up, intents on the words
 
 
 def fill_target(node: AskNode, slots: Mapping[str, str], env: Env) -> str | None:
@@ -241,12 +334,55 @@ def phrase_problems(node: AskNode, intents: GlobalIntents) -> list[tuple[str, in
 
 def hints_for(node: AskNode, intents: GlobalIntents) -> tuple[str, ...]:
     """STT hints while ``node`` listens: its answer phrases, then the global intents'."""
+    global_phrases = tuple(p for _, examples in intents.examples() for p in examples)
+    return tuple(dict.fromkeys(_ask_hints(node) + global_phrases))
+
+
+def _ask_hints(node: AskNode) -> tuple[str, ...]:
     match node.type:
         case AskType.CHOICE:
-            own: tuple[str, ...] = tuple(p for phrases in node.choices.values() for p in phrases)
+            return tuple(p for phrases in node.choices.values() for p in phrases)
         case AskType.YES_NO:
-            own = YES_PHRASES + NO_PHRASES
+            return YES_PHRASES + NO_PHRASES
         case _:
-            own = hints_for_type(node.type)
-    global_phrases = tuple(p for _, examples in intents.examples() for p in examples)
-    return tuple(dict.fromkeys(own + global_phrases))
+            return hints_for_type(node.type)
+
+
+DONE_PHRASES = (
+    "that's all", "that is all", "that's it", "nothing else", "no more questions",
+    "that's everything", "i'm done", "no thanks", "no thank you", "no",
+)  # fmt: skip
+SKIP_PHRASES = ("skip", "pass", "i don't know", "not sure", "no idea", "rather not say")
+
+
+def hints_for_node(node: ListeningAnyNode, flow: Flow, state: FlowState) -> tuple[str, ...]:
+    """STT hints while ``node`` listens: its expected answers, its intents' phrases and
+    keywords, then the global intents' phrases."""
+    own: tuple[str, ...] = ()
+    match node:
+        case AskNode():
+            own = _ask_hints(node)
+        case LeadGateNode() if state.step == 0:
+            own = hints_for_type(AskType.EMAIL) + NO_PHRASES
+        case LeadGateNode():
+            own = YES_PHRASES + NO_PHRASES
+        case AnswerNode():
+            own = DONE_PHRASES + YES_PHRASES
+        case QuestionsNode() if state.step < len(node.questions):
+            own = hints_for_type(node.questions[state.step].type) + SKIP_PHRASES
+        case ClarifyNode() if state.clarifying is not None:
+            asker = flow.nodes.get(state.clarifying.return_to)
+            own = (*_ORDINALS, "the last one")
+            if isinstance(asker, AskNode):
+                candidates = state.clarifying.candidates
+                own += tuple(p for value in candidates for p in asker.choices[value])
+    transitions = getattr(node, "transitions", ())
+    intents = tuple(
+        phrase
+        for t in transitions
+        if isinstance(t.when, IntentCondition)
+        for spec in [intent_spec(t.when, flow)]
+        for phrase in (*spec.examples, *spec.keywords)
+    )
+    global_phrases = tuple(p for _, examples in flow.globals.examples() for p in examples)
+    return tuple(dict.fromkeys(own + intents + global_phrases))

@@ -15,34 +15,82 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
-from .conditions import Condition, Identifier, Keyword, OwnSlotEquals, SlotEquals, SlotName
+from .conditions import (
+    Condition,
+    Identifier,
+    IntentCondition,
+    IntentSpec,
+    Keyword,
+    OwnSlotEquals,
+    SlotEquals,
+    SlotName,
+)
+from .model_base import (
+    AskType,
+    Exit,
+    ListeningNode,
+    Loc,
+    NodeBase,
+    NodeId,
+    Phrase,
+    Template,
+    Transition,
+    TransitionReason,
+    YesNo,
+    _Model,
+    transition_reason,
+)
+from .model_tasks import (
+    AnswerNode,
+    ClarifyNode,
+    HandoffNode,
+    LeadGateNode,
+    LlmNode,
+    LlmTool,
+    Question,
+    QuestionsNode,
+    ToolParameter,
+)
 
-NodeId = Identifier
+__all__ = [
+    "LISTENING_KINDS",
+    "AnswerNode",
+    "AnyNode",
+    "AskNode",
+    "AskType",
+    "ClarifyNode",
+    "EndNode",
+    "Exit",
+    "Flow",
+    "FlowId",
+    "GlobalIntentName",
+    "GlobalIntents",
+    "HandoffNode",
+    "LeadGateNode",
+    "ListeningAnyNode",
+    "LlmNode",
+    "LlmTool",
+    "Node",
+    "NodeId",
+    "NodeKind",
+    "Question",
+    "QuestionsNode",
+    "SayNode",
+    "ToolParameter",
+    "Transition",
+    "TransitionReason",
+    "YesNo",
+    "flow_json_schema",
+]
+
 FlowId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
-Template = Annotated[str, StringConstraints(min_length=1)]
-Phrase = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^\+?[1-9][0-9]{0,2}$")]  # "44", "+1"
 ChoiceValue = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-NodeKind = Literal["say", "ask", "end"]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class AskType(StrEnum):
-    """What an ``ask`` node collects (its slot's type)."""
-
-    TEXT = "text"
-    YES_NO = "yes_no"
-    CHOICE = "choice"
-    NUMBER = "number"
-    DATETIME = "datetime"
-    EMAIL = "email"
-    PHONE = "phone"
-    NAME = "name"
+NodeKind = Literal[
+    "say", "ask", "end", "lead_gate", "answer", "clarify", "handoff", "llm", "questions"
+]
 
 
 _TYPE_OPTIONS = (
@@ -53,45 +101,34 @@ _TYPE_OPTIONS = (
 )
 
 
-class YesNo(StrEnum):
-    """The values a ``yes_no`` slot is filled with."""
-
-    YES = "yes"
-    NO = "no"
-
-
-# --- transitions ----------------------------------------------------------------------
-
-
-class Transition(_Model):
-    """Go to ``to`` when ``when`` holds. An ask's transitions are tried in order."""
-
-    when: Condition
-    to: NodeId
-
-
 # --- nodes ------------------------------------------------------------------------------
 
 
-class SayNode(_Model):
+class SayNode(NodeBase):
     """Speak ``text``, then continue at ``next``."""
 
     kind: Literal["say"]
     text: Template
     next: NodeId
 
+    def templates(self) -> list[tuple[Loc, str]]:
+        return [(("text",), self.text)]
 
-class AskNode(_Model):
+    def exits(self) -> list[Exit]:
+        return [Exit(("next",), self.next, "next")]
+
+
+class AskNode(ListeningNode):
     """Ask for a typed slot, reprompt on no match or silence, then leave by a transition.
 
     ``choice`` and ``yes_no`` asks match phrases; the other types are read by the
     extractors of :mod:`.slots`, tuned by the options of their type: ``min``/``max``
     (number), ``earliest_hour`` (datetime: an hour below it without am/pm is pm) and
-    ``default_country_code`` (phone, else the flow's)."""
+    ``default_country_code`` (phone, else the flow's). A choice answer that fits several
+    choices equally goes to the ``clarify`` node when one is given (else the first)."""
 
     kind: Literal["ask"]
     prompt: Template
-    reprompts: tuple[Template, ...] = ()
     slot: SlotName
     type: AskType
     choices: dict[ChoiceValue, tuple[Phrase, ...]] = Field(default_factory=dict)
@@ -99,9 +136,7 @@ class AskNode(_Model):
     max: float | None = None
     earliest_hour: int | None = Field(default=None, ge=1, le=12)
     default_country_code: CountryCode | None = None
-    max_retries: int = Field(default=2, ge=0, le=10)
-    max_no_input: int = Field(default=1, ge=0, le=10)
-    no_input_timeout: float = Field(default=8.0, gt=0, le=120)
+    clarify: NodeId | None = None
     transitions: tuple[Transition, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -122,7 +157,34 @@ class AskNode(_Model):
                 raise ValueError(f"{option!r} only applies to type {applies_to.value!r}")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"'min' ({self.min:g}) is above 'max' ({self.max:g})")
+        if self.clarify is not None and self.type is not AskType.CHOICE:
+            raise ValueError("'clarify' only applies to type 'choice' (ambiguous choices)")
         return self
+
+    def templates(self) -> list[tuple[Loc, str]]:
+        return [(("prompt",), self.prompt), *self._reprompt_templates()]
+
+    def exits(self) -> list[Exit]:
+        filled = frozenset({self.slot})
+        found = [
+            Exit(
+                ("transitions", i, "to"),
+                t.to,
+                reason,
+                filled if reason == "matched" else frozenset(),
+            )
+            for i, t in enumerate(self.transitions)
+            for reason in [transition_reason(t.when)]
+        ]
+        if self.clarify is not None:
+            found.append(Exit(("clarify",), self.clarify, "clarify"))
+        return found
+
+    def declares(self) -> frozenset[str]:
+        return frozenset({self.slot})
+
+    def _fills(self, reason: TransitionReason) -> frozenset[str]:
+        return frozenset({self.slot}) if reason == "matched" else frozenset()
 
     @property
     def extracted(self) -> bool:
@@ -143,6 +205,8 @@ class AskNode(_Model):
         unknown = "{!r} is not an answer of slot {!r} (" + ", ".join(answers) + ")"
         typed = f"on an ask of type {self.type.value!r}, use always or {{if: EXPRESSION}}"
         match condition:
+            case IntentCondition():
+                return ""
             case Keyword.YES | Keyword.NO if self.type is not AskType.YES_NO:
                 return f"{condition.value!r} only applies to asks of type yes_no"
             case OwnSlotEquals() if self.extracted:
@@ -159,19 +223,33 @@ class AskNode(_Model):
 
     def reprompt(self, attempt: int) -> str:
         """The template for reprompt number ``attempt`` (1-based): cycles, else the prompt."""
-        if not self.reprompts:
-            return self.prompt
-        return self.reprompts[(attempt - 1) % len(self.reprompts)]
+        return self.reprompt_for(attempt, self.prompt)
 
 
-class EndNode(_Model):
-    """Speak ``text``, then end the call."""
+class EndNode(NodeBase):
+    """Speak ``text``, then end the call (the agent leaves the room; on SIP, hangs up)."""
 
     kind: Literal["end"]
     text: Template
 
+    def templates(self) -> list[tuple[Loc, str]]:
+        return [(("text",), self.text)]
 
-Node = Annotated[SayNode | AskNode | EndNode, Field(discriminator="kind")]
+
+AnyNode = (
+    SayNode
+    | AskNode
+    | EndNode
+    | LeadGateNode
+    | AnswerNode
+    | ClarifyNode
+    | HandoffNode
+    | LlmNode
+    | QuestionsNode
+)
+Node = Annotated[AnyNode, Field(discriminator="kind")]
+LISTENING_KINDS = (AskNode, LeadGateNode, AnswerNode, ClarifyNode, LlmNode, QuestionsNode)
+ListeningAnyNode = AskNode | LeadGateNode | AnswerNode | ClarifyNode | LlmNode | QuestionsNode
 
 
 # --- global intents ---------------------------------------------------------------------
@@ -181,6 +259,7 @@ class GlobalIntentName(StrEnum):
     """Intents recognised on every user turn, before the current node's matcher."""
 
     GOODBYE = "goodbye"
+    HUMAN = "human"
     REPEAT = "repeat"
 
 
@@ -202,6 +281,27 @@ class GoodbyeIntent(_Model):
     examples: tuple[Phrase, ...] = Field(default=DEFAULT_GOODBYE, min_length=1)
 
 
+DEFAULT_HUMAN = (
+    "human",
+    "a real person",
+    "a person",
+    "speak to someone",
+    "talk to someone",
+    "operator",
+    "representative",
+    "customer service",
+    "the manager",
+    "member of staff",
+)
+
+
+class HumanIntent(_Model):
+    """The caller asks for a person: go to ``to`` (usually a ``handoff`` node)."""
+
+    to: NodeId
+    examples: tuple[Phrase, ...] = Field(default=DEFAULT_HUMAN, min_length=1)
+
+
 class RepeatIntent(_Model):
     """The caller did not catch the last turn: say it again and listen again."""
 
@@ -209,17 +309,30 @@ class RepeatIntent(_Model):
 
 
 class GlobalIntents(_Model):
-    """Global intents; ``goodbye`` is off unless given a target, ``repeat: null`` turns
-    repeat off."""
+    """Intents recognised from any listening node, before its own matching. ``goodbye``
+    and ``human`` are off unless given a target; ``repeat: null`` turns repeat off; a
+    flow overrides the example phrases by listing its own."""
 
     goodbye: GoodbyeIntent | None = None
+    human: HumanIntent | None = None
     repeat: RepeatIntent | None = RepeatIntent()
+
+    def targets(self) -> list[tuple[Loc, str]]:
+        """Where the enabled intents lead, with their fields."""
+        found: list[tuple[Loc, str]] = []
+        if self.goodbye is not None:
+            found.append((("globals", "goodbye", "to"), self.goodbye.to))
+        if self.human is not None:
+            found.append((("globals", "human", "to"), self.human.to))
+        return found
 
     def examples(self) -> tuple[tuple[GlobalIntentName, tuple[str, ...]], ...]:
         """The enabled intents with their phrases, in the order they are checked."""
         found: list[tuple[GlobalIntentName, tuple[str, ...]]] = []
         if self.goodbye is not None:
             found.append((GlobalIntentName.GOODBYE, self.goodbye.examples))
+        if self.human is not None:
+            found.append((GlobalIntentName.HUMAN, self.human.examples))
         if self.repeat is not None:
             found.append((GlobalIntentName.REPEAT, self.repeat.examples))
         return tuple(found)
@@ -237,11 +350,22 @@ class Flow(_Model):
     start: NodeId
     nodes: dict[NodeId, Node] = Field(min_length=1)
     globals: GlobalIntents = GlobalIntents()
+    intents: dict[Identifier, IntentSpec] = Field(
+        default_factory=dict, description="Named intents, used as {intent: NAME}."
+    )
     default_country_code: CountryCode | None = None  # for phone asks without their own
 
     def declared_slots(self) -> frozenset[str]:
-        """The slot names that some ``ask`` node fills."""
-        return frozenset(n.slot for n in self.nodes.values() if isinstance(n, AskNode))
+        """The slot names some node fills (asks, lead gates, questions, llm tools)."""
+        return frozenset(slot for node in self.nodes.values() for slot in node.declares())
+
+    def uses_llm(self) -> tuple[str, ...]:
+        """The ``llm`` nodes, which need an LLM to run."""
+        return tuple(node_id for node_id, n in self.nodes.items() if isinstance(n, LlmNode))
+
+    def uses_knowledge(self) -> tuple[str, ...]:
+        """The ``answer`` nodes, which need the tenant's knowledge base."""
+        return tuple(node_id for node_id, n in self.nodes.items() if isinstance(n, AnswerNode))
 
 
 def flow_json_schema() -> dict[str, object]:

@@ -1,10 +1,11 @@
 """Draw a flow: Mermaid ``flowchart TD`` text, Graphviz DOT, or SVG through ``dot``.
 
-Every drawing comes from one list of labelled edges: ``next`` edges carry no label, an
-ask's transitions carry their condition (``topic = hours``, ``no input``), and the global
-goodbye is a dashed edge from every ask. Nodes are labelled with their id and kind (and,
-for an ask, its type and slot). Mermaid ids are prefixed (``n_end``), because ``end``
-is a keyword in Mermaid.
+Every drawing comes from one list of labelled edges, built from the nodes' exits:
+``next`` edges carry no label, transitions carry their condition (``topic = hours``,
+``intent order``), other exits their reason (``consented``, ``low confidence``), and the
+global intents and a clarify node's way back are dashed. Nodes are labelled with their
+id and kind (and, for an ask, its type and slot). Mermaid ids are prefixed (``n_end``),
+because ``end`` is a keyword in Mermaid.
 """
 
 from __future__ import annotations
@@ -14,8 +15,16 @@ import subprocess
 from dataclasses import dataclass
 
 from ..errors import RenderError
-from .conditions import CallSecondsOver, Condition, ExpressionCondition, Keyword, OwnSlotEquals
-from .model import AskNode, Flow, Node, SayNode
+from .conditions import (
+    CallSecondsOver,
+    Condition,
+    ExpressionCondition,
+    IntentCondition,
+    Keyword,
+    OwnSlotEquals,
+)
+from .coverage import flow_edges
+from .model import LISTENING_KINDS, AskNode, Exit, Flow, LlmNode, Node
 
 DOT_TIMEOUT_S = 30.0
 
@@ -29,27 +38,53 @@ class _Edge:
 
 
 def _edges(flow: Flow) -> list[_Edge]:
-    goodbye = flow.globals.goodbye
+    globals_ = {to: f"{name} (global)" for name, to in _global_targets(flow)}
+    listening = tuple(n for n, node in flow.nodes.items() if isinstance(node, LISTENING_KINDS))
     edges: list[_Edge] = []
     for node_id, node in flow.nodes.items():
-        if isinstance(node, SayNode):
-            edges.append(_Edge(node_id, node.next))
-        elif isinstance(node, AskNode):
-            edges += [_Edge(node_id, t.to, _condition(t.when, node)) for t in node.transitions]
-            if goodbye is not None:
-                edges.append(_Edge(node_id, goodbye.to, "goodbye (global)", dashed=True))
+        seen: set[tuple[str, str]] = set()
+        for ex in node.exits():
+            label = _exit_label(node, ex)
+            if (ex.to, label) not in seen:
+                seen.add((ex.to, label))
+                edges.append(_Edge(node_id, ex.to, label))
+    for node_id in listening:
+        edges += [_Edge(node_id, to, label, dashed=True) for to, label in globals_.items()]
+    edges += [
+        _Edge(e.from_node, e.to_node, "returns the reply", dashed=True)
+        for e in flow_edges(flow)
+        if e.reason == "returned"
+    ]
     return edges
 
 
-def _condition(when: Condition, ask: AskNode) -> str:
+def _global_targets(flow: Flow) -> list[tuple[str, str]]:
+    return [(str(loc[1]), to) for loc, to in flow.globals.targets()]
+
+
+def _exit_label(node: Node, ex: Exit) -> str:
+    transitions = getattr(node, "transitions", ())
+    if ex.field[0] == "transitions" and isinstance(ex.field[1], int):
+        return _condition(transitions[ex.field[1]].when, node)
+    if ex.reason == "next":
+        return ""
+    if ex.reason == "tool" and isinstance(node, LlmNode) and isinstance(ex.field[1], int):
+        return f"tool {node.tools[ex.field[1]].name}"
+    return ex.reason.replace("_", " ")
+
+
+def _condition(when: Condition, node: Node) -> str:
     if isinstance(when, Keyword):
         return when.value.replace("_", " ")
     if isinstance(when, OwnSlotEquals):
-        return f"{ask.slot} = {when.slot_equals}"
+        return f"{getattr(node, 'slot', 'answer')} = {when.slot_equals}"
     if isinstance(when, ExpressionCondition):
         return f"if {when.source}"
     if isinstance(when, CallSecondsOver):
         return f"call over {when.call_seconds_over:g} s"
+    if isinstance(when, IntentCondition):
+        name = when.intent if isinstance(when.intent, str) else "(inline)"
+        return f"intent {name}"
     return f"{when.slot} = {when.equals}"
 
 
@@ -57,12 +92,22 @@ def _caption(node_id: str, node: Node) -> tuple[str, str]:
     """The two lines of a node's label: its id, then its kind."""
     if isinstance(node, AskNode):
         return node_id, f"ask {node.type.value} → {node.slot}"
-    return node_id, node.kind
+    return node_id, node.kind.replace("_", " ")
 
 
 # --- Mermaid ----------------------------------------------------------------------------
 
-_MERMAID_SHAPES = {"say": '["{}"]', "ask": '{{{{"{}"}}}}', "end": '(["{}"])'}
+_MERMAID_SHAPES = {
+    "say": '["{}"]',
+    "handoff": '[/"{}"/]',
+    "end": '(["{}"])',
+    "ask": '{{{{"{}"}}}}',
+    "lead_gate": '{{{{"{}"}}}}',
+    "clarify": '{{{{"{}"}}}}',
+    "answer": '[["{}"]]',
+    "questions": '[["{}"]]',
+    "llm": '[("{}")]',
+}
 
 
 def to_mermaid(flow: Flow) -> str:
@@ -88,7 +133,17 @@ def _mermaid_text(text: str) -> str:
 
 # --- Graphviz ---------------------------------------------------------------------------
 
-_DOT_SHAPES = {"say": "shape=box", "ask": "shape=hexagon", "end": 'shape=box, style="rounded,bold"'}
+_DOT_SHAPES = {
+    "say": "shape=box",
+    "handoff": "shape=parallelogram",
+    "end": 'shape=box, style="rounded,bold"',
+    "ask": "shape=hexagon",
+    "lead_gate": "shape=hexagon, peripheries=2",
+    "clarify": "shape=hexagon, style=dashed",
+    "answer": "shape=box3d",
+    "questions": "shape=box3d",
+    "llm": "shape=component",
+}
 
 
 def to_dot(flow: Flow) -> str:

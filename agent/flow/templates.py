@@ -2,6 +2,7 @@
 
 Templates see three names: ``tenant`` (a :class:`TenantInfo`), ``slots`` (the slots filled
 so far) and ``greeting_for_time_of_day`` ("Good morning" ... in the tenant's timezone).
+A ``clarify`` node's templates also see ``clarify.options`` and ``clarify.heard``.
 Undefined names fail loudly (``StrictUndefined``), and :func:`find_template_problems` finds
 them, and unknown ``tenant.*`` fields or undeclared ``slots.*``, before a call starts.
 """
@@ -19,9 +20,11 @@ from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import TenantError
-from .model import AskNode, Node
+from .model import ClarifyNode, Node
 
 GREETING = "greeting_for_time_of_day"
+CLARIFY_FIELDS = frozenset({"options", "heard"})
+Extra = Mapping[str, Mapping[str, str]]
 
 
 @dataclass(frozen=True)
@@ -106,8 +109,11 @@ class TemplateRenderer:
         self._env = _environment()
         self._compiled: dict[str, Template] = {}
 
-    def render(self, source: str, *, slots: Mapping[str, str], now: datetime) -> str:
-        """Render ``source``; raises a ``jinja2.TemplateError`` (e.g. an unfilled slot)."""
+    def render(
+        self, source: str, *, slots: Mapping[str, str], now: datetime, extra: Extra | None = None
+    ) -> str:
+        """Render ``source``; raises a ``jinja2.TemplateError`` (e.g. an unfilled slot).
+        ``extra`` adds node-specific names (``clarify``)."""
         template = self._compiled.get(source)
         if template is None:
             template = self._compiled[source] = self._env.from_string(source)
@@ -115,6 +121,7 @@ class TemplateRenderer:
             tenant=self._context.tenant,
             slots=dict(slots),
             greeting_for_time_of_day=greeting_for_time_of_day(now.astimezone(self._context.tz)),
+            **{name: dict(values) for name, values in (extra or {}).items()},
         )
         return " ".join(text.split())  # speech: one line, single spaces
 
@@ -127,23 +134,28 @@ class TemplateProblem:
     line: int = 1
 
 
-def find_template_problems(source: str, *, slots: frozenset[str]) -> tuple[TemplateProblem, ...]:
-    """Syntax errors and unknown variables in ``source``, given the flow's declared slots."""
+def find_template_problems(
+    source: str, *, slots: frozenset[str], extra: Mapping[str, frozenset[str]] | None = None
+) -> tuple[TemplateProblem, ...]:
+    """Syntax errors and unknown variables in ``source``, given the flow's declared slots
+    and the node's ``extra`` names with their fields."""
+    extra = extra or {}
     env = _environment()
     try:
         env.from_string(source)  # compiling also catches unknown filters and tests
         ast = env.parse(source)
     except TemplateSyntaxError as e:
         return (TemplateProblem(f"template syntax error: {e.message}", e.lineno or 1),)
-    names = sorted(meta.find_undeclared_variables(ast) - {"tenant", "slots", GREETING})
+    known = {"tenant", "slots", GREETING, *extra}
+    names = sorted(meta.find_undeclared_variables(ast) - known)
     problems = [
         TemplateProblem(
-            f"undefined template variable {name!r} (use tenant, slots, {GREETING})",
+            f"undefined template variable {name!r} (use {', '.join(sorted(known))})",
             min(n.lineno for n in ast.find_all(nodes.Name) if n.name == name),
         )
         for name in names
     ]
-    problems.extend(_attribute_problems(ast, slots))
+    problems.extend(_attribute_problems(ast, {"tenant": TENANT_FIELDS, "slots": slots, **extra}))
     return tuple(problems)
 
 
@@ -151,21 +163,18 @@ def node_template_problems(
     node: Node, *, slots: frozenset[str]
 ) -> list[tuple[tuple[str | int, ...], TemplateProblem]]:
     """The problems of every template in ``node``, each with its field: ``("text",)``,
-    ``("prompt",)`` or ``("reprompts", i)``."""
-    if isinstance(node, AskNode):
-        reprompts = [(("reprompts", i), text) for i, text in enumerate(node.reprompts)]
-        sources: list[tuple[tuple[str | int, ...], str]] = [(("prompt",), node.prompt), *reprompts]
-    else:
-        sources = [(("text",), node.text)]
+    ``("prompt",)``, ``("reprompts", i)``, ..."""
+    extra = {"clarify": CLARIFY_FIELDS} if isinstance(node, ClarifyNode) else {}
     return [
         (field, problem)
-        for field, source in sources
-        for problem in find_template_problems(source, slots=slots)
+        for field, source in node.templates()
+        for problem in find_template_problems(source, slots=slots, extra=extra)
     ]
 
 
-def _attribute_problems(ast: nodes.Template, slots: frozenset[str]) -> list[TemplateProblem]:
-    allowed = {"tenant": TENANT_FIELDS, "slots": slots}
+def _attribute_problems(
+    ast: nodes.Template, allowed: Mapping[str, frozenset[str]]
+) -> list[TemplateProblem]:
     problems: list[TemplateProblem] = []
     for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
         if not isinstance(node, nodes.Getattr | nodes.Getitem):
