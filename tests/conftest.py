@@ -43,10 +43,16 @@ def content_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="session")
-def stack_settings(content_dirs: tuple[Path, Path]) -> Settings:
+def stack_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The stack worker's call store (SQLite), spool and recordings."""
+    return tmp_path_factory.mktemp("stack-data")
+
+
+@pytest.fixture(scope="session")
+def stack_settings(content_dirs: tuple[Path, Path], stack_data_dir: Path) -> Settings:
     tenants, flows = content_dirs
     return load_settings(check_keys=False).model_copy(
-        update={"tenants_dir": tenants, "flows_dir": flows}
+        update={"tenants_dir": tenants, "flows_dir": flows, "data_dir": stack_data_dir}
     )
 
 
@@ -57,7 +63,11 @@ async def stack(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[LocalStack]:
     tenants, flows = content_dirs
-    env = {"FRONTDESK_TENANTS_DIR": str(tenants), "FRONTDESK_FLOWS_DIR": str(flows)}
+    env = {
+        "FRONTDESK_TENANTS_DIR": str(tenants),
+        "FRONTDESK_FLOWS_DIR": str(flows),
+        "FRONTDESK_DATA_DIR": str(stack_settings.data_dir),
+    }
     log_dir = tmp_path_factory.mktemp("stack-logs")
     local = LocalStack(stack_settings, ports=StackPorts.ephemeral(), log_dir=log_dir, extra_env=env)
     async with local:

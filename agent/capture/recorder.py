@@ -53,11 +53,13 @@ class CallRecorder:
         data_dir: Path,
         prices: PriceTable,
         retry_s: float = 2.0,
+        write_timeout_s: float = WRITE_TIMEOUT_S,
     ) -> None:
         self.store = store
         self.call = call
         self.prices = prices
         self.retry_s = retry_s
+        self.write_timeout_s = write_timeout_s
         self.spool = spool.SpoolFile(spool.spool_dir(data_dir) / f"{call.id}.jsonl")
         self._queue: asyncio.Queue[str | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
@@ -207,7 +209,7 @@ class CallRecorder:
 
     async def _write(self, batch: list[str]) -> None:
         try:
-            await asyncio.wait_for(self._apply(batch), timeout=WRITE_TIMEOUT_S)
+            await asyncio.wait_for(self._apply(batch), timeout=self.write_timeout_s)
         except Exception as e:
             self._offline = True
             logger.warning(
@@ -228,7 +230,9 @@ class CallRecorder:
             await asyncio.to_thread(self.spool.append, lines)
         try:
             spooled = await asyncio.to_thread(self.spool.read)
-            await asyncio.wait_for(spool.replay(self.store, spooled, self.prices), WRITE_TIMEOUT_S)
+            await asyncio.wait_for(
+                spool.replay(self.store, spooled, self.prices), self.write_timeout_s
+            )
         except Exception as e:
             logger.debug("spool not flushed yet", extra={"call_id": self.call.id, "error": str(e)})
             await asyncio.sleep(self.retry_s)

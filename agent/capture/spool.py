@@ -55,8 +55,7 @@ class SpoolFile:
     def close(self) -> None:
         if self._file is None:
             return
-        empty = self._file.tell() == 0 and self.path.stat().st_size == 0
-        if empty:
+        if self.path.stat().st_size == 0:
             with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()
         fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)

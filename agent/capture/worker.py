@@ -17,6 +17,7 @@ from ..config import Settings
 from ..session import CallPlan
 from ..store import Store
 from ..store.calls import NewCall
+from ..store.migrate import ensure_embedded_schema
 from ..store.usage import load_prices
 from . import spool
 from .recorder import CallRecorder
@@ -39,6 +40,10 @@ async def capture_call(
 ) -> CallRecorder:
     """Start recording the call; finalization and post-call run at job shutdown."""
     store = Store.open(settings)
+    try:
+        await ensure_embedded_schema(store.engine.url)
+    except Exception:
+        logger.exception("could not create the embedded store's tables")
     prices = await asyncio.to_thread(load_prices, settings.prices_file)
     call = NewCall(
         id=f"{ctx.room.name}-{uuid.uuid4().hex[:8]}",

@@ -37,3 +37,18 @@ def heads() -> list[str]:
     from alembic.script import ScriptDirectory
 
     return list(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+_ready: set[str] = set()
+
+
+async def ensure_embedded_schema(url: URL) -> None:
+    """The embedded SQLite store needs no setup: bring it to head once per process.
+    (Postgres is migrated on purpose, with ``frontdesk db upgrade``.)"""
+    import asyncio
+
+    key = url.render_as_string(hide_password=False)
+    if url.get_backend_name() != "sqlite" or key in _ready:
+        return
+    await asyncio.to_thread(upgrade, url)
+    _ready.add(key)
