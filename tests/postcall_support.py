@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
 from livekit.agents import APIConnectOptions, llm
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, NOT_GIVEN, NotGivenOr
 
@@ -202,3 +203,39 @@ class FakeLLM(llm.LLM):
     ) -> llm.LLMStream:
         self.prompts.append(chat_ctx.copy())
         return _ScriptedStream(self, chat_ctx=chat_ctx, conn_options=conn_options)
+
+
+class WebhookSink:
+    """A real aiohttp server on loopback that records every POST and answers with the
+    scripted statuses in turn (200 once they run out)."""
+
+    def __init__(self, statuses: Sequence[int] = ()) -> None:
+        self.statuses = list(statuses)
+        self.received: list[tuple[dict[str, str], bytes, int]] = []
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        status = self.statuses.pop(0) if self.statuses else 200
+        self.received.append((dict(request.headers), body, status))
+        return web.Response(status=status, text="ok" if status < 300 else "try later")
+
+    def delivered_keys(self) -> list[str]:
+        """The idempotency keys of the requests answered 2xx, in order."""
+        return [h["Frontdesk-Idempotency-Key"] for h, _, status in self.received if status < 300]
+
+    async def __aenter__(self) -> WebhookSink:
+        app = web.Application()
+        app.router.add_post("/hook", self._handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}/hook"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
