@@ -2,7 +2,9 @@
 
 Every check is optional. ``says`` fragments must all occur in what the agent said during
 the turn, in the given order, ignoring case and spacing; ``says_not`` fragments must not
-occur. ``slots`` must hold (other slots may be filled too). A failure is a message meant
+occur. ``slots`` must hold (other slots may be filled too). ``events`` must each have
+been emitted during the turn (by snake_case name: ``handoff_requested``,
+``consent_recorded``, ``knowledge_answered``, ...). A failure is a message meant
 for a terminal; where comparing two lists helps (``says``, the node path), it carries a
 unified diff of expected against actual.
 """
@@ -10,18 +12,38 @@ unified diff of expected against actual.
 from __future__ import annotations
 
 import difflib
+import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from itertools import accumulate
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from .conditions import SlotName
+from .events import FlowEvent
 from .machine import FlowState
 from .model import NodeId
 
 Fragment = Annotated[str, StringConstraints(min_length=1)]
+EventName = Literal[
+    "node_entered",
+    "slot_set",
+    "transition_taken",
+    "reprompt",
+    "global_intent",
+    "knowledge_answered",
+    "consent_recorded",
+    "handoff_requested",
+    "assist_failed",
+    "ended",
+]
+
+
+def event_name(event: FlowEvent) -> str:
+    """``HandoffRequested`` -> ``handoff_requested``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(event).__name__).lower()
+
 
 
 class Expect(BaseModel):
@@ -35,19 +57,26 @@ class Expect(BaseModel):
     slots: dict[SlotName, str] = Field(default_factory=dict)
     ended: bool | None = None
     end_node: NodeId | None = None
+    events: tuple[EventName, ...] = ()
 
-    @field_validator("says", "says_not", mode="before")
+    @field_validator("says", "says_not", "events", mode="before")
     @classmethod
     def _one_or_many(cls, value: object) -> object:
         return (value,) if isinstance(value, str) else value
 
 
-def check_turn(expect: Expect, said: Sequence[str], state: FlowState) -> list[str]:
-    """Why ``expect`` does not hold after a turn that ``said`` these lines and left the
-    flow in ``state`` (empty when it holds)."""
+def check_turn(
+    expect: Expect, said: Sequence[str], state: FlowState, events: Sequence[FlowEvent] = ()
+) -> list[str]:
+    """Why ``expect`` does not hold after a turn that ``said`` these lines, emitted
+    ``events`` and left the flow in ``state`` (empty when it holds)."""
     found = _says_failures(expect, said)
     says_failed = bool(found)
     found += _state_failures(expect, state)
+    emitted = [event_name(e) for e in events]
+    missing = [name for name in expect.events if name not in emitted]
+    if missing:
+        found.append(f"events: {', '.join(missing)} not emitted (emitted: {', '.join(emitted)})")
     if found and not says_failed:
         found.append("the agent said:" + _quoted(said))
     return found

@@ -30,12 +30,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ..errors import FlowRuntimeError, FrontdeskError, ScenarioError
+from ..knowledge.base import KnowledgeSearch
 from ..tenants import Tenant, load_tenant
 from ..yamlfile import SourceLines, parse_model, read_source
 from .events import FlowEvent, ListSink
@@ -46,6 +47,11 @@ from .model import Flow, FlowId, NodeId
 from .templates import TemplateContext
 
 DEFAULT_CLOCK = datetime(2026, 1, 6, 10, 0)  # a Tuesday morning, tenant-local
+
+
+class KnowledgeOptions(TypedDict, total=False):
+    knowledge: KnowledgeSearch
+    knowledge_threshold: float
 
 
 class _Model(BaseModel):
@@ -181,8 +187,14 @@ def run_scenario(
     tenant, flow = _bind(model, source, lines, flows_dir, tenants_dir)
     now = _clock(model.clock, tenant.tz)
     sink = ListSink()
-    machine = FlowMachine(flow, TemplateContext.for_tenant(tenant), sink=sink, clock=lambda: now)
-    turns = _play(machine, model, lines)
+    machine = FlowMachine(
+        flow,
+        TemplateContext.for_tenant(tenant),
+        sink=sink,
+        clock=lambda: now,
+        **knowledge_for_flow(flow, tenant),
+    )
+    turns = _play(machine, model, lines, sink)
     path = machine.state.path
     ran_all = len(turns) == len(model.turns) and all(t.passed for t in turns)
     return ScenarioResult(
@@ -214,17 +226,27 @@ def _bind(
         raise error("flow", e) from e
 
 
+def knowledge_for_flow(flow: Flow, tenant: Tenant) -> KnowledgeOptions:
+    """The knowledge base (and its threshold) for a flow with answer nodes, else none."""
+    if not flow.uses_knowledge():
+        return {}
+    from ..knowledge.search import knowledge_for  # bm25 and numpy: only when needed
+
+    threshold = tenant.config.knowledge.threshold
+    return {"knowledge": knowledge_for(tenant), "knowledge_threshold": threshold}
+
+
 def _clock(clock: datetime | None, tz: tzinfo) -> datetime:
     at = clock or DEFAULT_CLOCK
     return at if at.tzinfo is not None else at.replace(tzinfo=tz)
 
 
 def _play(
-    machine: FlowMachine, model: Scenario, lines: SourceLines | None
+    machine: FlowMachine, model: Scenario, lines: SourceLines | None, sink: ListSink
 ) -> tuple[TurnResult, ...]:
     results: list[TurnResult] = []
     for i, turn in enumerate(model.turns):
-        said, failures = _turn(machine, turn)
+        said, failures = _turn(machine, turn, sink)
         line = lines.locate(("turns", i))[0] if lines is not None else 0
         node = machine.state.current
         results.append(TurnResult(i + 1, turn.label(), line, said, node, failures))
@@ -233,8 +255,11 @@ def _play(
     return tuple(results)
 
 
-def _turn(machine: FlowMachine, turn: Turn) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _turn(
+    machine: FlowMachine, turn: Turn, sink: ListSink
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Play one turn: what the agent said during it, and why the turn failed."""
+    before = len(sink.events)
     try:
         actions = _act(machine, turn)
     except FlowRuntimeError as e:
@@ -242,7 +267,8 @@ def _turn(machine: FlowMachine, turn: Turn) -> tuple[tuple[str, ...], tuple[str,
     if actions is None:
         return (), (f"the call already ended at node {machine.state.current!r}",)
     said = tuple(a.text for a in actions if isinstance(a, Say))
-    return said, tuple(check_turn(turn.expect, said, machine.state))
+    events = sink.events[before:]
+    return said, tuple(check_turn(turn.expect, said, machine.state, events))
 
 
 def _act(machine: FlowMachine, turn: Turn) -> list[Action] | None:
