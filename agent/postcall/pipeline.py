@@ -19,6 +19,7 @@ from ..providers.kinds import AnyLLM
 from ..providers.registry import build_llm
 from ..store import Store
 from ..store.analyses import LeadUpdate, NewAnalysis, save_analysis_with_outbox
+from ..store.migrate import ensure_embedded_schema
 from ..store.postcall import load_call_facts
 from ..tenants import Tenant, load_tenant
 from .analyse import analyse_call
@@ -110,6 +111,8 @@ async def process_call(
     delivers them otherwise, and retries the ones that fail now)."""
     own_store = store is None
     db = Store.open(settings) if store is None else store
+    if own_store:
+        await ensure_embedded_schema(db.engine.url)
     own_model = model is None
     chosen = build_llm(settings) if model is None else model
     try:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..postcall.facts import CallFacts, TurnFact
+from ._dialect import affected
 from .calls import get_call
 from .events import handoffs, list_events
-from .tables import FlowEventRow, OutboxRow
+from .tables import FlowEventRow, OutboxRow, utcnow
 from .turns import list_turns
 
 _HANDOFF_TYPES = frozenset({"HandoffRequested", "handoff_requested"})
@@ -83,3 +84,13 @@ async def outbox_counts(s: AsyncSession) -> dict[str, int]:
     """How many notifications are in each status."""
     stmt = select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
     return {str(status): int(n) for status, n in (await s.execute(stmt)).all()}
+
+
+async def requeue_failed(s: AsyncSession, ids: Sequence[int] | None = None) -> int:
+    """Give failed notifications (these ``ids``, or all) a fresh set of attempts, due now.
+    Returns how many were requeued."""
+    stmt = update(OutboxRow).where(OutboxRow.status == "failed")
+    if ids is not None:
+        stmt = stmt.where(OutboxRow.id.in_(list(ids)))
+    values = {"status": "pending", "attempts": 0, "next_attempt_at": utcnow()}
+    return await affected(s, stmt.values(**values).execution_options(synchronize_session=False))
