@@ -18,7 +18,9 @@ from .config import Settings, load_settings
 from .errors import FrontdeskError
 from .flow.cli import flow_app
 from .logs import setup_logging
+from .postcall.cli import outbox_app, postcall_app
 from .stack import LocalStack, StackPorts
+from .store.cli import calls_app, db_app, retention_app
 from .tenants.cli import tenant_app
 
 app = typer.Typer(
@@ -27,7 +29,12 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(flow_app, name="flow")
+app.add_typer(db_app, name="db")
+app.add_typer(calls_app, name="calls")
+app.add_typer(retention_app, name="retention")
 app.add_typer(tenant_app, name="tenant")
+app.add_typer(postcall_app, name="postcall")
+app.add_typer(outbox_app, name="outbox")
 
 
 def _settings() -> Settings:
