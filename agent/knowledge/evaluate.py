@@ -1,0 +1,130 @@
+"""Evaluation sets (``tenants/<id>/eval.yaml``) and the hit rates a ranker gets on them.
+
+An eval set lists questions phrased the way callers talk, each with the ``fact`` (as the
+documents write it) that the right passage contains, and questions the documents do not
+answer. A question is a top-1 hit when the first passage contains its fact, a top-3 hit
+when one of the first three does. Used by ``bench/knowledge.py`` and the unit test that
+holds the bar.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import KnowledgeError
+from ..yamlfile import parse_model, read_source
+from .calibrate import Features
+from .search import KnowledgeBase
+from .tokens import STOP, words
+
+
+class EvalQuestion(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    q: str = Field(min_length=1)
+    fact: str = Field(min_length=1)
+
+
+class EvalSet(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    questions: list[EvalQuestion] = Field(min_length=1)
+    unanswerable: list[str] = Field(default_factory=list)
+
+
+def load_eval(path: Path) -> EvalSet:
+    text = read_source(path, error=KnowledgeError, what="evaluation set")
+    expected = "an evaluation set: a mapping with questions and unanswerable"
+    return parse_model(text, str(path), EvalSet, error=KnowledgeError, expected=expected)[0]
+
+
+def normalize(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("*", "")).strip().lower()
+
+
+# A ranker: the texts of the best passages for a question, best first.
+Ranker = Callable[[str, int], list[str]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    question: str
+    fact: str
+    rank: int | None  # 1-based rank of the first passage holding the fact
+    seconds: float
+    top: str
+
+
+@dataclass
+class Report:
+    outcomes: list[Outcome]
+    unanswerable: dict[str, float] = field(default_factory=dict)  # question -> confidence
+    answerable_confidence: dict[str, float] = field(default_factory=dict)
+
+    def hit_rate(self, k: int) -> float:
+        return sum(o.rank is not None and o.rank <= k for o in self.outcomes) / len(self.outcomes)
+
+    @property
+    def mean_ms(self) -> float:
+        return 1000 * sum(o.seconds for o in self.outcomes) / len(self.outcomes)
+
+    def misses(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.rank != 1]
+
+
+def evaluate(ranker: Ranker, eval_set: EvalSet, k: int = 3) -> Report:
+    outcomes = []
+    for item in eval_set.questions:
+        start = time.perf_counter()
+        texts = ranker(item.q, k)
+        seconds = time.perf_counter() - start
+        fact = normalize(item.fact)
+        rank = next((i + 1 for i, t in enumerate(texts) if fact in normalize(t)), None)
+        outcomes.append(Outcome(item.q, item.fact, rank, seconds, texts[0] if texts else ""))
+    return Report(outcomes)
+
+
+def evaluate_kb(kb: KnowledgeBase, eval_set: EvalSet, k: int = 3) -> Report:
+    """:func:`evaluate` with the confidences the knowledge base gives too."""
+    report = evaluate(lambda q, n: [p.text for p in kb.search(q, n).passages], eval_set, k)
+    report.unanswerable = {q: kb.search(q, 1).confidence for q in eval_set.unanswerable}
+    report.answerable_confidence = {
+        o.question: kb.search(o.question, 1).confidence for o in report.outcomes
+    }
+    return report
+
+
+def calibration_samples(kb: KnowledgeBase, eval_set: EvalSet) -> list[tuple[Features, int]]:
+    """(features, 1 if the best passage answers) for every question of the set."""
+    samples = []
+    for item in eval_set.questions:
+        ranked, features = kb.rank(item.q)
+        if features is None:
+            continue
+        hit = bool(ranked) and normalize(item.fact) in normalize(kb.index.chunks[ranked[0][0]].text)
+        samples.append((features, int(hit)))
+    for question in eval_set.unanswerable:
+        _, features = kb.rank(question)
+        if features is not None:
+            samples.append((features, 0))
+    return samples
+
+
+class KeywordBaseline:
+    """The naive ranker to beat: shared lower-cased words, stop words left out."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.chunks = kb.index.chunks
+        self.words = [set(words(f"{c.heading} {c.text}")) - STOP for c in self.chunks]
+
+    def __call__(self, question: str, k: int) -> list[str]:
+        wanted = set(words(question)) - STOP
+        overlap = [len(wanted & w) for w in self.words]
+        order = sorted(range(len(self.chunks)), key=lambda i: -overlap[i])
+        return [self.chunks[i].text for i in order[:k] if overlap[i] > 0]

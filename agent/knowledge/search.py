@@ -1,0 +1,123 @@
+"""Search a tenant's knowledge: BM25 over its chunks, a calibrated confidence, a spoken
+answer. :class:`KnowledgeBase` implements :class:`~.base.KnowledgeSearch`."""
+
+from __future__ import annotations
+
+import math
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from ..tenants import Tenant
+from .base import Passage, SearchResult
+from .calibrate import DEFAULT_CALIBRATION, Calibration, Features
+from .index import Index, load_index
+from .speech import compose_answer
+from .tokens import Question, answer_types, question_terms
+
+EXPANSION_WEIGHT = 0.5
+ANSWER_TYPE_BOOST = 1.3  # a passage holding the kind of answer asked for (price, time...)
+
+
+class KnowledgeBase:
+    """A searchable, in-memory knowledge base (one per tenant and content hash)."""
+
+    def __init__(
+        self, index: Index, *, threshold: float = 0.5, calibration: Calibration | None = None
+    ) -> None:
+        self.index = index
+        self.threshold = threshold
+        self.calibration = calibration or DEFAULT_CALIBRATION
+
+    @property
+    def problems(self) -> list[str]:
+        """Documents skipped because they could not be read (file name and reason)."""
+        return self.index.problems
+
+    def search(self, question: str, k: int = 3) -> SearchResult:
+        """The ``k`` best passages, the confidence that the first answers, and the answer."""
+        ranked, features = self.rank(question)
+        passages = tuple(
+            Passage(c.text, round(score, 4), c.source, c.heading)
+            for c, score in ((self.index.chunks[i], s) for i, s in ranked[:k])
+        )
+        if not passages or features is None:
+            return SearchResult(question, passages, 0.0, "")
+        confidence = self.calibration.confidence(features)
+        return SearchResult(
+            question, passages, round(confidence, 4), compose_answer(passages[0].text, question)
+        )
+
+    def rank(self, question: str) -> tuple[list[tuple[int, float]], Features | None]:
+        """Chunk indexes with positive scores, best first, and the best one's features.
+
+        A word the caller said counts fully; the document words it may stand for count
+        fully when the documents never use the caller's word, else half; words the
+        phrasing adds ("how much" -> price) count half."""
+        retriever = self.index.retriever
+        parsed = question_terms(question)
+        if retriever is None or not parsed.concepts:
+            return [], None
+        df = self.index.df
+        full, half = list(parsed.own), list(parsed.extras)
+        for term, alternatives in parsed.concepts:
+            (half if df.get(term) else full).extend(alternatives)
+        scores = np.asarray(retriever.get_scores(full), dtype=float)
+        if half:
+            scores += EXPANSION_WEIGHT * np.asarray(retriever.get_scores(half), dtype=float)
+        for kind in answer_types(question):
+            holds = np.array([bool(kind.shape.search(c.text)) for c in self.index.chunks])
+            scores = np.where(holds, scores * ANSWER_TYPE_BOOST, scores)
+        order = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] > 0]
+        ranked = [(i, float(scores[i])) for i in order]
+        if not ranked:
+            return [], Features(0.0, 0.0, 0.0)
+        return ranked, self._features(parsed, ranked)
+
+    def _features(self, parsed: Question, ranked: list[tuple[int, float]]) -> Features:
+        """Coverage counts a caller's word as found when it, or a word it stands for, is in
+        the best chunk, weighted by its IDF (a word the documents lack: the highest)."""
+        n = len(self.index.chunks)
+        found = self.index.chunk_terms[ranked[0][0]]
+
+        def idf(term: str) -> float:
+            return math.log((n + 1) / (self.index.df.get(term, 0) + 0.5))
+
+        total = covered = 0.0
+        for term, alternatives in parsed.concepts:
+            known = [a for a in alternatives if self.index.df.get(a)]
+            weight = idf(term) if self.index.df.get(term) or not known else max(map(idf, known))
+            total += weight
+            covered += weight * any(t in found for t in (term, *alternatives))
+        best = ranked[0][1]
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        return Features(covered / total, (best - second) / best, math.log1p(best))
+
+
+_cache: dict[Path, KnowledgeBase] = {}
+_lock = threading.Lock()
+
+
+def knowledge_for(tenant: Tenant) -> KnowledgeBase:
+    """The tenant's knowledge base, from ``knowledge/`` (blocking: call off the event loop).
+
+    Built on first use and saved in ``.index/``; reused until a document changes (the
+    content hash is checked on every call, so a new call sees edited documents)."""
+    index_root = tenant.folder / ".index"
+    with _lock:
+        cached = _cache.get(tenant.knowledge_dir)
+    from .index import content_hash
+
+    if cached is not None and cached.index.content_hash == content_hash(tenant.knowledge_dir):
+        if cached.threshold == tenant.config.knowledge.threshold:
+            return cached
+        kb = KnowledgeBase(cached.index, threshold=tenant.config.knowledge.threshold)
+    else:
+        kb = KnowledgeBase(
+            load_index(tenant.knowledge_dir, index_root),
+            threshold=tenant.config.knowledge.threshold,
+        )
+    with _lock:
+        _cache[tenant.knowledge_dir] = kb
+    return kb

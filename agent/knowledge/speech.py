@@ -1,0 +1,132 @@
+"""A passage made into a short spoken answer: the relevant sentences, read naturally.
+
+Extractive, no LLM: the sentences of the best passage that share the most terms with the
+question (at most two, about 45 words), with markdown removed and prices, times, day
+abbreviations and symbols written as a voice would say them ("£3.50" -> "3 pounds 50",
+"18:00" -> "6 p.m.", "Mon–Fri" -> "Monday to Friday").
+"""
+
+from __future__ import annotations
+
+import re
+
+from .tokens import terms
+
+MAX_WORDS = 45
+_DAYS = {
+    "mon": "Monday",
+    "tue": "Tuesday",
+    "tues": "Tuesday",
+    "wed": "Wednesday",
+    "thu": "Thursday",
+    "thur": "Thursday",
+    "thurs": "Thursday",
+    "fri": "Friday",
+    "sat": "Saturday",
+    "sun": "Sunday",
+}
+_CURRENCIES = {"£": ("pound", "pounds", "pence"), "$": ("dollar", "dollars", "cents"),
+               "€": ("euro", "euros", "cents")}  # fmt: skip
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9£$€\"'(])")
+
+
+def compose_answer(text: str, question: str, max_words: int = MAX_WORDS) -> str:
+    """The sentences of ``text`` that answer ``question``, made speakable."""
+    sentences = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    if not sentences:
+        return ""
+    wanted = set(terms(question))
+    overlap = [len(wanted & set(terms(s))) for s in sentences]
+    best = max(range(len(sentences)), key=lambda i: (overlap[i], -i))
+    chosen = [best]
+    for i in sorted(range(len(sentences)), key=lambda i: (-overlap[i], abs(i - best))):
+        if i in chosen or len(chosen) == 2:
+            continue
+        words = sum(len(sentences[j].split()) for j in chosen) + len(sentences[i].split())
+        if (overlap[i] > 0 or i == best + 1) and words <= max_words:
+            chosen.append(i)
+    spoken = speakable(" ".join(sentences[i] for i in sorted(chosen)))
+    return _trim(spoken, max_words)
+
+
+def _trim(text: str, max_words: int) -> str:
+    words = text.split()
+    if len(words) <= max_words:
+        return text
+    cut = " ".join(words[:max_words])
+    sentence_end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
+    return cut[: sentence_end + 1] if sentence_end > len(cut) // 3 else cut.rstrip(",;:") + "."
+
+
+def speakable(text: str) -> str:
+    """``text`` as it should be read aloud: no markdown, natural prices and times."""
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # [label](url) -> label
+    text = re.sub(r"https?://(www\.)?([^\s/]+)\S*", r"\2", text)
+    text = re.sub(r"[*_`#>|]+", "", text)
+    text = re.sub(r"^\s*([-•]|\d+[.)])\s+", "", text)
+    text = _ranges(text)
+    text = _prices(text)
+    text = _times(text)
+    text = _days(text)
+    text = re.sub(r"\s*[–—]\s*", ", ", text)
+    text = text.replace("&", " and ").replace("%", " percent").replace("e.g.", "for example")
+    text = re.sub(r"\s*\(\s*", ", ", text)
+    text = re.sub(r"\s*\)", ",", text)
+    text = re.sub(r",\s*([.,;:!?])", r"\1", text)
+    text = re.sub(r"\s+", " ", text).strip(" ,;")
+    if text and text[-1] not in ".!?":
+        text += "."
+    return text[0].upper() + text[1:] if text else text
+
+
+def _prices(text: str) -> str:
+    def say(match: re.Match[str]) -> str:
+        one, many, small = _CURRENCIES[match.group(1)]
+        whole, cents = int(match.group(2).replace(",", "")), match.group(3)
+        unit = one if whole == 1 else many
+        if whole == 0 and cents:
+            return f"{int(cents)} {small}"
+        if cents and int(cents):
+            return f"{whole} {unit} {int(cents) if small == 'pence' else cents}"
+        return f"{whole} {unit}"
+
+    return re.sub(r"([£$€])\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{2}))?", say, text)
+
+
+def _times(text: str) -> str:
+    def twelve(match: re.Match[str]) -> str:
+        hour, minute, suffix = int(match.group(1)), match.group(2), match.group(3)
+        if suffix:
+            meridiem = "a.m." if suffix.lower().startswith("a") else "p.m."
+        else:
+            meridiem = "a.m." if hour < 12 else "p.m."
+            if hour == 0 and minute in (None, "00"):
+                return "midnight"
+            if hour == 12 and minute in (None, "00"):
+                return "noon"
+            hour = hour % 12 or 12
+        spoken = f"{hour}" if minute in (None, "00") else f"{hour}:{minute}"
+        return f"{spoken} {meridiem}"
+
+    text = re.sub(r"\b(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)(?![a-z])", twelve, text, flags=re.I)
+    return re.sub(r"\b([01]?\d|2[0-3]):([0-5]\d)()(?!\s*[ap]\.?m)", twelve, text)
+
+
+_DAY = "(?:" + "|".join(d.capitalize() for d in _DAYS) + r")\b\.?"
+_TIME = r"\d{1,2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?"
+
+
+def _ranges(text: str) -> str:
+    """``Mon–Fri`` and ``07:30–18:00`` read as ranges ("to"), before the parts change."""
+    text = re.sub(rf"({_DAY})\s*[–—-]\s*(?={_DAY})", r"\1 to ", text)
+    text = re.sub(rf"([£$€]?{_TIME})\s*[–—-]\s*(?=[£$€]?\d)", r"\1 to ", text, flags=re.I)
+    return text
+
+
+def _days(text: str) -> str:
+    """Capitalised day abbreviations (``Sat``, not "sat") as full names."""
+
+    def day(match: re.Match[str]) -> str:
+        return _DAYS[match.group(1).lower()]
+
+    return re.sub(r"\b(" + "|".join(d.capitalize() for d in _DAYS) + r")\b\.?", day, text)
