@@ -13,7 +13,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(url: URL | None = None, *, stdout: io.StringIO | None = None) -> Config:
-    config = Config(stdout=stdout) if stdout is not None else Config()
+    config = Config(output_buffer=stdout, stdout=stdout) if stdout is not None else Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("path_separator", "os")
     if url is not None:

@@ -1,0 +1,36 @@
+"""Retention: delete recordings past their expiry (set per tenant when each was made,
+``recording.retention_days``, default ``FRONTDESK_RETENTION_DAYS`` = 90) and their rows."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from ..store import Store
+from ..store.recordings import delete_recording, expired
+from .storage import RecordingStorage
+
+logger = logging.getLogger("frontdesk.capture.retention")
+
+
+def expiry(started_at: datetime, retention_days: int) -> datetime:
+    return started_at + timedelta(days=retention_days)
+
+
+async def run_retention(
+    store: Store, storage: RecordingStorage, *, now: datetime | None = None
+) -> int:
+    """Delete every expired recording (file, then row); returns how many were deleted."""
+    now = now or datetime.now(UTC)
+    deleted = 0
+    while True:
+        async with store.transaction() as s:
+            batch = list(await expired(s, now, limit=200))
+        if not batch:
+            return deleted
+        for rec in batch:
+            await storage.delete(rec.uri)
+            async with store.transaction() as s:
+                await delete_recording(s, rec.id)
+            deleted += 1
+            logger.info("recording deleted", extra={"call_id": rec.call_id, "uri": rec.uri})

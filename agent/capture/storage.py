@@ -1,0 +1,78 @@
+"""Where call recordings are kept: local disk by default, a Supabase Storage bucket when
+``SUPABASE_URL`` and a key are set. One protocol, two implementations."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+
+from ..config import Settings
+
+SUPABASE_SCHEME = "supabase://"
+
+
+class RecordingStorage(Protocol):
+    name: str
+
+    async def put(self, key: str, path: Path) -> str:
+        """Keep the file at ``path`` under ``key``; returns its URI."""
+        ...
+
+    async def delete(self, uri: str) -> None:
+        """Remove a kept recording (a missing one is not an error)."""
+        ...
+
+
+class LocalStorage:
+    name = "local"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    async def put(self, key: str, path: Path) -> str:
+        target = self.root / key
+        await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(path.replace, target)
+        return str(target)
+
+    async def delete(self, uri: str) -> None:
+        await asyncio.to_thread(Path(uri).unlink, missing_ok=True)
+
+
+class SupabaseStorage:
+    """A Supabase Storage bucket through supabase-py (``client.storage.from_(bucket)``)."""
+
+    name = "supabase"
+
+    def __init__(
+        self, url: str, key: str, bucket: str, *, http_client: httpx.Client | None = None
+    ) -> None:
+        from supabase import Client, ClientOptions, create_client
+
+        self.url, self.bucket = url, bucket
+        options = ClientOptions(httpx_client=http_client) if http_client else ClientOptions()
+        self.client: Client = create_client(url, key, options)
+
+    async def put(self, key: str, path: Path) -> str:
+        data = await asyncio.to_thread(path.read_bytes)
+        content_type = "audio/ogg" if path.suffix == ".ogg" else "audio/wav"
+        bucket = self.client.storage.from_(self.bucket)
+        await asyncio.to_thread(
+            bucket.upload, key, data, {"content-type": content_type, "upsert": "true"}
+        )
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+        return f"{SUPABASE_SCHEME}{self.bucket}/{key}"
+
+    async def delete(self, uri: str) -> None:
+        bucket, _, key = uri.removeprefix(SUPABASE_SCHEME).partition("/")
+        await asyncio.to_thread(self.client.storage.from_(bucket).remove, [key])
+
+
+def build_storage(settings: Settings) -> RecordingStorage:
+    if settings.supabase_url and settings.supabase_key is not None:
+        key = settings.supabase_key.get_secret_value()
+        return SupabaseStorage(settings.supabase_url, key, settings.recordings_bucket)
+    return LocalStorage(settings.data_dir / "recordings")
