@@ -19,14 +19,19 @@ from agent.config import load_settings
 from agent.knowledge.calibrate import fit
 from agent.knowledge.evaluate import (
     KeywordBaseline,
+    Ranker,
     Report,
     calibration_samples,
     evaluate,
     evaluate_kb,
     load_eval,
 )
-from agent.knowledge.search import knowledge_for
+from agent.knowledge.search import KnowledgeBase, knowledge_for
 from agent.tenants import known_tenants, load_tenant
+
+
+def _ranker(kb: KnowledgeBase) -> Ranker:
+    return lambda question, k: [p.text for p in kb.search(question, k).passages]
 
 
 def _row(name: str, report: Report) -> str:
@@ -66,6 +71,15 @@ def main() -> int:
             f" (highest {worst:.2f}); answerable at or above: "
             f"{answered}/{len(report.outcomes)}"
         )
+        if eval_set.holdout:
+            held = evaluate(_ranker(kb), eval_set.held_out())
+            base = evaluate(KeywordBaseline(kb), eval_set.held_out())
+            print(f"  holdout ({len(eval_set.holdout)} questions never tuned on):")
+            print(_row("frontdesk", held))
+            print(_row("baseline", base))
+            if args.misses:
+                for miss in held.misses():
+                    print(f"    holdout miss (rank {miss.rank}): {miss.question!r}")
         ok = ok and report.hit_rate(1) >= 0.9 and below == len(report.unanswerable)
         if args.misses:
             for miss in report.misses():

@@ -1,12 +1,16 @@
-"""Confidence that the best passage answers the question: a logistic function of three
+"""Confidence that the best passage answers the question: a logistic function of two
 features, fitted on the tenants' evaluation sets (``bench/knowledge.py --fit``).
 
 - ``coverage``: the share of the question's information (IDF-weighted terms) that the
   best passage contains. A question about something the documents never mention ("do you
   do car insurance?") has words the index has never seen, the rarest of all, so its
   coverage stays low even when a common word matches.
-- ``margin``: how far the best BM25 score is ahead of the second, relative to the best.
 - ``strength``: ``log(1 + best score)``, the raw match strength.
+
+The margin of the best score over the second was tried as a third feature and dropped:
+a question about something unknown that shares one word with a single passage ("car
+insurance" -> the car park) has the largest margin of all, and with it two unanswerable
+questions rose above 0.5 where without it none did.
 
 Raw BM25 scores are not comparable across questions or corpora; these features are, and
 the fitted function maps them to 0..1 so a threshold of 0.5 means "more likely right
@@ -22,11 +26,10 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Features:
     coverage: float
-    margin: float
     strength: float
 
-    def vector(self) -> tuple[float, float, float]:
-        return (self.coverage, self.margin, self.strength)
+    def vector(self) -> tuple[float, float]:
+        return (self.coverage, self.strength)
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class Calibration:
     """``confidence = sigmoid(bias + w . features)``."""
 
     bias: float
-    weights: tuple[float, float, float]
+    weights: tuple[float, float]
 
     def confidence(self, features: Features) -> float:
         z = self.bias + sum(w * x for w, x in zip(self.weights, features.vector(), strict=True))
@@ -42,20 +45,27 @@ class Calibration:
 
 
 # Fitted by `uv run python bench/knowledge.py --fit` on tenants/*/eval.yaml (see README).
-DEFAULT_CALIBRATION = Calibration(bias=-4.0, weights=(7.0, 1.0, 0.5))
+DEFAULT_CALIBRATION = Calibration(bias=-5.23, weights=(5.27, 2.25))
 
 
 def fit(
-    samples: list[tuple[Features, int]], *, steps: int = 20000, l2: float = 0.01
+    samples: list[tuple[Features, int]], *, negative_weight: float = 2.0, l2: float = 1e-4
 ) -> Calibration:
-    """Logistic regression by gradient descent: (features, 1 if right else 0) -> weights."""
+    """Weighted logistic regression (Newton's method): (features, 1 if the best passage
+    answers else 0) -> constants. A wrong answer said confidently costs more than "let me
+    take a message", so each negative weighs ``negative_weight`` times a positive."""
     import numpy as np
 
-    x = np.array([f.vector() for f, _ in samples], dtype=float)
+    x = np.array([(1.0, *f.vector()) for f, _ in samples], dtype=float)
     y = np.array([label for _, label in samples], dtype=float)
-    w, b = np.zeros(x.shape[1]), 0.0
-    for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
-        w -= 0.5 * (x.T @ (p - y) / len(y) + l2 * w)
-        b -= 0.5 * float(np.mean(p - y))
-    return Calibration(bias=round(b, 2), weights=tuple(round(float(v), 2) for v in w))  # type: ignore[arg-type]
+    weight = np.where(y > 0, 1.0, negative_weight)
+    weight /= weight.sum()
+    beta = np.zeros(x.shape[1])
+    ridge = l2 * np.diag([0.0, 1.0, 1.0])
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-(x @ beta)))
+        gradient = x.T @ (weight * (p - y)) + ridge @ beta
+        hessian = (x * (weight * p * (1 - p))[:, None]).T @ x + ridge
+        beta -= np.linalg.solve(hessian, gradient)
+    bias, w1, w2 = (round(float(v), 2) for v in beta)
+    return Calibration(bias=bias, weights=(w1, w2))

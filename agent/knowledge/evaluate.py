@@ -36,6 +36,11 @@ class EvalSet(BaseModel):
 
     questions: list[EvalQuestion] = Field(min_length=1)
     unanswerable: list[str] = Field(default_factory=list)
+    holdout: list[EvalQuestion] = Field(default_factory=list)  # never tuned on
+
+    def held_out(self) -> EvalSet:
+        """The holdout questions as a set of their own (no unanswerables)."""
+        return EvalSet(questions=self.holdout)
 
 
 def load_eval(path: Path) -> EvalSet:

@@ -72,7 +72,7 @@ class KnowledgeBase:
         order = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] > 0]
         ranked = [(i, float(scores[i])) for i in order]
         if not ranked:
-            return [], Features(0.0, 0.0, 0.0)
+            return [], Features(0.0, 0.0)
         return ranked, self._features(parsed, ranked)
 
     def _features(self, parsed: Question, ranked: list[tuple[int, float]]) -> Features:
@@ -90,9 +90,7 @@ class KnowledgeBase:
             weight = idf(term) if self.index.df.get(term) or not known else max(map(idf, known))
             total += weight
             covered += weight * any(t in found for t in (term, *alternatives))
-        best = ranked[0][1]
-        second = ranked[1][1] if len(ranked) > 1 else 0.0
-        return Features(covered / total, (best - second) / best, math.log1p(best))
+        return Features(covered / total, math.log1p(ranked[0][1]))
 
 
 _cache: dict[Path, KnowledgeBase] = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 import Stemmer
 from bm25s.tokenization import STOPWORDS_EN_PLUS
@@ -20,7 +21,9 @@ _FILLER_WORDS = (
     "i me my we our us you your yours hey just like want wanna know tell need get got any "
     "anything something also much many there here what when where which who whom why how "
     "okay ok um uh er actually really still lot bit kind sort ask wondering hiya morning "
-    "afternoon evening yeah yes right well so quick question mate love"
+    "afternoon evening yeah yes right well so quick question mate love stuff thing things "
+    "roughly around pop lot lots problem happens happen whatever sure maybe possibly guess "
+    "mean somewhere anywhere nearby near go going come coming"
 )
 _FILLERS = frozenset(_FILLER_WORDS.split())
 # Stop words that still tell facts apart ("same-day", "turn up", "no lift").
@@ -32,6 +35,9 @@ IRREGULAR = {
     "loaves": "loaf", "men": "man", "women": "woman", "children": "child", "people": "person",
     "halves": "half", "knives": "knife", "leaves": "leaf", "shelves": "shelf", "wives": "wife",
     "feet": "foot", "teeth": "tooth", "mice": "mouse", "geese": "goose",
+    # and irregular past tenses
+    "sold": "sell", "bought": "buy", "made": "make", "paid": "pay", "took": "take",
+    "taken": "take", "gave": "give", "given": "give", "brought": "bring", "kept": "keep",
 }  # fmt: skip
 # Number words as digits, so "twenty people" meets "20 people".
 _UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen "
@@ -163,6 +169,7 @@ def answer_types(question: str) -> list[AnswerType]:
     return [kind for kind in ANSWER_TYPES if kind.asks.search(lowered)]
 
 
+@cache
 def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
@@ -176,7 +183,13 @@ def words(text: str) -> list[str]:
 def terms(text: str) -> list[str]:
     """Index terms of ``text``: words without stop words, stemmed (order kept)."""
     kept = [w for w in words(text) if w not in STOP and (len(w) > 1 or w.isdigit())]
-    return list(_stemmer().stemWords(kept))
+    return [t for t in _stemmer().stemWords(kept) if t not in _filler_stems()]
+
+
+@cache
+def _filler_stems() -> frozenset[str]:
+    """Fillers in every form ("getting" and "get" alike)."""
+    return frozenset(_stemmer().stemWords(sorted(_FILLERS)))
 
 
 @dataclass(frozen=True)
@@ -204,10 +217,10 @@ def question_terms(question: str) -> Question:
         if not re.search(rf"\b{re.escape(phrase)}\b", lowered):
             continue
         added = terms(" ".join(adds))
-        key = terms(phrase)
-        if len(key) == 1 and key[0] in concepts:
-            concepts[key[0]] += [t for t in added if t != key[0]]
-        else:
+        key = [t for t in terms(phrase) if t in concepts]
+        for term in key:  # "show up" -> "turn up": what "show" stands for
+            concepts[term] += [t for t in added if t != term]
+        if not key:
             extras += added
     own = set(concepts)
     return Question(
