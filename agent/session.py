@@ -13,10 +13,11 @@ from livekit.agents import NOT_GIVEN, AgentSession, TurnHandlingOptions, vad
 
 from .config import Settings
 from .flow.events import EventSink
-from .flow.load import load_flow_by_id
+from .flow.load import load_flow_by_id, require_llm
 from .flow.machine import FlowMachine
 from .flow.model import Flow
 from .flow.templates import TemplateContext
+from .knowledge.base import KnowledgeSearch
 from .providers.kinds import AnySTT, AnyTTS
 from .providers.registry import build_llm, build_stt, build_tts
 from .tenants import Tenant, load_tenant, tenant_id_for_room
@@ -38,21 +39,40 @@ TURN_HANDLING: TurnHandlingOptions = {
 
 @dataclass(frozen=True)
 class CallPlan:
-    """What a room's call will run: the tenant and its validated flow."""
+    """What a room's call will run: the tenant, its validated flow, the knowledge base
+    its answer nodes use, and whether an LLM assists (LLM-assisted mode)."""
 
     tenant: Tenant
     flow: Flow
+    knowledge: KnowledgeSearch | None = None
+    assisted: bool = False
 
     def machine(self, sink: EventSink | None = None) -> FlowMachine:
-        return FlowMachine(self.flow, TemplateContext.for_tenant(self.tenant), sink=sink)
+        return FlowMachine(
+            self.flow,
+            TemplateContext.for_tenant(self.tenant),
+            sink=sink,
+            knowledge=self.knowledge,
+            knowledge_threshold=self.tenant.config.knowledge.threshold,
+            assisted=self.assisted,
+        )
 
 
 def prepare_call(settings: Settings, metadata: str | None) -> CallPlan:
-    """Resolve the room's tenant and load its flow; raises TenantError or FlowLoadError."""
+    """Resolve the room's tenant, load its flow (refused if it needs an LLM and none is
+    configured) and its knowledge base; raises TenantError or FlowLoadError. Blocking:
+    run it off the call's event loop."""
     tenant_id = tenant_id_for_room(metadata, settings.default_tenant)
     tenant = load_tenant(settings.tenants_dir, tenant_id)
     flow = load_flow_by_id(settings.flows_dir, tenant.config.flow)
-    return CallPlan(tenant=tenant, flow=flow)
+    llm_configured = settings.llm != "none"
+    require_llm(flow, llm_configured=llm_configured, source=f"tenant {tenant.id!r}")
+    knowledge = None
+    if flow.uses_knowledge():
+        from .knowledge.search import knowledge_for  # bm25 and numpy: only when needed
+
+        knowledge = knowledge_for(tenant)
+    return CallPlan(tenant=tenant, flow=flow, knowledge=knowledge, assisted=llm_configured)
 
 
 @dataclass

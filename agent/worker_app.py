@@ -1,7 +1,9 @@
 """The AgentServer and the job entrypoint that serves one room.
 
 Per room: resolve the tenant and load its flow (refusing the room cleanly if either is
-bad), build the speech pipeline, and run the :class:`FlowAgent` on an ``AgentSession``.
+bad, or if the flow needs an LLM and none is configured), build the speech pipeline, and
+run the :class:`FlowAgent` on an ``AgentSession``; with an LLM configured the flow runs
+LLM-assisted.
 Logs of the job carry the call id (the room name).
 """
 
@@ -11,11 +13,12 @@ import asyncio
 import logging
 from functools import cache, partial
 
-from livekit.agents import AgentServer, JobContext, JobProcess
+from livekit.agents import AgentServer, JobContext, JobProcess, llm
 
 from .capture.worker import capture_call
 from .config import Settings, load_settings
 from .errors import FlowLoadError, TenantError
+from .flow.assist import LlmAssistant
 from .flow.runtime import FlowAgent
 from .providers.registry import apply_hints, load_vad
 from .session import Pipeline, prepare_call
@@ -61,7 +64,14 @@ async def entrypoint(ctx: JobContext) -> None:
     # the call and runs the post-call pipeline
     recorder = await capture_call(ctx, settings, plan, session)
     machine = plan.machine(sink=recorder)
-    agent = FlowAgent(machine, set_hints=partial(apply_hints, pipeline.stt), hang_up=hang_up)
+    model = session.llm
+    assistant = LlmAssistant(model) if plan.assisted and isinstance(model, llm.LLM) else None
+    agent = FlowAgent(
+        machine,
+        set_hints=partial(apply_hints, pipeline.stt),
+        hang_up=hang_up,
+        assistant=assistant,
+    )
     await session.start(agent=agent, room=ctx.room)
 
 

@@ -8,6 +8,13 @@ with a no-input timer, or hang up.
 Barge-in: the machine moves state in one step when a turn arrives, so interrupting the
 agent's speech never leaves a transition half done; the interrupting words are handled
 by whichever node is current when they arrive.
+
+LLM-assisted mode (an :class:`~.assist.LlmAssistant` given): a turn no matcher understood
+comes back as a :class:`~.actions.Consult`, answered by the assistant and fed back to the
+machine; nothing is committed meanwhile, so words the caller adds during a consult are
+joined to the words under consideration and the turn is read again, once. Lines of nodes
+with ``instructions`` are reworded by the LLM before they are spoken; a reply made stale
+by a newer turn is dropped, never spoken late.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ from livekit.agents import Agent, StopResponse, llm
 from livekit.agents.voice import SpeechHandle
 from livekit.agents.voice.events import UserStateChangedEvent
 
+from .actions import AssistError, Consult
+from .assist import LlmAssistant
 from .machine import Action, FlowMachine, Hangup, Listen, Say
 
 logger = logging.getLogger("frontdesk.flow")
@@ -32,11 +41,21 @@ Hangup_ = Callable[[], Awaitable[None]]
 class FlowAgent(Agent):
     """Runs one flow graph on the session it is started in."""
 
-    def __init__(self, machine: FlowMachine, *, set_hints: HintSetter, hang_up: Hangup_) -> None:
+    def __init__(
+        self,
+        machine: FlowMachine,
+        *,
+        set_hints: HintSetter,
+        hang_up: Hangup_,
+        assistant: LlmAssistant | None = None,
+    ) -> None:
         super().__init__(instructions="Follow the flow graph.")
         self._machine = machine
         self._set_hints = set_hints
         self._hang_up = hang_up
+        self._assistant = assistant
+        self._consulting: tuple[str, asyncio.Task[None]] | None = None
+        self._generation = 0  # counts caller turns: work for an older one is dropped
         self._speech: SpeechHandle | None = None
         self._timer: asyncio.Task[None] | None = None
         self._listen: Listen | None = None
@@ -52,19 +71,70 @@ class FlowAgent(Agent):
 
     async def on_exit(self) -> None:
         self._cancel_timer()
+        if self._consulting is not None:
+            self._consulting[1].cancel()
 
     async def on_user_turn_completed(
         self, turn_ctx: llm.ChatContext, new_message: llm.ChatMessage
     ) -> None:
         text = (new_message.text_content or "").strip()
         if text:
-            self._cancel_timer()
-            self._interrupt_pending()
-            logger.info("user turn", extra={"node": self._machine.state.current, "text": text})
-            self._perform(self._machine.on_user_text(text))
+            self.user_said(text)
         raise StopResponse()  # the flow already answered; no LLM reply
 
+    def user_said(self, text: str) -> None:
+        """Hand a caller's turn to the flow (interrupting whatever is under way)."""
+        self._generation += 1
+        self._cancel_timer()
+        self._interrupt_pending()
+        if self._consulting is not None:  # the caller went on while the LLM thought
+            earlier, task = self._consulting
+            task.cancel()
+            self._consulting = None
+            text = f"{earlier} {text}"
+        logger.info("user turn", extra={"node": self._machine.state.current, "text": text})
+        self._perform(self._machine.on_user_text(text))
+
     def _perform(self, actions: list[Action]) -> None:
+        consult = next((a for a in actions if isinstance(a, Consult)), None)
+        if consult is not None:
+            if self._assistant is None:  # not reachable: the machine is not assisted
+                error = AssistError("no LLM configured")
+                actions = self._machine.on_user_text(consult.text, assist=error)
+            else:
+                task = asyncio.ensure_future(self._consult(consult, self._assistant))
+                self._consulting = (consult.text, task)
+                return
+        if self._assistant is not None and self._phrased_nodes(actions):
+            self._spawn(self._phrase(actions, self._assistant, self._generation))
+            return
+        self._carry_out(actions)
+
+    async def _consult(self, consult: Consult, assistant: LlmAssistant) -> None:
+        assist = await assistant.consult(consult)
+        self._consulting = None
+        self._perform(self._machine.on_user_text(consult.text, assist=assist))
+
+    def _phrased_nodes(self, actions: list[Action]) -> bool:
+        nodes = self._machine.flow.nodes
+        return any(isinstance(a, Say) and nodes[a.node].instructions for a in actions)
+
+    async def _phrase(
+        self, actions: list[Action], assistant: LlmAssistant, generation: int
+    ) -> None:
+        nodes, history = self._machine.flow.nodes, self._machine.state.history
+        phrased: list[Action] = []
+        for action in actions:
+            instructions = nodes[action.node].instructions if isinstance(action, Say) else None
+            if isinstance(action, Say) and instructions:
+                text = await assistant.phrase(action.text, instructions, history)
+                phrased.append(Say(text, action.node))
+            else:
+                phrased.append(action)
+        if generation == self._generation:  # else a newer caller turn made these stale
+            self._carry_out(phrased)
+
+    def _carry_out(self, actions: list[Action]) -> None:
         texts = [a.text for a in actions if isinstance(a, Say)]
         listen = next((a for a in actions if isinstance(a, Listen)), None)
         hang_up = any(isinstance(a, Hangup) for a in actions)
