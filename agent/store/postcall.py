@@ -18,7 +18,7 @@ from ..postcall.facts import CallFacts, TurnFact
 from ._dialect import affected
 from .calls import get_call
 from .events import handoffs, list_events
-from .tables import FlowEventRow, OutboxRow, utcnow
+from .tables import Call, FlowEventRow, OutboxRow, utcnow
 from .turns import list_turns
 
 _HANDOFF_TYPES = frozenset({"HandoffRequested", "handoff_requested"})
@@ -94,3 +94,9 @@ async def requeue_failed(s: AsyncSession, ids: Sequence[int] | None = None) -> i
         stmt = stmt.where(OutboxRow.id.in_(list(ids)))
     values = {"status": "pending", "attempts": 0, "next_attempt_at": utcnow()}
     return await affected(s, stmt.values(**values).execution_options(synchronize_session=False))
+
+
+async def call_id_for_room(s: AsyncSession, room: str) -> str | None:
+    """The newest call held in ``room``, if the worker stored one."""
+    stmt = select(Call.id).where(Call.room == room).order_by(Call.started_at.desc()).limit(1)
+    return (await s.scalars(stmt)).first()
