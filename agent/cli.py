@@ -17,6 +17,7 @@ import typer
 from .config import Settings, load_settings
 from .errors import FrontdeskError
 from .flow.cli import flow_app
+from .knowledge.cli import kb_app
 from .logs import setup_logging
 from .postcall.cli import outbox_app, postcall_app
 from .stack import LocalStack, StackPorts
@@ -33,6 +34,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(calls_app, name="calls")
 app.add_typer(retention_app, name="retention")
 app.add_typer(tenant_app, name="tenant")
+app.add_typer(kb_app, name="kb")
 app.add_typer(postcall_app, name="postcall")
 app.add_typer(outbox_app, name="outbox")
 
@@ -146,6 +148,7 @@ class _HangupNoise(logging.Filter):
 async def _demo(settings: Settings, tenant: str, json_report: bool) -> bool:
     from .demo.call import run_demo_call
     from .demo.report import format_turn
+    from .postcall.demo import demo_mail_sink, wait_for_postcall
 
     setup_logging(settings.model_copy(update={"log_level": "WARNING"}))
     for handler in logging.getLogger().handlers:
@@ -153,20 +156,28 @@ async def _demo(settings: Settings, tenant: str, json_report: bool) -> bool:
 
     progress = _progress(time.monotonic())
     progress("[1/3] preparing the local stack (livekit-server, dispatcher, worker)")
-    async with LocalStack(settings, ports=StackPorts.ephemeral(), progress=progress) as stack:
-        progress("[2/3] the stack is up; placing the call")
-        report = await run_demo_call(
-            settings,
-            stack.url,
-            tenant=tenant,
-            on_turn=lambda turn: print(format_turn(turn), flush=True),
-            on_progress=progress,
-        )
-        progress("[3/3] call finished; stopping the stack")
+    # a local SMTP sink catches the owner email that the worker's post-call pipeline sends
+    with demo_mail_sink(settings) as (mail, mail_env):
+        stack_ports = StackPorts.ephemeral()
+        async with LocalStack(
+            settings, ports=stack_ports, progress=progress, extra_env=mail_env
+        ) as stack:
+            progress("[2/3] the stack is up; placing the call")
+            report = await run_demo_call(
+                settings,
+                stack.url,
+                tenant=tenant,
+                on_turn=lambda turn: print(format_turn(turn), flush=True),
+                on_progress=progress,
+            )
+            progress("[3/3] call finished; waiting for the post-call pipeline, then stopping")
+            postcall = await wait_for_postcall(settings, report.room, mail)
+    print("\n".join(postcall.lines() if postcall else ["the call was not stored"]), flush=True)
     summary = report.to_json()
+    summary["postcall_ok"] = postcall is not None and postcall.ok
     lat = summary["latency_ms"]
     print(
-        f"\n{'PASS' if report.ok else 'FAIL'}: caller understood "
+        f"\n{'PASS' if report.ok and summary['postcall_ok'] else 'FAIL'}: caller understood "
         f"{summary['caller_turns_understood']}/{summary['caller_turns']}, agent heard "
         f"{summary['agent_turns_heard']}/{summary['agent_turns']}, hung up: {report.hung_up}, "
         f"voice-to-voice p50 {_ms(lat, 'p50')} p95 {_ms(lat, 'p95')}",
@@ -174,7 +185,7 @@ async def _demo(settings: Settings, tenant: str, json_report: bool) -> bool:
     )
     if json_report:
         print(json.dumps(summary), flush=True)
-    return report.ok
+    return report.ok and bool(summary["postcall_ok"])
 
 
 def _ms(lat: object, key: str) -> str:

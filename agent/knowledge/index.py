@@ -17,6 +17,7 @@ import shutil
 import tempfile
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 
 import bm25s
@@ -84,8 +85,18 @@ def chunk_blocks(blocks: list[Block], source: str) -> list[Chunk]:
     return chunks
 
 
-def content_hash(folder: Path) -> str:
+@cache
+def _code_digest() -> bytes:
+    """The modules that shape an index: a change to any of them rebuilds every index."""
     sha = hashlib.sha256(f"frontdesk-kb-{INDEX_VERSION}".encode())
+    for module in ("ingest.py", "index.py", "tokens.py"):
+        sha.update((Path(__file__).parent / module).read_bytes())
+    return sha.digest()
+
+
+def content_hash(folder: Path) -> str:
+    """Hash of the documents' names and bytes, and of the indexing code."""
+    sha = hashlib.sha256(_code_digest())
     for path in document_files(folder):
         sha.update(str(path.relative_to(folder)).encode() + b"\0")
         try:
@@ -118,9 +129,10 @@ def _bm25(chunks: list[Chunk]) -> bm25s.BM25 | None:
     return retriever
 
 
-def load_index(folder: Path, index_root: Path) -> Index:
-    """The index of ``folder``: loaded from ``index_root/<hash>/`` or built and saved."""
-    digest = content_hash(folder)
+def load_index(folder: Path, index_root: Path, digest: str | None = None) -> Index:
+    """The index of ``folder``: loaded from ``index_root/<hash>/`` or built and saved.
+    ``digest`` is the folder's :func:`content_hash`, when the caller has it already."""
+    digest = digest or content_hash(folder)
     saved = index_root / digest
     if (saved / "chunks.json").is_file():
         try:

@@ -145,15 +145,14 @@ def text_blocks(text: str) -> list[Block]:
             headings.enter(1 if lines[-1][0] == "=" else 2, lines[0])
             continue
         first = lines[0]
-        if len(lines) > 1 and _looks_like_heading(first):
+        if _looks_like_heading(first):
+            title = first.rstrip(":")
             headings.enter(
-                1 if first.isupper() else 2,
-                first.rstrip(":").title() if first.isupper() else first.rstrip(":"),
+                1 if first.isupper() else 2, title.capitalize() if first.isupper() else title
             )
             lines = lines[1:]
-        elif len(lines) == 1 and _looks_like_heading(first):
-            headings.enter(1 if first.isupper() else 2, first.rstrip(":"))
-            continue
+            if not lines:
+                continue
         items = [ln for ln in lines if re.match(r"^([-*•]|\d+[.)])\s+", ln)]
         if items and len(items) == len(lines):
             blocks += [

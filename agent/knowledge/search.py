@@ -12,7 +12,7 @@ import numpy as np
 from ..tenants import Tenant
 from .base import Passage, SearchResult
 from .calibrate import DEFAULT_CALIBRATION, Calibration, Features
-from .index import Index, load_index
+from .index import Index, content_hash, load_index
 from .speech import compose_answer
 from .tokens import Question, answer_types, question_terms
 
@@ -101,21 +101,19 @@ def knowledge_for(tenant: Tenant) -> KnowledgeBase:
     """The tenant's knowledge base, from ``knowledge/`` (blocking: call off the event loop).
 
     Built on first use and saved in ``.index/``; reused until a document changes (the
-    content hash is checked on every call, so a new call sees edited documents)."""
-    index_root = tenant.folder / ".index"
+    content hash is checked on every call, so a new call sees edited documents, while a
+    running call keeps the knowledge base it was given)."""
+    digest = content_hash(tenant.knowledge_dir)
+    threshold = tenant.config.knowledge.threshold
     with _lock:
         cached = _cache.get(tenant.knowledge_dir)
-    from .index import content_hash
-
-    if cached is not None and cached.index.content_hash == content_hash(tenant.knowledge_dir):
-        if cached.threshold == tenant.config.knowledge.threshold:
+    if cached is not None and cached.index.content_hash == digest:
+        if cached.threshold == threshold:
             return cached
-        kb = KnowledgeBase(cached.index, threshold=tenant.config.knowledge.threshold)
+        index = cached.index
     else:
-        kb = KnowledgeBase(
-            load_index(tenant.knowledge_dir, index_root),
-            threshold=tenant.config.knowledge.threshold,
-        )
+        index = load_index(tenant.knowledge_dir, tenant.folder / ".index", digest)
+    kb = KnowledgeBase(index, threshold=threshold)
     with _lock:
         _cache[tenant.knowledge_dir] = kb
     return kb

@@ -23,7 +23,7 @@ _FILLER_WORDS = (
     "okay ok um uh er actually really still lot bit kind sort ask wondering hiya morning "
     "afternoon evening yeah yes right well so quick question mate love stuff thing things "
     "roughly around pop lot lots problem happens happen whatever sure maybe possibly guess "
-    "mean somewhere anywhere nearby near go going come coming"
+    "mean somewhere anywhere nearby near go going come coming one ones"
 )
 _FILLERS = frozenset(_FILLER_WORDS.split())
 # Stop words that still tell facts apart ("same-day", "turn up", "no lift").
@@ -42,7 +42,7 @@ IRREGULAR = {
 # Number words as digits, so "twenty people" meets "20 people".
 _UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen "
 _TEENS = "fourteen fifteen sixteen seventeen eighteen nineteen twenty"
-NUMBERS = {word: str(value) for value, word in enumerate((_UNITS + _TEENS).split())} | {
+NUMBERS = {w: str(n) for n, w in enumerate((_UNITS + _TEENS).split()) if n > 1} | {
     "thirty": "30",
     "forty": "40",
     "fifty": "50",

@@ -1,0 +1,79 @@
+"""``frontdesk kb search|build``: ask a tenant's knowledge base, or (re)build its index."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from ..config import Settings, load_settings
+from ..errors import FrontdeskError
+from ..tenants import Tenant, known_tenants, load_tenant
+from .search import knowledge_for
+
+kb_app = typer.Typer(help="Search and build tenants' knowledge bases.", no_args_is_help=True)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except FrontdeskError as e:
+        typer.echo(f"frontdesk kb: {e}", err=True)
+        raise typer.Exit(2) from e
+
+
+def _tenant(settings: Settings, tenant_id: str) -> Tenant:
+    try:
+        return load_tenant(settings.tenants_dir, tenant_id)
+    except FrontdeskError as e:
+        typer.echo(f"frontdesk kb: {e}", err=True)
+        raise typer.Exit(1) from e
+
+
+@kb_app.command()
+def search(
+    question: Annotated[str, typer.Argument(help="what a caller asks")],
+    tenant: Annotated[str, typer.Option("--tenant", "-t", help="tenant id")],
+    k: Annotated[int, typer.Option("-k", min=1, max=20, help="passages to return")] = 3,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="a JSON list of {text, score, source, heading}")
+    ] = False,
+) -> None:
+    """Print the passages that best answer QUESTION, best first."""
+    kb = knowledge_for(_tenant(_settings(), tenant))
+    result = kb.search(question, k)
+    if as_json:
+        rows = [
+            {"text": p.text, "score": p.score, "source": p.source, "heading": p.heading}
+            for p in result.passages
+        ]
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    verdict = "answers" if result.confidence >= kb.threshold else "below threshold"
+    typer.echo(f"confidence {result.confidence:.2f} ({verdict}, threshold {kb.threshold})")
+    typer.echo(f"spoken answer: {result.answer or '(none)'}")
+    for rank, p in enumerate(result.passages, 1):
+        where = f"{p.source}" + (f" > {p.heading}" if p.heading else "")
+        typer.echo(f"\n{rank}. [{p.score:.2f}] {where}\n   {p.text}")
+    for problem in kb.problems:
+        typer.echo(f"skipped: {problem}", err=True)
+
+
+@kb_app.command()
+def build(
+    tenant: Annotated[
+        str | None, typer.Option("--tenant", "-t", help="tenant id (default: every tenant)")
+    ] = None,
+) -> None:
+    """Build (or load) each tenant's index and report documents that could not be read."""
+    settings = _settings()
+    failed = False
+    for tenant_id in [tenant] if tenant else known_tenants(settings.tenants_dir):
+        kb = knowledge_for(_tenant(settings, tenant_id))
+        index = kb.index
+        typer.echo(f"{tenant_id}: {len(index.chunks)} chunks, index {index.content_hash}")
+        for problem in kb.problems:
+            failed = True
+            typer.echo(f"  skipped: {problem}")
+    raise typer.Exit(1 if failed else 0)
