@@ -17,6 +17,7 @@ import typer
 from .config import Settings, load_settings
 from .errors import FrontdeskError
 from .flow.cli import flow_app
+from .knowledge.cli import kb_app
 from .logs import setup_logging
 from .postcall.cli import outbox_app, postcall_app
 from .stack import LocalStack, StackPorts
@@ -33,6 +34,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(calls_app, name="calls")
 app.add_typer(retention_app, name="retention")
 app.add_typer(tenant_app, name="tenant")
+app.add_typer(kb_app, name="kb")
 app.add_typer(postcall_app, name="postcall")
 app.add_typer(outbox_app, name="outbox")
 
