@@ -83,6 +83,24 @@ class Report:
         return [o for o in self.outcomes if o.rank != 1]
 
 
+TOP1_BAR = 0.9
+
+
+def bar_failures(report: Report, threshold: float, *, top1_bar: float = TOP1_BAR) -> list[str]:
+    """Why ``report`` misses the quality bar: top-1 hit rate below ``top1_bar``, or an
+    unanswerable question at or above ``threshold`` (empty: it meets the bar)."""
+    failures = []
+    if report.hit_rate(1) < top1_bar:
+        missed = "; ".join(f"{o.question!r} wants {o.fact!r}" for o in report.misses())
+        failures.append(f"top-1 hit rate {report.hit_rate(1):.1%} < {top1_bar:.0%}: {missed}")
+    failures += [
+        f"unanswerable {q!r} scored {c:.2f} >= threshold {threshold}"
+        for q, c in report.unanswerable.items()
+        if c >= threshold
+    ]
+    return failures
+
+
 def evaluate(ranker: Ranker, eval_set: EvalSet, k: int = 3) -> Report:
     outcomes = []
     for item in eval_set.questions:

@@ -44,7 +44,8 @@ class Headings:
 
 
 def clean(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    """Whitespace collapsed, and no space before punctuation (left by joined HTML tags)."""
+    return re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s+", " ", text)).strip()
 
 
 def read_markdown(data: bytes) -> list[Block]:

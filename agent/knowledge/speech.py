@@ -13,6 +13,7 @@ import re
 from .tokens import terms
 
 MAX_WORDS = 45
+WHOLE_PASSAGE_WORDS = 25  # a passage this short is said whole
 _DAYS = {
     "mon": "Monday",
     "tue": "Tuesday",
@@ -31,22 +32,24 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9£$€\"'(])")
 
 
 def compose_answer(text: str, question: str, max_words: int = MAX_WORDS) -> str:
-    """The sentences of ``text`` that answer ``question``, made speakable."""
+    """What to say for ``question`` from the passage ``text``: all of a short passage (a
+    chunk is one fact already), else its one or two sentences sharing most terms with
+    the question; made speakable."""
     sentences = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
     if not sentences:
         return ""
+    if len(text.split()) <= WHOLE_PASSAGE_WORDS:
+        return _trim(speakable(text), max_words)
     wanted = set(terms(question))
     overlap = [len(wanted & set(terms(s))) for s in sentences]
     best = max(range(len(sentences)), key=lambda i: (overlap[i], -i))
     chosen = [best]
-    for i in sorted(range(len(sentences)), key=lambda i: (-overlap[i], abs(i - best))):
-        if i in chosen or len(chosen) == 2:
-            continue
-        words = sum(len(sentences[j].split()) for j in chosen) + len(sentences[i].split())
-        if (overlap[i] > 0 or i == best + 1) and words <= max_words:
-            chosen.append(i)
-    spoken = speakable(" ".join(sentences[i] for i in sorted(chosen)))
-    return _trim(spoken, max_words)
+    runner_up = sorted((i for i in range(len(sentences)) if i != best), key=lambda i: -overlap[i])
+    if runner_up and overlap[runner_up[0]] > 0:
+        words = len(sentences[best].split()) + len(sentences[runner_up[0]].split())
+        if words <= max_words:
+            chosen.append(runner_up[0])
+    return _trim(speakable(" ".join(sentences[i] for i in sorted(chosen))), max_words)
 
 
 def _trim(text: str, max_words: int) -> str:
