@@ -16,6 +16,7 @@ NEGATIVE = frozenset({
     "complaint", "complain", "wrong", "late", "broken", "rude", "worst", "horrible",
     "frustrated", "annoyed", "refund", "stale", "cold", "useless", "ridiculous",
 })  # fmt: skip
+POLITE = frozenset({"thank", "thanks", "cheers"})  # "no thank you" is polite, not negative
 NEGATORS = frozenset({"not", "no", "never", "don't", "didn't", "isn't", "wasn't", "dont", "didnt"})
 
 PAIN = ("problem", "issue", "struggle", "difficult", "too slow", "too expensive", "frustrat",
@@ -36,13 +37,15 @@ def words_of(text: str) -> list[str]:
 
 def sentiment(texts: Iterable[str]) -> float:
     """Lexicon sentiment in (-1, 1): (pos - neg) / (pos + neg + 2); a negator within the
-    two words before a sentiment word flips it ("not good" counts as negative)."""
+    two words before a sentiment word flips it ("not good" counts as negative), except
+    for thanks ("no thank you" stays polite)."""
     pos = neg = 0
     for text in texts:
         tokens = words_of(text)
         for i, word in enumerate(tokens):
             polarity = 1 if word in POSITIVE else -1 if word in NEGATIVE else 0
-            if polarity and any(t in NEGATORS for t in tokens[max(0, i - 2) : i]):
+            negated = any(t in NEGATORS for t in tokens[max(0, i - 2) : i])
+            if polarity and negated and word not in POLITE:
                 polarity = -polarity
             pos += polarity > 0
             neg += polarity < 0

@@ -68,6 +68,7 @@ def payload(
             "source": facts.source,
             "caller": facts.caller,
             "started_at": facts.started_at.isoformat(),
+            "started": facts.started_at.astimezone(tenant.tz).strftime("%a %d %b %Y %H:%M %Z"),
             "duration": _duration(facts.duration_s),
             "duration_s": facts.duration_s,
             "end_node": facts.end_node,

@@ -6,10 +6,10 @@ A tenant may ship ``tenants/<id>/templates/owner_summary.txt`` and
 ``Subject: ...``; the rest is the plain-text body. Undefined variables are errors, so a
 typo in a tenant template fails the notification with the template's name and line.
 
-Variables: ``tenant`` (id, name), ``call`` (id, source, caller, started_at, duration),
-``analysis`` (call_type, fields, summary, sentiment, meeting), ``method``
-(llm/deterministic), ``lead`` (contact, score, priority, reasons; may be None) and
-``transcript_link``.
+Variables: ``tenant`` (id, name), ``call`` (id, source, caller, started_at in ISO,
+started in the tenant's time, duration), ``analysis`` (call_type, fields, summary,
+sentiment, meeting), ``method`` (llm/deterministic), ``lead`` (contact, score, priority,
+reasons; may be None) and ``transcript_link``.
 """
 
 from __future__ import annotations

@@ -62,6 +62,7 @@ def test_sentiment_lexicon_handles_negation() -> None:
     assert sentiment(["that is great thanks"]) > 0.3
     assert sentiment(["that is not good", "terrible service"]) < -0.3
     assert sentiment(["hello"]) == 0
+    assert sentiment(["no thank you"]) > 0  # a polite goodbye, not a complaint
     assert -1 < sentiment(["awful"] * 50) < 0
 
 

@@ -135,6 +135,7 @@ CONTEXT: dict[str, object] = {
         "source": "sip",
         "caller": "+447700900123",
         "started_at": "2026-11-20T10:00:00+00:00",
+        "started": "Fri 20 Nov 2026 10:00 GMT",
         "duration": "2m 00s",
     },
     "analysis": {
