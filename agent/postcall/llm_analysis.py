@@ -1,7 +1,8 @@
 """Analysis by an LLM: one structured-output request through livekit's ``llm.LLM``,
 validated by pydantic, retried once with the validation error, else given up.
 
-The request is provider-neutral: the system message holds the tenant's
+The request goes through livekit's ``llm.LLM`` interface, with the provider's JSON mode
+where it has one (:func:`json_mode`); the system message holds the tenant's
 ``prompts/analyzer.txt`` (when it has one), the call types and fields of its analyzer
 schema, and the JSON Schema of :class:`CallAnalysis`; the reply must be that JSON
 alone (a fenced block is tolerated). A reply that does not parse, does not validate,
@@ -15,8 +16,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from livekit.agents import llm
+from livekit.plugins import google, openai
 from pydantic import ValidationError
 
 from ..errors import FrontdeskError
@@ -51,6 +54,16 @@ class LLMAnalysisError(FrontdeskError):
 class LLMReply:
     analysis: CallAnalysis
     attempts: int
+
+
+def json_mode(model: AnyLLM) -> dict[str, Any]:
+    """Request options that make the provider answer with one JSON object (its JSON
+    mode); the reply is still validated here. Providers without one get none."""
+    if isinstance(model, openai.LLM):
+        return {"response_format": {"type": "json_object"}}
+    if isinstance(model, google.LLM):
+        return {"response_mime_type": "application/json"}
+    return {}
 
 
 def describe_call_types(analyzer: Analyzer) -> str:
@@ -124,7 +137,7 @@ async def analyse_with_llm(
     reason = "no attempt made"
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
-            reply = await model.chat(chat_ctx=ctx).collect()
+            reply = await model.chat(chat_ctx=ctx, extra_kwargs=json_mode(model)).collect()
         except Exception as e:  # a provider error of any kind: fall back, say why
             raise LLMAnalysisError(
                 f"LLM request failed on attempt {attempt}: {e!r}", attempts=attempt

@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from agent.config import load_settings
 from agent.postcall.analyse import analyse_call, slot_context
 from agent.postcall.deterministic import analyse_deterministic, classify
 from agent.postcall.lexicon import sentiment
+from agent.postcall.llm_analysis import json_mode
+from agent.providers.registry import build_llm
 from agent.tenants import Tenant
 from tests.postcall_support import FakeLLM, facts, tenant_at, write_tenant
 
@@ -138,3 +141,12 @@ async def test_invalid_llm_json_twice_falls_back_to_deterministic(
 async def test_no_llm_means_deterministic_without_error(tenant: Tenant) -> None:
     outcome = await analyse_call(facts(), tenant, model=None)
     assert outcome.method == "deterministic" and outcome.error is None and outcome.attempts == 0
+
+
+def test_the_configured_llms_are_asked_for_json() -> None:
+    openai_llm = build_llm(load_settings(check_keys=False, llm="openai", openai_api_key="sk-test"))
+    google_llm = build_llm(load_settings(check_keys=False, llm="google", google_api_key="g-test"))
+    assert openai_llm is not None and google_llm is not None
+    assert json_mode(openai_llm) == {"response_format": {"type": "json_object"}}
+    assert json_mode(google_llm) == {"response_mime_type": "application/json"}
+    assert json_mode(FakeLLM(["{}"])) == {}
