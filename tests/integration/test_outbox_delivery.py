@@ -4,6 +4,7 @@ exhausted retries end failed with the last error; SMTP lands in a real SMTP serv
 
 from __future__ import annotations
 
+import asyncio
 import email
 from email import policy
 from pathlib import Path
@@ -119,5 +120,29 @@ async def test_smtp_delivery_lands_in_a_real_smtp_server(store_url: str, tmp_pat
         assert (received["To"], received["Subject"]) == ("owner@crumb.example", "New order")
         assert received["Message-ID"] == "<call-3.owner_summary.x@crumb.example>"
         assert received.get_body().get_content().strip() == "A cake for Friday."  # type: ignore[union-attr]
+    finally:
+        await store.close()
+
+
+async def test_a_long_running_processor_delivers_rows_enqueued_later(store_url: str) -> None:
+    store = Store.from_url(store_url)
+    try:
+        async with WebhookSink() as hook:
+            processor = OutboxProcessor(
+                store, Channels(email=None, webhook=WebhookChannel()), policy=FAST
+            )
+            stop = asyncio.Event()
+            running = asyncio.create_task(processor.run_forever(stop, poll_s=0.05))
+            await asyncio.sleep(0.2)  # it has polled an empty outbox
+            await enqueue_all(
+                store, [webhook_note(hook.url, "late-1"), webhook_note(hook.url, "late-2")]
+            )
+            async with asyncio.timeout(30):
+                while len(hook.delivered_keys()) < 2:
+                    await asyncio.sleep(0.05)
+            stop.set()
+            stats = await asyncio.wait_for(running, timeout=10)
+        assert sorted(hook.delivered_keys()) == ["late-1", "late-2"]
+        assert stats.delivered == 2
     finally:
         await store.close()
