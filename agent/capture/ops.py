@@ -11,10 +11,10 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..store import calls, events, turns, usage
+from ..store import calls, events, recordings, turns, usage
 from ..store.usage import PriceTable
 
-OpKind = Literal["start", "turn", "event", "usage", "participant", "error", "finalize"]
+OpKind = Literal["start", "turn", "event", "usage", "participant", "error", "finalize", "recording"]
 
 
 def jsonable(value: object) -> object:
@@ -116,6 +116,18 @@ async def apply(s: AsyncSession, op: Mapping[str, Any], prices: PriceTable) -> N
         counts = ("tokens_in", "tokens_out", "audio_seconds", "characters")
         new = usage.NewUsage(at=_dt(op["at"]), **fields, **{k: op[k] for k in counts if k in op})
         await usage.add_usage(s, call_id, tenant, new, prices)
+    elif kind == "recording":
+        await recordings.add_recording(
+            s,
+            call_id=call_id,
+            tenant=tenant,
+            storage=op["storage"],
+            uri=op["uri"],
+            format=op["format"],
+            channels=op["channels"],
+            size=op["size"],
+            expires_at=_dt(op["expires_at"]),
+        )
     elif kind == "error":
         await calls.add_error(s, call_id)
     elif kind == "finalize":

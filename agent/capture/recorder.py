@@ -150,6 +150,10 @@ class CallRecorder:
     def add_usage(self, **fields: Any) -> None:
         self._put("usage", fields)
 
+    def add_recording(self, **fields: Any) -> None:
+        """A kept recording: storage, uri, format, channels, size, expires_at."""
+        self._put("recording", fields)
+
     def add_error(self) -> None:
         self._put("error", {})
 

@@ -1,16 +1,25 @@
-"""Feed a livekit ``AgentSession`` into a :class:`CallRecorder`: each committed user or
-agent message becomes a turn (with its latency parts), and at the end the session's
-per-model usage becomes priced usage rows."""
+"""Feed a livekit ``AgentSession`` into a :class:`CallRecorder`: each final caller
+transcript and each committed agent message becomes a turn (the agent's with its
+latency parts), and at the end the session's per-model usage becomes priced rows.
+
+Caller turns come from ``user_input_transcribed``: the flow agent answers every caller
+turn itself (``StopResponse``), so livekit never commits the caller's message to the
+chat context and ``conversation_item_added`` carries only the agent's side."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from livekit.agents import AgentSession, ChatMessage, ConversationItemAddedEvent
+from livekit.agents import (
+    AgentSession,
+    ChatMessage,
+    ConversationItemAddedEvent,
+    UserInputTranscribedEvent,
+)
 
 from .recorder import CallRecorder, TurnRecord
 
-SPEAKERS = {"user": "caller", "assistant": "agent"}
+SPEAKERS = {"assistant": "agent"}
 TIMES = ("started_speaking_at", "stopped_speaking_at")
 
 
@@ -44,7 +53,14 @@ def attach_session(recorder: CallRecorder, session: AgentSession[None]) -> None:
         if isinstance(ev.item, ChatMessage) and (turn := turn_of(ev.item)) is not None:
             recorder.add_turn(turn)
 
+    def on_transcript(ev: UserInputTranscribedEvent) -> None:
+        text = ev.transcript.strip()
+        if ev.is_final and text:
+            at = _at(ev.created_at) or datetime.now(UTC)
+            recorder.add_turn(TurnRecord(speaker="caller", text=text, started_at=at, ended_at=at))
+
     session.on("conversation_item_added", on_item)
+    session.on("user_input_transcribed", on_transcript)
 
 
 def record_usage(recorder: CallRecorder, session: AgentSession[None]) -> None:

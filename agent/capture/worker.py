@@ -20,8 +20,10 @@ from ..store.calls import NewCall
 from ..store.migrate import ensure_embedded_schema
 from ..store.usage import load_prices
 from . import spool
+from .audio import AudioCapture, CallAudio, RecordingPolicy
 from .recorder import CallRecorder
 from .session_hooks import attach_session, record_usage
+from .storage import build_storage
 
 logger = logging.getLogger("frontdesk.capture")
 
@@ -57,6 +59,7 @@ async def capture_call(
     await asyncio.to_thread(recorder.spool.path.parent.mkdir, parents=True, exist_ok=True)
     recorder.start()
     attach_session(recorder, session)
+    audio = _call_audio(settings, plan, session, recorder)
     _watch_participants(ctx.room, recorder)
     # a previous worker's unflushed spools (the store was down, or it was killed)
     recovery = asyncio.create_task(spool.recover(store, spool.spool_dir(settings.data_dir), prices))
@@ -64,6 +67,8 @@ async def capture_call(
     session.on("close", closed.append)
 
     async def finish(reason: str) -> None:
+        if audio is not None:
+            await audio.finish(call.started_at)
         record_usage(recorder, session)
         failed = bool(closed and closed[0].error is not None)
         status = "failed" if failed else "completed"
@@ -79,6 +84,17 @@ async def capture_call(
     ctx.add_shutdown_callback(finish)
     logger.info("recording call", extra={"call_id": call.id, "store": store.dialect})
     return recorder
+
+
+def _call_audio(
+    settings: Settings, plan: CallPlan, session: AgentSession[None], recorder: CallRecorder
+) -> CallAudio | None:
+    config = plan.tenant.config.recording
+    if not config.enabled:
+        return None
+    policy = RecordingPolicy(True, config.requires_consent, config.retention_days)
+    path = settings.data_dir / "recording-in-progress" / f"{recorder.call.id}.ogg"
+    return CallAudio(AudioCapture(session, path), policy, build_storage(settings), recorder)
 
 
 def _watch_participants(room: rtc.Room, recorder: CallRecorder) -> None:

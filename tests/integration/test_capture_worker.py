@@ -1,0 +1,104 @@
+"""The real worker records its calls: a demo call through livekit-server ends stored
+(turns, flow path, finalized call, two-channel recording), and a job process killed
+with SIGKILL in the middle of a call leaves every turn before the kill in the store."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import av
+import psutil
+import pytest
+
+from agent.config import Settings
+from agent.demo.call import run_demo_call
+from agent.stack import LocalStack
+from agent.store import Store
+from agent.store.report import CallReport, call_report
+from tests.callers import call, wait_for_agent_speech
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+
+TENANT = "crumb-and-co"
+
+
+@pytest.fixture
+async def stack_store(stack_settings: Settings) -> AsyncIterator[Store]:
+    store = Store.from_url(f"sqlite:///{stack_settings.data_dir / 'frontdesk.db'}")
+    yield store
+    await store.close()
+
+
+async def _report(store: Store, room: str) -> CallReport | None:
+    async with store.transaction() as s:
+        return await call_report(s, room)
+
+
+async def _wait_report(store: Store, room: str, done: bool, timeout: float = 90) -> CallReport:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        report = await _report(store, room)
+        if report is not None and (not done or report.call.status != "active"):
+            return report
+        await asyncio.sleep(0.3)
+    raise AssertionError(f"no {'finished ' if done else ''}call stored for room {room}")
+
+
+async def test_demo_call_is_stored_with_its_recording(
+    stack: LocalStack, stack_settings: Settings, stack_store: Store
+) -> None:
+    demo = await run_demo_call(stack_settings, stack.url, tenant=TENANT)
+    report = await _wait_report(stack_store, demo.room, done=True)
+    data = report.as_dict()
+    assert report.call.status == "completed", data["call"]
+    assert report.call.duration_s is not None and report.call.duration_s > 1
+    assert report.call.end_node is not None
+    speakers = [t["speaker"] for t in data["turns"]]
+    assert speakers.count("caller") >= 3 and speakers.count("agent") >= 4, speakers
+    assert [t["seq"] for t in data["turns"]] == list(range(1, len(speakers) + 1))
+    types = [e["type"] for e in data["events"]]
+    assert types[0] == "NodeEntered" and "Ended" in types, types
+    (recording,) = data["recordings"]
+    assert (recording["format"], recording["channels"], recording["storage"]) == ("ogg", 2, "local")
+    size = await asyncio.to_thread(lambda: Path(recording["uri"]).stat().st_size)
+    assert size == recording["bytes"] > 1000
+    channels, seconds = await asyncio.to_thread(_audio_shape, Path(recording["uri"]))
+    assert channels == 2  # caller and agent
+    assert seconds > 1
+
+
+def _audio_shape(path: Path) -> tuple[int, float]:
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        samples = sum(frame.samples for frame in container.decode(stream))
+        return stream.codec_context.channels, samples / stream.codec_context.sample_rate
+
+
+def _job_processes(stack: LocalStack) -> list[psutil.Process]:
+    """The worker's job processes (not the forkserver they are started from)."""
+    worker = next(s for s in stack.services if s.name == "worker")
+    assert worker._proc is not None
+    children = psutil.Process(worker._proc.pid).children(recursive=True)
+    return [p for p in children if "forkserver" not in " ".join(p.cmdline())]
+
+
+async def test_killed_job_keeps_every_turn_before_the_kill(
+    stack: LocalStack, stack_settings: Settings, stack_store: Store
+) -> None:
+    async with call(stack, stack_settings, TENANT) as (caller, room):
+        start = await wait_for_agent_speech(caller)
+        assert await caller.agent_turn_done(start, timeout=60)
+        said_at = time.time()
+        await caller.say("opening hours")
+        assert await caller.agent_turn_done(said_at, timeout=60)
+        await asyncio.sleep(1.0)  # the turn that just ended is in flight, not lost
+        for proc in _job_processes(stack):
+            proc.send_signal(signal.SIGKILL)
+        report = await _wait_report(stack_store, room, done=False)
+    assert report.call.status == "active"  # never finalized: the process died
+    speakers = [t.speaker for t in report.rows["turns"]]  # type: ignore[attr-defined]
+    assert speakers[:3] == ["agent", "caller", "agent"], speakers
