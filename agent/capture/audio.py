@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from livekit.agents import AgentSession, AgentStateChangedEvent
 from livekit.agents.voice.recorder_io import RecorderIO
@@ -29,6 +30,12 @@ class RecordingPolicy:
     enabled: bool
     requires_consent: bool
     retention_days: int
+
+
+class Capture(Protocol):
+    async def begin(self) -> bool: ...
+
+    async def end(self) -> Path | None: ...
 
 
 class AudioCapture:
@@ -77,7 +84,7 @@ class CallAudio:
 
     def __init__(
         self,
-        capture: AudioCapture,
+        capture: Capture,
         policy: RecordingPolicy,
         storage: RecordingStorage,
         recorder: CallRecorder,

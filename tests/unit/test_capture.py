@@ -176,3 +176,54 @@ async def test_retention_deletes_expired_recordings_and_their_rows(
     assert [r.uri for r in left] == [kept_uris[1]]
     exists = [await asyncio.to_thread(Path(uri).exists) for uri in kept_uris]
     assert exists == [False, True]
+
+
+class ScriptedCapture:
+    """Stands in for the audio capture: records when it was asked to begin and end."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.begun, self.ended = path, 0, False
+
+    async def begin(self) -> bool:
+        self.begun += 1
+        return True
+
+    async def end(self) -> Path | None:
+        self.ended = True
+        if not self.begun:
+            return None
+        await asyncio.to_thread(self.path.write_bytes, b"OggS" + bytes(100))
+        return self.path
+
+
+@pytest.mark.parametrize(
+    ("requires_consent", "consent", "recorded"),
+    [(False, None, True), (True, None, False), (True, False, False), (True, True, True)],
+)
+async def test_recording_waits_for_granted_consent_when_required(
+    store: Store, tmp_path: Path, requires_consent: bool, consent: bool | None, recorded: bool
+) -> None:
+    from agent.capture.audio import CallAudio, RecordingPolicy
+    from agent.capture.recorder import CallRecorder
+    from agent.flow.events import ConsentRecorded
+    from agent.store.usage import load_prices
+
+    call = NewCall(id="c2", tenant="t1", source="web", room="r2", started_at=T0)
+    recorder = CallRecorder(store, call, data_dir=tmp_path, prices=load_prices())
+    recorder.start()
+    capture = ScriptedCapture(tmp_path / "c2.ogg")
+    policy = RecordingPolicy(True, requires_consent, retention_days=7)
+    audio = CallAudio(capture, policy, LocalStorage(tmp_path / "kept"), recorder)
+    if consent is not None:
+        recorder.emit(
+            ConsentRecorded(node="gate", who="a@b.c", wording="Record?", granted=consent, at=T0)
+        )
+    await asyncio.sleep(0.05)  # let a started capture task run
+    await audio.finish(T0)
+    assert await recorder.close(ended_at=T0 + timedelta(minutes=1), status="completed")
+    async with store.transaction() as s:
+        rows = await for_call(s, "c2")
+    assert capture.begun == (1 if recorded else 0)
+    assert [(r.format, r.expires_at) for r in rows] == (
+        [("ogg", T0 + timedelta(days=7))] if recorded else []
+    )
