@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
@@ -106,9 +107,14 @@ class OutboxProcessor:
         return total
 
     async def run_forever(self, stop: asyncio.Event, *, poll_s: float) -> RunStats:
+        """Drain, then sleep ``poll_s``, until ``stop`` is set. A store that cannot be
+        reached is logged and tried again after the pause (claims it held expire)."""
         total = RunStats()
         while not stop.is_set():
-            total += await self.drain()
+            try:
+                total += await self.drain()
+            except (SQLAlchemyError, OSError) as e:
+                log.warning("outbox store unavailable", extra={"error": repr(e)})
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=poll_s)
         return total
@@ -147,6 +153,11 @@ class OutboxProcessor:
             retry=retry_if_exception(_retryable),
             reraise=True,
         )
-        async for attempt in retrying:
-            with attempt:
-                await self.channels.deliver(message, idempotency_key=row.idempotency_key)
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    await self.channels.deliver(message, idempotency_key=row.idempotency_key)
+        except DeliveryError:
+            raise
+        except Exception as e:  # a bug in a channel: keep it as the row's error, retry later
+            raise DeliveryError(f"unexpected error: {e!r}", retryable=True) from e
