@@ -65,6 +65,18 @@ class FlowAgent(Agent):
     def machine(self) -> FlowMachine:
         return self._machine
 
+    @property
+    def waiting(self) -> bool:
+        """Whether the agent has said its piece and waits for the caller."""
+        speech = self._speech
+        busy = self._consulting is not None or (speech is not None and not speech.done())
+        return self._listen is not None and not busy
+
+    @property
+    def consulting(self) -> bool:
+        """Whether an LLM is being consulted about the caller's last turn."""
+        return self._consulting is not None
+
     async def on_enter(self) -> None:
         self.session.on("user_state_changed", self._on_user_state)
         self._perform(self._machine.start())
