@@ -95,6 +95,17 @@ async def analyse_and_enqueue(
     return analysis_id, outcome, scored, tuple(enqueued)
 
 
+async def _deliver_now(store: Store, settings: Settings, timeout_s: float) -> RunStats | None:
+    """Drain the outbox for up to ``timeout_s``; None when time ran out (rows still
+    claimed are taken over by a processor once their lease expires)."""
+    processor = OutboxProcessor(store, build_channels(settings), policy=retry_policy(settings))
+    try:
+        return await asyncio.wait_for(processor.drain(), timeout=timeout_s)
+    except TimeoutError:
+        log.warning("post-call delivery ran out of time", extra={"timeout_s": timeout_s})
+        return None
+
+
 async def process_call(
     call_id: str,
     *,
@@ -102,13 +113,15 @@ async def process_call(
     store: Store | None = None,
     model: AnyLLM | None = None,
     deliver: bool = True,
+    deliver_timeout_s: float = 30.0,
 ) -> PostcallResult:
     """Analyse, score and notify for ``call_id``.
 
     ``store`` defaults to the settings' store (opened and closed here); ``model`` to the
     settings' LLM (``FRONTDESK_LLM``; none means deterministic). With ``deliver`` the
-    due outbox rows are delivered before returning (a separate ``frontdesk outbox run``
-    delivers them otherwise, and retries the ones that fail now)."""
+    due outbox rows are delivered before returning, for at most ``deliver_timeout_s``
+    (the worker calls this as a job shuts down); ``frontdesk outbox run`` delivers the
+    rest, and retries the ones that fail now."""
     own_store = store is None
     db = Store.open(settings) if store is None else store
     if own_store:
@@ -128,10 +141,7 @@ async def process_call(
             "call analysed",
             extra={"call_id": call_id, "method": outcome.method, "enqueued": len(enqueued)},
         )
-        delivery = None
-        if deliver:
-            processor = OutboxProcessor(db, build_channels(settings), policy=retry_policy(settings))
-            delivery = await processor.drain()
+        delivery = await _deliver_now(db, settings, deliver_timeout_s) if deliver else None
         return PostcallResult(
             call_id=call_id,
             analysis_id=analysis_id,

@@ -67,6 +67,7 @@ class SmtpChannel:
                 port=self.port,
                 username=self.username,
                 password=self.password,
+                use_tls=self.port == 465,  # implicit TLS (SMTPS); 587 and 25 use STARTTLS
                 start_tls=self.starttls,
                 timeout=self.timeout_s,
             )
