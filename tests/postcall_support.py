@@ -1,17 +1,14 @@
 """Shared by the post-call tests: a tenant folder with an analyzer, scoring rules and
-notifications; a stored call; and :class:`FakeLLM`, a livekit ``llm.LLM`` that replies
-with scripted text (the cloud LLM cannot be reached from here)."""
+notifications; a call's facts, or the call stored as the worker stores it; and
+:class:`WebhookSink`, a real local webhook endpoint. (The LLM is :mod:`tests.fake_llm`.)"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
-from livekit.agents import APIConnectOptions, llm
-from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, NOT_GIVEN, NotGivenOr
 
 from agent.postcall.facts import CallFacts, TurnFact
 from agent.store import Store
@@ -161,48 +158,6 @@ async def store_call(
         await finalize_call(
             s, call_id, ended_at=START + timedelta(minutes=2), status="completed", end_node="end"
         )
-
-
-class _ScriptedStream(llm.LLMStream):
-    def __init__(
-        self, model: FakeLLM, *, chat_ctx: llm.ChatContext, conn_options: APIConnectOptions
-    ) -> None:
-        super().__init__(model, chat_ctx=chat_ctx, tools=[], conn_options=conn_options)
-        self._reply = model.next_reply()
-
-    async def _run(self) -> None:
-        self._event_ch.send_nowait(
-            llm.ChatChunk(id="fake", delta=llm.ChoiceDelta(role="assistant", content=self._reply))
-        )
-
-
-class FakeLLM(llm.LLM):
-    """Replies with ``replies`` in order (the last one repeats); records each prompt."""
-
-    def __init__(self, replies: Sequence[str]) -> None:
-        super().__init__()
-        self.replies = list(replies)
-        self.prompts: list[llm.ChatContext] = []
-
-    @property
-    def model(self) -> str:
-        return "fake-llm"
-
-    def next_reply(self) -> str:
-        return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
-
-    def chat(
-        self,
-        *,
-        chat_ctx: llm.ChatContext,
-        tools: list[llm.Tool] | None = None,
-        conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS,
-        parallel_tool_calls: NotGivenOr[bool] = NOT_GIVEN,
-        tool_choice: NotGivenOr[llm.ToolChoice] = NOT_GIVEN,
-        extra_kwargs: NotGivenOr[dict[str, Any]] = NOT_GIVEN,
-    ) -> llm.LLMStream:
-        self.prompts.append(chat_ctx.copy())
-        return _ScriptedStream(self, chat_ctx=chat_ctx, conn_options=conn_options)
 
 
 class WebhookSink:

@@ -21,7 +21,8 @@ from agent.store import Store
 from agent.store.analyses import analyses_for_call, get_lead
 from agent.store.outbox import for_call
 from agent.store.tables import Analysis
-from tests.postcall_support import FakeLLM, WebhookSink, store_call, write_tenant
+from tests.fake_llm import FakeLLM, FakeResponse
+from tests.postcall_support import WebhookSink, store_call, write_tenant
 
 pytestmark = pytest.mark.integration
 
@@ -91,7 +92,7 @@ async def test_a_call_is_analysed_scored_and_notified_once(world: World) -> None
 
 async def test_invalid_llm_json_falls_back_and_the_row_records_it(world: World) -> None:
     await store_call(world.store)
-    model = FakeLLM(['{"call_type": "order", "summary": 5}'])
+    model = FakeLLM([FakeResponse('{"call_type": "order", "summary": 5}')])
     result = await process_call(
         "call-1", settings=world.settings, store=world.store, model=model, deliver=False
     )
@@ -101,7 +102,7 @@ async def test_invalid_llm_json_falls_back_and_the_row_records_it(world: World) 
     assert analysis.method == "deterministic"
     assert analysis.error is not None and "invalid LLM output after 2 attempts" in analysis.error
     assert analysis.fields["email"] == "anna@example.com"
-    assert len(model.prompts) == 2
+    assert len(model.requests) == 2
 
 
 async def test_an_unknown_call_is_an_error_naming_it(world: World) -> None:

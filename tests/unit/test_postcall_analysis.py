@@ -15,7 +15,8 @@ from agent.postcall.lexicon import sentiment
 from agent.postcall.llm_analysis import json_mode
 from agent.providers.registry import build_llm
 from agent.tenants import Tenant
-from tests.postcall_support import FakeLLM, facts, tenant_at, write_tenant
+from tests.fake_llm import FakeLLM, FakeResponse
+from tests.postcall_support import facts, tenant_at, write_tenant
 
 pytestmark = pytest.mark.unit
 
@@ -101,20 +102,20 @@ def _valid_json() -> str:
 
 
 async def test_llm_analysis_is_used_when_valid(tenant: Tenant) -> None:
-    model = FakeLLM([f"```json\n{_valid_json()}\n```"])
+    model = FakeLLM([FakeResponse(f"```json\n{_valid_json()}\n```")])
     outcome = await analyse_call(facts(), tenant, model=model)
     assert outcome.method == "llm"
     assert outcome.error is None and outcome.attempts == 1 and outcome.model == "fake-llm"
     assert outcome.analysis.fields["items"] == "birthday cake"
-    system = model.prompts[0].items[0].text_content or ""
+    system = model.requests[0].chat_ctx.items[0].text_content or ""
     assert "pickup_time (datetime)" in system and '"sentiment"' in system
 
 
 async def test_invalid_llm_output_is_retried_once_with_the_reason(tenant: Tenant) -> None:
-    model = FakeLLM(['{"call_type": "order"', _valid_json()])
+    model = FakeLLM([FakeResponse('{"call_type": "order"'), FakeResponse(_valid_json())])
     outcome = await analyse_call(facts(), tenant, model=model)
     assert outcome.method == "llm" and outcome.attempts == 2
-    retry_prompt = model.prompts[1].items[-1].text_content or ""
+    retry_prompt = model.requests[1].chat_ctx.items[-1].text_content or ""
     assert "invalid" in retry_prompt
 
 
@@ -130,12 +131,20 @@ async def test_invalid_llm_output_is_retried_once_with_the_reason(tenant: Tenant
 async def test_invalid_llm_json_twice_falls_back_to_deterministic(
     tenant: Tenant, reply: str, reason: str
 ) -> None:
-    model = FakeLLM([reply])
+    model = FakeLLM([FakeResponse(reply)])
     outcome = await analyse_call(facts(), tenant, model=model)
     assert outcome.method == "deterministic"
-    assert outcome.attempts == 2 and len(model.prompts) == 2
+    assert outcome.attempts == 2 and len(model.requests) == 2
     assert outcome.error is not None and reason in outcome.error
     assert outcome.analysis.fields["email"] == "anna@example.com"  # the rules' answer
+
+
+async def test_an_llm_that_errors_falls_back_at_once(tenant: Tenant) -> None:
+    model = FakeLLM([FakeResponse(error="connection refused")])
+    outcome = await analyse_call(facts(), tenant, model=model)
+    assert outcome.method == "deterministic" and outcome.attempts == 1
+    assert outcome.error is not None and "LLM request failed on attempt 1" in outcome.error
+    assert len(model.requests) == 1
 
 
 async def test_no_llm_means_deterministic_without_error(tenant: Tenant) -> None:
@@ -149,4 +158,4 @@ def test_the_configured_llms_are_asked_for_json() -> None:
     assert openai_llm is not None and google_llm is not None
     assert json_mode(openai_llm) == {"response_format": {"type": "json_object"}}
     assert json_mode(google_llm) == {"response_mime_type": "application/json"}
-    assert json_mode(FakeLLM(["{}"])) == {}
+    assert json_mode(FakeLLM([FakeResponse("{}")])) == {}
