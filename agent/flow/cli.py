@@ -4,7 +4,8 @@
   :mod:`.check` (errors and warnings, with file:line); exit 1 on any error.
 - ``test [SCENARIO...] [--coverage]``: run scenario files (default: every
   ``<flows dir>/scenarios/**/*.yaml``), pytest-style; exit 1 on any failure.
-- ``chat FLOW --tenant T``: talk to a flow on stdin/stdout (``/silence``, ``/quit``).
+- ``chat FLOW --tenant T``: talk to a flow on stdin/stdout (``/silence``, ``/quit``),
+  showing the node, the slots, and handoffs, consents and knowledge answers.
 - ``render FLOW [-o out.mmd|out.dot|out.svg]``: draw a flow (stdout: Mermaid).
 
 FLOW is a flow id in the flows dir (``FRONTDESK_FLOWS_DIR``) or a path to a flow file.
@@ -12,6 +13,7 @@ FLOW is a flow id in the flows dir (``FRONTDESK_FLOWS_DIR``) or a path to a flow
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import time
@@ -24,13 +26,16 @@ import typer
 from ..config import Settings, load_settings
 from ..errors import FlowLoadError, FrontdeskError
 from ..tenants import load_tenant
+from .actions import AssistError, Consult
+from .assist import LlmAssistant
 from .check import Finding, check_flow, source_lines
 from .coverage import Coverage, merge_by_flow
-from .load import load_flow, load_flow_by_id
+from .events import ConsentRecorded, HandoffRequested, KnowledgeAnswered, ListSink
+from .load import load_flow, load_flow_by_id, require_llm
 from .machine import Action, FlowMachine, Say
 from .model import Flow, flow_json_schema
 from .render import to_dot, to_mermaid, to_svg
-from .scenario import ScenarioResult, run_scenario
+from .scenario import ScenarioResult, knowledge_for_flow, run_scenario
 from .templates import TemplateContext
 
 flow_app = typer.Typer(
@@ -194,19 +199,53 @@ def chat(
         str | None, typer.Option(help="Tenant id (default: FRONTDESK_DEFAULT_TENANT)")
     ] = None,
 ) -> None:
-    """Talk to a flow: type what the caller says (/silence, /quit); works with piped input."""
+    """Talk to a flow: type what the caller says (/silence, /quit); works with piped input.
+
+    Answer nodes search the tenant's knowledge base; with FRONTDESK_LLM set the flow runs
+    LLM-assisted (and may have llm nodes), as in a call."""
     settings = _settings()
     try:
         loaded = _flow(flow, settings.flows_dir)
-        context = TemplateContext.for_tenant(
-            load_tenant(settings.tenants_dir, tenant or settings.default_tenant)
-        )
-        _repl(FlowMachine(loaded, context), sys.stdin)
+        assisted = settings.llm != "none"
+        require_llm(loaded, llm_configured=assisted)
+        the_tenant = load_tenant(settings.tenants_dir, tenant or settings.default_tenant)
+        context = TemplateContext.for_tenant(the_tenant)
+        sink = ListSink()
+        knowledge = knowledge_for_flow(loaded, the_tenant)
+        machine = FlowMachine(loaded, context, sink=sink, assisted=assisted, **knowledge)
+        assistant = _assistant(settings) if assisted else None
+        _repl(machine, sys.stdin, sink=sink, assistant=assistant)
     except FrontdeskError as e:
         _fail("chat", e)
 
 
-def _repl(machine: FlowMachine, stdin: TextIO) -> None:
+def _assistant(settings: Settings) -> LlmAssistant | None:
+    from ..providers.registry import build_llm
+
+    model = build_llm(settings)
+    return LlmAssistant(model) if model is not None else None
+
+
+def _turn(machine: FlowMachine, text: str, assistant: LlmAssistant | None) -> list[Action]:
+    actions = machine.on_no_input() if text == "/silence" else machine.on_user_text(text)
+    consult = next((a for a in actions if isinstance(a, Consult)), None)
+    if consult is not None:
+        assist = (
+            asyncio.run(assistant.consult(consult))
+            if assistant is not None
+            else AssistError("no LLM configured")
+        )
+        actions = machine.on_user_text(consult.text, assist=assist)
+    return actions
+
+
+def _repl(
+    machine: FlowMachine,
+    stdin: TextIO,
+    *,
+    sink: ListSink | None = None,
+    assistant: LlmAssistant | None = None,
+) -> None:
     typer.echo(_CHAT_HELP)
     _say(machine.start())
     echo = not stdin.isatty()  # piped: show the input, so the output reads as a transcript
@@ -224,10 +263,25 @@ def _repl(machine: FlowMachine, stdin: TextIO) -> None:
         if text.startswith("/") and text != "/silence":
             typer.echo(_CHAT_HELP)
             continue
-        _say(machine.on_no_input() if text == "/silence" else machine.on_user_text(text))
+        seen = len(sink.events) if sink is not None else 0
+        _say(_turn(machine, text, assistant))
+        for event in sink.events[seen:] if sink is not None else []:
+            if isinstance(event, HandoffRequested | ConsentRecorded | KnowledgeAnswered):
+                typer.echo(f"   ({_event_line(event)})")
         slots = ", ".join(f"{k}={v}" for k, v in machine.state.slots.items()) or "none"
         typer.echo(f"   [node: {machine.state.current} | slots: {slots}]")
     typer.echo(f"(the call ended at node {machine.state.current!r})")
+
+
+def _event_line(event: HandoffRequested | ConsentRecorded | KnowledgeAnswered) -> str:
+    match event:
+        case HandoffRequested(reason=reason, summary=summary):
+            return f"handoff requested: {reason}; {summary}"
+        case ConsentRecorded(who=who, granted=granted):
+            return f"consent {'given' if granted else 'refused'} by {who}"
+        case KnowledgeAnswered(confidence=confidence, answered=answered, source=source):
+            found = f"answered from {source}" if answered else "below the threshold: not answered"
+            return f"knowledge confidence {confidence:.2f}, {found}"
 
 
 def _say(actions: list[Action]) -> None:
