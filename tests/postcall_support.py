@@ -118,6 +118,7 @@ async def store_call(
     *,
     lines: Sequence[str] = CALLER_LINES,
     slots: dict[str, str] | None = None,
+    extra_events: Sequence[tuple[str, dict[str, object]]] = (),
 ) -> None:
     """A finished call as the worker stores it: the call, its turns and flow events."""
     async with store.transaction() as s:
@@ -151,6 +152,7 @@ async def store_call(
         events += [
             ("SlotSet", {"slot": k, "value": v, "raw_text": v}) for k, v in (slots or {}).items()
         ]
+        events += list(extra_events)
         for n, (kind, payload) in enumerate(events):
             await add_event(
                 s, call_id, "crumb-test", NewEvent(seq=n, type=kind, at=START, payload=payload)

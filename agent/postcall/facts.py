@@ -37,6 +37,7 @@ class CallFacts:
     slots: Mapping[str, str] = field(default_factory=dict)
     path: tuple[str, ...] = ()
     handoff_requested: bool = False
+    consent: bool | None = None  # the caller's latest consent answer (lead gate), if asked
 
     @property
     def caller_turns(self) -> tuple[str, ...]:

@@ -1,7 +1,8 @@
 """Which notifications one analysed call produces, rendered and ready for the outbox.
 
 - the owner summary email, to the tenant's ``notifications.owner_email``;
-- a customer confirmation email, when the tenant enables it and the caller gave an email;
+- a customer confirmation email, when the tenant enables it, the caller gave an email
+  and did not decline consent at the flow's lead gate;
 - one webhook per tenant webhook subscribed to ``call.analyzed``.
 
 Each carries an idempotency key derived from the call and its target, so planning the
@@ -120,7 +121,7 @@ def plan_notifications(
             purpose="owner_summary", to=owner, subject=rendered.subject, text=rendered.text
         ))  # fmt: skip
     customer = scored.contact.email if scored.contact else None
-    if config.customer_confirmation and customer:
+    if config.customer_confirmation and customer and facts.consent is not False:
         rendered = render_email(
             tenant.folder, "customer_confirmation", context, default_subject=tenant.name
         )

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..postcall.facts import CallFacts, TurnFact
 from ._dialect import affected
 from .calls import get_call
-from .events import handoffs, list_events
+from .events import consents, handoffs, list_events
 from .tables import Call, FlowEventRow, OutboxRow, utcnow
 from .turns import list_turns
 
@@ -49,6 +49,7 @@ async def load_call_facts(s: AsyncSession, call_id: str) -> CallFacts | None:
     turns = await list_turns(s, call_id)
     slots, path, handoff = _slots_and_path(await list_events(s, call_id))
     handoff = handoff or bool(await handoffs(s, call_id))
+    answers = await consents(s, call_id)
     return CallFacts(
         id=call.id,
         tenant=call.tenant,
@@ -65,6 +66,7 @@ async def load_call_facts(s: AsyncSession, call_id: str) -> CallFacts | None:
         slots=slots,
         path=path,
         handoff_requested=handoff,
+        consent=answers[-1].granted if answers else None,
     )
 
 

@@ -20,6 +20,7 @@ from agent.stack.mail import MailSink
 from agent.store import Store
 from agent.store.analyses import analyses_for_call, get_lead
 from agent.store.outbox import for_call
+from agent.store.postcall import load_call_facts
 from agent.store.tables import Analysis
 from tests.fake_llm import FakeLLM, FakeResponse
 from tests.postcall_support import WebhookSink, store_call, write_tenant
@@ -110,3 +111,25 @@ async def test_an_unknown_call_is_an_error_naming_it(world: World) -> None:
 
     with pytest.raises(StoreError, match="'nope' is not in the store"):
         await process_call("nope", settings=world.settings, store=world.store)
+
+
+async def test_stored_flow_events_reach_the_pipeline(world: World) -> None:
+    declined = {"who": "caller", "wording": "May we email you?", "granted": False}
+    handoff = {"reason": "caller asked for a person", "node": "order"}
+    await store_call(
+        world.store,
+        slots={"pickup_time": "2026-11-21T09:00:00+00:00"},
+        extra_events=[("ConsentRecorded", declined), ("HandoffRequested", handoff)],
+    )
+    async with world.store.transaction() as s:
+        facts = await load_call_facts(s, "call-1")
+    assert facts is not None
+    assert facts.path == ("greeting", "order") and facts.caller_number == "+447700900123"
+    assert facts.slots == {"pickup_time": "2026-11-21T09:00:00+00:00"}
+    assert (facts.consent, facts.handoff_requested, facts.end_node) == (False, True, "end")
+    assert [t.speaker for t in facts.turns[:2]] == ["agent", "caller"]
+
+    result = await process_call("call-1", settings=world.settings, store=world.store)
+    assert "asked for a person" in result.outcome.analysis.summary
+    assert result.outcome.analysis.fields["pickup_time"] == "2026-11-21T09:00:00+00:00"
+    assert [p.name.split("-", 1)[1] for p in world.mail.messages()] == ["owner@crumb.example.eml"]

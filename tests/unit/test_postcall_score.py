@@ -1,13 +1,16 @@
 """Lead scoring with the tenant's rules (keywords, slot, flow expression), priorities by
-threshold, and the lead's contact key."""
+threshold, the lead's contact key, and who is notified."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from agent.postcall.analyse import analyse_call
 from agent.postcall.models import CallAnalysis
+from agent.postcall.notify import Scored, plan_notifications
 from agent.postcall.score import contact_for, score_call
 from agent.tenants import Tenant
 from tests.postcall_support import facts, tenant_at, write_tenant
@@ -68,3 +71,18 @@ def test_contact_prefers_email_then_phone() -> None:
     by_phone = contact_for(facts(), analysis(email="not-an-email"))
     assert by_phone is not None and by_phone.key == "+447700900123" and by_phone.email is None
     assert contact_for(facts(caller_number=None), analysis()) is None
+
+
+@pytest.mark.parametrize(("consent", "customer_emails"), [(None, 1), (True, 1), (False, 0)])
+async def test_customer_confirmation_respects_a_declined_consent(
+    tenant: Tenant, consent: bool | None, customer_emails: int
+) -> None:
+    call = replace(facts(), consent=consent)
+    outcome = await analyse_call(call, tenant, model=None)
+    scored = Scored(
+        score=score_call(call, outcome.analysis, tenant.config.lead_scoring),
+        contact=contact_for(call, outcome.analysis),
+    )
+    notes = plan_notifications(call, tenant, outcome, scored, public_url="https://desk.example")
+    assert sum(n.template == "customer_confirmation" for n in notes) == customer_emails
+    assert [n.target for n in notes if n.template == "owner_summary"] == ["owner@crumb.example"]
