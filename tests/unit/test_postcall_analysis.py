@@ -159,3 +159,27 @@ def test_the_configured_llms_are_asked_for_json() -> None:
     assert json_mode(openai_llm) == {"response_format": {"type": "json_object"}}
     assert json_mode(google_llm) == {"response_mime_type": "application/json"}
     assert json_mode(FakeLLM([FakeResponse("{}")])) == {}
+
+
+async def test_a_meeting_call_needs_the_meeting_fields_from_the_llm(tenant: Tenant) -> None:
+    meeting = {
+        "lead_score": 70,
+        "qualification_status": "qualified",
+        "key_insights": ["three shops"],
+        "pain_points": ["missed calls"],
+        "buying_signals": ["asked for pricing"],
+        "budget": "2000 pounds",
+        "timeline": "next month",
+        "decision_makers": ["the owner"],
+        "next_steps": ["send a quote"],
+        "engagement_level": "high",
+        "follow_up_priority": "high",
+    }
+    with_meeting = json.loads(_valid_json()) | {"call_type": None, "fields": {}, "meeting": meeting}
+    call = facts(["our problem is missed calls"], source="meeting")
+    model = FakeLLM([FakeResponse(_valid_json()), FakeResponse(json.dumps(with_meeting))])
+    outcome = await analyse_call(call, tenant, model=model)
+    assert outcome.method == "llm" and outcome.attempts == 2
+    assert outcome.analysis.meeting is not None and outcome.analysis.meeting.lead_score == 70
+    retry_prompt = model.requests[1].chat_ctx.items[-1].text_content or ""
+    assert "needs the meeting fields" in retry_prompt
