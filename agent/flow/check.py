@@ -6,10 +6,11 @@ from every ask, the global goodbye) and report, each with the file line:
 
 - an unreachable node: no path from ``start`` enters it (a warning);
 - a trap: no ``end`` node can be reached from the node, so a call there never ends;
-- a slot read before it can be set: a template (``{{ slots.x }}``) or a ``{slot: x}``
-  condition at a node that some path from ``start`` reaches without an ask filling ``x``.
-  A forward "definitely set" dataflow finds them (the slots set on every way in), and the
-  shortest such path is shown;
+- a slot read before it can be set: a template (``{{ slots.x }}``, an error: it cannot
+  render) or a condition (a warning: the slot is null there, which ``slots.x == null``
+  may test on purpose) at a node that some path from ``start`` reaches without an ask
+  filling ``x``. A forward "definitely set" dataflow finds them (the slots set on every
+  way in), and the shortest such path is shown;
 - consent that can be skipped: a node marked ``requires_consent`` that some path from
   ``start`` reaches without leaving a ``lead_gate`` by its consent (:func:`unguarded_paths`
   with the lead gates as gates and only their ``consented`` exits as passing).
@@ -276,6 +277,14 @@ def _slot_findings(
                 continue
             path = graph.path(node, blocked=_filling(flow, read.slot))
             via = f" (path: {' -> '.join(path)})" if path else ""
-            message = f"reads slot {read.slot!r} before any ask can have set it{via}"
-            found.append(_finding("error", read.loc, message, lines, read.template_line))
+            if read.template_line:  # a template would fail to render: the call would stop
+                message = f"reads slot {read.slot!r} before any ask can have set it{via}"
+                found.append(_finding("error", read.loc, message, lines, read.template_line))
+            else:  # a condition reads null there: comparisons are false, "== null" holds
+                message = (
+                    f"reads slot {read.slot!r}, which some path leaves unset{via}: there it "
+                    f"is null, so comparisons with it are false (test 'slots.{read.slot} == "
+                    "null' if that is meant)"
+                )
+                found.append(_finding("warning", read.loc, message, lines))
     return found

@@ -45,7 +45,6 @@ def event_name(event: FlowEvent) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", type(event).__name__).lower()
 
 
-
 class Expect(BaseModel):
     """What must hold after a turn."""
 

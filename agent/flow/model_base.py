@@ -55,6 +55,7 @@ class AskType(StrEnum):
     CHOICE = "choice"
     NUMBER = "number"
     DATETIME = "datetime"
+    DATE = "date"
     EMAIL = "email"
     PHONE = "phone"
     NAME = "name"

@@ -97,6 +97,28 @@ def greeting_for_time_of_day(now: datetime) -> str:
     return "Good evening"
 
 
+class SlotView:
+    """The slots as templates see them: ``slots.items`` is the slot named "items", never
+    a dict method (a plain dict would render ``<built-in method items ...>``)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self._values = dict(values)
+
+    def __getattr__(self, name: str) -> str:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, name: str) -> str:
+        return self._values[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._values
+
+
 def _environment() -> SandboxedEnvironment:
     return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 
@@ -119,7 +141,7 @@ class TemplateRenderer:
             template = self._compiled[source] = self._env.from_string(source)
         text = template.render(
             tenant=self._context.tenant,
-            slots=dict(slots),
+            slots=SlotView(slots),
             greeting_for_time_of_day=greeting_for_time_of_day(now.astimezone(self._context.tz)),
             **{name: dict(values) for name, values in (extra or {}).items()},
         )

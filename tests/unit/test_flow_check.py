@@ -160,17 +160,18 @@ def test_a_slot_set_on_every_way_in_may_be_read(tmp_path: Path) -> None:
     "condition",
     ["{slot: size, equals: large}", """{if: "slots.size == 'large' and slots.extra == 'yes'"}"""],
 )
-def test_a_condition_reading_a_slot_some_path_skips_is_an_error(
+def test_a_condition_reading_a_slot_some_path_skips_is_a_warning(
     tmp_path: Path, condition: str
 ) -> None:
     # extra's own slot is filled before its conditions are tried: reading it is fine
     flow = CONDITION_READ.replace("{slot: size, equals: large}", condition)
     assert checked(tmp_path, flow) == [
         Finding(
-            "error",
+            "warning",
             "extra",
-            "nodes.extra.transitions.0.when: reads slot 'size' before any ask can have set "
-            "it (path: size -> extra)",
+            "nodes.extra.transitions.0.when: reads slot 'size', which some path leaves unset "
+            "(path: size -> extra): there it is null, so comparisons with it are false "
+            "(test 'slots.size == null' if that is meant)",
             line_of(flow, condition),
         )
     ]

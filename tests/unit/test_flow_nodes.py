@@ -753,3 +753,69 @@ def test_rendering_draws_every_kind_and_its_exits() -> None:
     assert '|"consented"| n_offers' in text and '|"refused"| n_bye' in text
     assert 'n_which -.->|"returns the reply"| n_cake' in text
     assert '|"tool choose_cake"| n_done' in text
+
+
+# --- fixes found while writing the shipped flows -------------------------------------------
+
+
+def test_a_slot_named_like_a_dict_method_renders_its_value() -> None:
+    items = flow(
+        """\
+  a: {kind: ask, prompt: "What?", slot: items, type: text,
+      transitions: [{when: always, to: b}, {when: retries_exhausted, to: b}]}
+  b: {kind: end, text: "You ordered {{ slots.items }}, that is {{ slots['items'] }}."}
+""",
+        start="a",
+    )
+    machine, _ = run(items)
+    machine.start()
+    assert said(machine.on_user_text("two loaves")) == (
+        "You ordered two loaves, that is two loaves."
+    )
+
+
+def test_a_date_ask_takes_a_day_without_a_time() -> None:
+    wedding = flow(
+        """\
+  when: {kind: ask, prompt: "When is the wedding?", slot: wedding, type: date,
+         transitions: [{when: always, to: b}, {when: retries_exhausted, to: b}]}
+  b: {kind: end, text: "Congratulations on {{ slots.wedding }}."}
+""",
+        start="when",
+    )
+    machine, _ = run(wedding)
+    machine.start()
+    assert said(machine.on_user_text("it's on the 14th of June")) == (
+        "Congratulations on Sunday the 14th of June."
+    )
+    assert machine.state.slots["wedding"] == "2026-06-14"
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("20/06/2026", "2026-06-20"),  # day first, as in the UK
+        ("06/20/2026", "2026-06-20"),  # 20 cannot be a month
+        ("tomorrow", "2026-03-05"),
+        ("31/02/2026", None),  # no such day
+        ("the 1st of March", "2027-03-01"),  # past this year: next year
+    ],
+)
+def test_dates_read_alone(text: str, iso: str | None) -> None:
+    from agent.flow.slots import SlotContext, extract_date
+
+    found = extract_date(text, SlotContext(now=NOW, timezone=UTC))
+    assert (found.value if found else None) == iso
+
+
+def test_a_numeric_date_is_never_read_as_a_time() -> None:
+    from agent.flow.slots import SlotContext, extract_datetime
+
+    assert extract_datetime("20/06/2026", SlotContext(now=NOW, timezone=UTC)) is None
+
+
+@pytest.mark.parametrize("text", ["no idea", "I'd rather not", "pass"])
+def test_refusals_are_not_names(text: str) -> None:
+    from agent.flow.slots import SlotContext, extract_name
+
+    assert extract_name(text, SlotContext(now=NOW, timezone=UTC)) is None

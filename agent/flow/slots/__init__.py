@@ -22,7 +22,7 @@ from ..model import AskType
 from .contact import extract_email, extract_phone
 from .context import Extractor, SlotContext, SlotValue
 from .datetime_pieces import _WEEKDAYS, Meridiem
-from .datetimes import extract_datetime, say_datetime
+from .datetimes import extract_date, extract_datetime, say_date, say_datetime
 from .names import extract_name, extract_text
 from .numbers import _UNITS, extract_number, read_number, words
 
@@ -32,6 +32,7 @@ __all__ = [
     "Meridiem",
     "SlotContext",
     "SlotValue",
+    "extract_date",
     "extract_datetime",
     "extract_email",
     "extract_name",
@@ -40,6 +41,7 @@ __all__ = [
     "extract_text",
     "hints_for_type",
     "read_number",
+    "say_date",
     "say_datetime",
     "words",
 ]
@@ -47,6 +49,7 @@ __all__ = [
 EXTRACTORS: Mapping[AskType, Extractor] = MappingProxyType({
     AskType.NUMBER: extract_number,
     AskType.DATETIME: extract_datetime,
+    AskType.DATE: extract_date,
     AskType.EMAIL: extract_email,
     AskType.PHONE: extract_phone,
     AskType.NAME: extract_name,
@@ -60,6 +63,11 @@ _HINTS: Mapping[AskType, tuple[str, ...]] = MappingProxyType({
         "today", "tonight", "tomorrow", *_WEEKDAYS, "next", "noon", "midnight", "a m",
         "p m", "o'clock", "half past", "quarter past", "quarter to", "in the morning",
         "in the afternoon", "in the evening",
+    ),
+    AskType.DATE: (
+        "today", "tomorrow", *_WEEKDAYS, "next", "the first", "the second", "the third",
+        "of january", "of february", "of march", "of april", "of may", "of june",
+        "of july", "of august", "of september", "of october", "of november", "of december",
     ),
     AskType.EMAIL: ("at", "dot", "dot com", "gmail", "outlook", "underscore", "dash"),
     AskType.PHONE: (*_UNITS[:10], "oh", "double", "triple", "plus"),

@@ -18,13 +18,17 @@
   tomorrow; a weekday or day of month, else a week or month later; "today" or
   "tomorrow" with a time already past give None.
 - A day without a time gives None (the flow should ask for the time); "in two hours" or
-  "in 20 minutes" need none. When several days or times are said, the last one wins
+  "in 20 minutes" need none. :func:`extract_date` reads a day alone (a wedding, a
+  birthday): the same day phrases, or a numeric date, day first as in the UK
+  ("20/06/2026"), month first only when the day comes second ("06/20/2026"). A numeric
+  date is never read as a time. When several days or times are said, the last one wins
   ("friday, no, saturday at 7"). A bare number ("six") is a time only if no other time
   is said and no "people" follows; "at", am/pm, minutes or o'clock make it one.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
@@ -92,6 +96,48 @@ def say_datetime(at: datetime, today: date) -> str:
 
 def extract_datetime(text: str, ctx: SlotContext) -> SlotValue | None:
     """The date and time said, in ``ctx.timezone``, after ``ctx.now`` (rules above)."""
+    if _NUMERIC_DATE.search(text):
+        return None  # a date written in numbers holds no time; never read it as one
     today = ctx.local_now.date()
     at = _resolve(_pieces([w for w in words(text) if w not in _FILLERS], today), ctx)
     return None if at is None else SlotValue(at, say_datetime(at, today))
+
+
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?\b")
+
+
+def extract_date(text: str, ctx: SlotContext) -> SlotValue | None:
+    """A day (no time): today or later, as an ISO date, said "Saturday the 20th of June"."""
+    today = ctx.local_now.date()
+    numeric = _NUMERIC_DATE.search(text)
+    if numeric is not None:
+        day = _numeric_date(*numeric.groups(), today=today)
+    else:
+        pieces = _pieces([w for w in words(text) if w not in _FILLERS], today)
+        days = [p for p in pieces if isinstance(p, _Days)]
+        day = next((d for d in days[-1].dates if d >= today), None) if days else None
+    if day is None:
+        return None
+    return SlotValue(day.isoformat(), say_date(day, today))
+
+
+def _numeric_date(first: str, second: str, year: str | None, *, today: date) -> date | None:
+    a, b = int(first), int(second)
+    day, month = (b, a) if a <= 12 < b else (a, b)  # UK order unless it cannot be
+    full_year = today.year if year is None else int(year) + (2000 if len(year) == 2 else 0)
+    try:
+        found = date(full_year, month, day)
+    except ValueError:
+        return None
+    if year is None and found < today:
+        found = found.replace(year=found.year + 1)
+    return found if found >= today else None
+
+
+def say_date(day: date, today: date) -> str:
+    """ "today", "tomorrow", "Saturday the 20th of June" (and the year if not this one)."""
+    if day - today in (timedelta(0), timedelta(days=1)):
+        return "today" if day == today else "tomorrow"
+    weekday, month = _WEEKDAYS[day.weekday()].title(), _MONTHS[day.month - 1].title()
+    said = f"{weekday} the {_ordinal(day.day)} of {month}"
+    return said if day.year == today.year else f"{said} {day.year}"

@@ -18,7 +18,8 @@ _NOT_NAMES = frozenset({
     "yes", "yeah", "yep", "no", "nope", "ok", "okay", "sure", "hello", "hi", "hey", "sorry",
     "what", "pardon", "thank", "thanks", "nothing", "nobody", "none", "not", "know", "dont",
     "don't", "i", "me", "my", "the", "a", "an", "is", "it", "you", "your", "name", "repeat",
-    "again", "bye", "goodbye", "oh", "o", *_FILLERS, *_SMALL, *_ORDINALS,
+    "again", "bye", "goodbye", "oh", "o", "idea", "clue", "rather", "skip", "pass",
+    "unknown", "anonymous", "private", *_FILLERS, *_SMALL, *_ORDINALS,
 })  # fmt: skip
 
 
