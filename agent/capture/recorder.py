@@ -214,6 +214,11 @@ class CallRecorder:
     async def _write(self, batch: list[str]) -> None:
         try:
             await asyncio.wait_for(self._apply(batch), timeout=self.write_timeout_s)
+        except asyncio.CancelledError:
+            # closing gave up on the store mid-write: keep the batch (replays are idempotent)
+            self.spool.append(batch)
+            self._offline = True
+            raise
         except Exception as e:
             self._offline = True
             logger.warning(

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ._dialect import insert_for
 from .tables import Recording, utcnow
 
 
@@ -23,7 +24,8 @@ async def add_recording(
     size: int,
     expires_at: datetime,
 ) -> int:
-    row = Recording(
+    """Store a kept recording; the same (call, uri) again returns the existing row."""
+    stmt = insert_for(s, Recording).values(
         call_id=call_id,
         tenant=tenant,
         storage=storage,
@@ -34,9 +36,9 @@ async def add_recording(
         created_at=utcnow(),
         expires_at=expires_at,
     )
-    s.add(row)
-    await s.flush()
-    return row.id
+    await s.execute(stmt.on_conflict_do_nothing(index_elements=["call_id", "uri"]))
+    found = select(Recording.id).where(Recording.call_id == call_id, Recording.uri == uri)
+    return int((await s.execute(found)).scalar_one())
 
 
 async def expired(s: AsyncSession, now: datetime, *, limit: int = 500) -> Sequence[Recording]:

@@ -223,6 +223,9 @@ class Usage(Base):
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
     at: Mapped[datetime]
 
+    # one row per model per call (the session's totals), so a replayed write changes nothing
+    __table_args__ = (UniqueConstraint("call_id", "kind", "provider", "model"),)
+
 
 class Recording(Base):
     __tablename__ = "recordings"
@@ -237,6 +240,8 @@ class Recording(Base):
     bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+    __table_args__ = (UniqueConstraint("call_id", "uri"),)
 
 
 class OutboxRow(Base):

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import FileError
 from ..yamlfile import parse_model, read_source
+from ._dialect import insert_for
 from .tables import Usage
 
 SHIPPED_PRICES = Path(__file__).resolve().parent / "prices.yaml"
@@ -68,19 +69,26 @@ class NewUsage:
 async def add_usage(
     s: AsyncSession, call_id: str, tenant: str, usage: NewUsage, prices: PriceTable
 ) -> None:
-    s.add(
-        Usage(
-            call_id=call_id,
-            tenant=tenant,
-            kind=usage.kind,
-            provider=usage.provider,
-            model=usage.model,
-            tokens_in=usage.tokens_in,
-            tokens_out=usage.tokens_out,
-            audio_seconds=usage.audio_seconds,
-            characters=usage.characters,
-            cost_usd=usage.cost(prices),
-            at=usage.at,
+    """Store a model's usage for the call (its session totals): a second write replaces it."""
+    values = {
+        "call_id": call_id,
+        "tenant": tenant,
+        "kind": usage.kind,
+        "provider": usage.provider,
+        "model": usage.model,
+        "tokens_in": usage.tokens_in,
+        "tokens_out": usage.tokens_out,
+        "audio_seconds": usage.audio_seconds,
+        "characters": usage.characters,
+        "cost_usd": usage.cost(prices),
+        "at": usage.at,
+    }
+    stmt = insert_for(s, Usage).values(**values)
+    counts = ("tokens_in", "tokens_out", "audio_seconds", "characters", "cost_usd", "at")
+    await s.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["call_id", "kind", "provider", "model"],
+            set_={k: stmt.excluded[k] for k in counts},
         )
     )
 

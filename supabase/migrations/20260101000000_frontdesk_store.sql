@@ -256,5 +256,13 @@ CREATE POLICY outbox_tenant_isolation ON outbox USING (tenant = (nullif(current_
 
 INSERT INTO alembic_version (version_num) VALUES ('0001') RETURNING alembic_version.version_num;
 
+-- Running upgrade 0001 -> 0002
+
+ALTER TABLE recordings ADD CONSTRAINT uq_recordings_call_id_uri UNIQUE (call_id, uri);
+
+ALTER TABLE usage ADD CONSTRAINT uq_usage_call_id_kind_provider_model UNIQUE (call_id, kind, provider, model);
+
+UPDATE alembic_version SET version_num='0002' WHERE alembic_version.version_num = '0001';
+
 COMMIT;
 

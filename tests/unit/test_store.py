@@ -209,3 +209,35 @@ def test_shipped_price_table_loads() -> None:
     table = load_prices()
     assert table.price("local", "anything") == Price()
     assert table.price("openai", "gpt-4.1-mini").input_per_mtok > 0
+
+
+async def test_usage_and_recording_writes_replay_without_duplicates(store: Store) -> None:
+    from agent.store.recordings import add_recording
+    from agent.store.recordings import for_call as recordings_for_call
+    from agent.store.usage import usage_for_call
+
+    prices = load_prices()
+    first = NewUsage(kind="tts", provider="local", model="espeak", at=T0, characters=100)
+    later = NewUsage(kind="tts", provider="local", model="espeak", at=T0, characters=250)
+    async with store.transaction() as s:
+        await add_usage(s, "c1", "t1", first, prices)
+        await add_usage(s, "c1", "t1", later, prices)
+        ids = [
+            await add_recording(
+                s,
+                call_id="c1",
+                tenant="t1",
+                storage="local",
+                uri="/r/c1.ogg",
+                format="ogg",
+                channels=2,
+                size=10,
+                expires_at=T0,
+            )
+            for _ in range(2)
+        ]
+    async with store.transaction() as s:
+        rows = await usage_for_call(s, "c1")
+        recs = await recordings_for_call(s, "c1")
+    assert [r.characters for r in rows] == [250]
+    assert ids[0] == ids[1] and len(recs) == 1
