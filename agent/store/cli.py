@@ -59,7 +59,8 @@ def db_sql() -> None:
     """Print the Postgres SQL of all migrations (what supabase/migrations holds)."""
     from .supabase_sql import render
 
-    typer.echo(render(), nl=False)
+    for sql in render().values():
+        typer.echo(sql, nl=False)
 
 
 @db_app.command("flush-spool")

@@ -27,7 +27,7 @@ from agent.store.events import NewEvent, add_event, consents, handoffs, list_eve
 from agent.store.migrate import heads, upgrade
 from agent.store.outbox import NewNotification, for_call
 from agent.store.report import call_report
-from agent.store.supabase_sql import SUPABASE_MIGRATION, render
+from agent.store.supabase_sql import SUPABASE_MIGRATIONS, render
 from agent.store.turns import NewTurn, add_turn, list_turns
 from agent.store.usage import NewUsage, Price, PriceTable, add_usage, load_prices
 
@@ -75,11 +75,15 @@ def test_migrations_have_one_head() -> None:
     assert len(heads()) == 1
 
 
-def test_supabase_migration_is_generated_from_the_current_migrations() -> None:
-    committed = SUPABASE_MIGRATION.read_text(encoding="utf-8")
-    assert committed == render(), "run: uv run python -m agent.store.supabase_sql"
-    assert committed.count("ENABLE ROW LEVEL SECURITY") == 11
-    assert "CREATE POLICY outbox_tenant_isolation" in committed
+def test_supabase_migrations_are_generated_from_the_current_migrations() -> None:
+    rendered = render()
+    committed = {p.name: p.read_text(encoding="utf-8") for p in SUPABASE_MIGRATIONS.glob("*.sql")}
+    assert committed == rendered, "run: uv run python -m agent.store.supabase_sql"
+    first = next(iter(rendered.values()))
+    assert first.count("ENABLE ROW LEVEL SECURITY") == 11
+    assert "CREATE POLICY outbox_tenant_isolation" in first
+    last = list(rendered.values())[-1]
+    assert f"SET version_num='{heads()[0]}'" in last  # ends at the head
 
 
 async def test_turn_and_event_writes_are_idempotent(store: Store) -> None:

@@ -1,5 +1,5 @@
--- Generated from agent/store/migrations by `python -m agent.store.supabase_sql`.
--- Do not edit: change the Alembic migrations and regenerate.
+-- Generated from agent/store/migrations/versions/0001_initial.py by
+-- `python -m agent.store.supabase_sql`. Do not edit: change the Alembic migration.
 
 BEGIN;
 
@@ -255,14 +255,6 @@ ALTER TABLE outbox ENABLE ROW LEVEL SECURITY;
 CREATE POLICY outbox_tenant_isolation ON outbox USING (tenant = (nullif(current_setting('request.jwt.claims', true), '')::jsonb -> 'app_metadata' ->> 'tenant')) WITH CHECK (tenant = (nullif(current_setting('request.jwt.claims', true), '')::jsonb -> 'app_metadata' ->> 'tenant'));
 
 INSERT INTO alembic_version (version_num) VALUES ('0001') RETURNING alembic_version.version_num;
-
--- Running upgrade 0001 -> 0002
-
-ALTER TABLE recordings ADD CONSTRAINT uq_recordings_call_id_uri UNIQUE (call_id, uri);
-
-ALTER TABLE usage ADD CONSTRAINT uq_usage_call_id_kind_provider_model UNIQUE (call_id, kind, provider, model);
-
-UPDATE alembic_version SET version_num='0002' WHERE alembic_version.version_num = '0001';
 
 COMMIT;
 
