@@ -90,11 +90,13 @@ def _inline_text(children: Sequence[object]) -> Iterator[str]:
 
 
 def table_row(header: list[str], row: list[str]) -> str:
-    """``"Croissant: 2.20 pounds"``-like text of a row: first cell, then the others."""
+    """A row as a sentence: ``"Sunday: 9am to 2pm."`` (two columns), or with the column
+    names when there are more (``"Sponge: price £24, serves 12."``)."""
     if not row:
         return ""
     first, rest = row[0], row[1:]
-    names = header[1:] if len(header) == len(row) else [""] * len(rest)
+    named = len(header) == len(row) and len(row) > 2
+    names = header[1:] if named else [""] * len(rest)
     parts = [
         f"{name.lower()} {cell}" if name else cell for name, cell in zip(names, rest, strict=False)
     ]
