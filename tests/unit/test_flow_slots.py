@@ -416,6 +416,7 @@ def test_every_typed_slot_has_an_extractor() -> None:
     samples = {
         AskType.NUMBER: "party of six",
         AskType.DATETIME: "tomorrow at 7 pm",
+        AskType.DATE: "next friday",
         AskType.EMAIL: "jane at example dot com",
         AskType.PHONE: "07700 900123",
         AskType.NAME: "my name is jane",
