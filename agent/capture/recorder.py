@@ -14,11 +14,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.exc import DataError, IntegrityError
 
 from ..store import Store
 from ..store.calls import NewCall
@@ -29,6 +31,8 @@ from .ops import OpKind, apply, decode, encode, event_payload
 logger = logging.getLogger("frontdesk.capture")
 
 WRITE_TIMEOUT_S = 10.0
+
+EventListener = Callable[[str, dict[str, Any]], None]
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ class CallRecorder:
         self._event_seq = 0
         self.end_node: str | None = None
         self.consent_granted: bool | None = None
-        self._listeners: list[Any] = []
+        self._listeners: list[EventListener] = []
 
     @property
     def offline(self) -> bool:
@@ -112,7 +116,7 @@ class CallRecorder:
         for listener in self._listeners:
             listener(type_name, payload)
 
-    def on_event(self, listener: Any) -> None:
+    def on_event(self, listener: EventListener) -> None:
         """Call ``listener(type_name, payload)`` for every flow event (e.g. the audio gate)."""
         self._listeners.append(listener)
 
@@ -219,6 +223,10 @@ class CallRecorder:
             self.spool.append(batch)
             self._offline = True
             raise
+        except (IntegrityError, DataError) as e:
+            # the store is up but refuses a record: write the others, set that one aside
+            logger.error("store refused a record", extra={"call_id": self.call.id, "error": str(e)})
+            await self._apply_each(batch)
         except Exception as e:
             self._offline = True
             logger.warning(
@@ -226,6 +234,17 @@ class CallRecorder:
                 extra={"call_id": self.call.id, "error": str(e)},
             )
             await asyncio.to_thread(self.spool.append, batch)
+
+    async def _apply_each(self, batch: list[str]) -> None:
+        for n, line in enumerate(batch):
+            try:
+                await asyncio.wait_for(self._apply([line]), timeout=self.write_timeout_s)
+            except (IntegrityError, DataError):
+                await asyncio.to_thread(spool.reject, self.spool.path, line)
+            except Exception:
+                self._offline = True
+                await asyncio.to_thread(self.spool.append, batch[n:])
+                return
 
     async def _apply(self, batch: list[str]) -> None:
         async with self.store.transaction() as s:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from ..store import Store
@@ -18,17 +19,29 @@ def expiry(started_at: datetime, retention_days: int) -> datetime:
 
 
 async def run_retention(
-    store: Store, storage: RecordingStorage, *, now: datetime | None = None
+    store: Store, storages: Mapping[str, RecordingStorage], *, now: datetime | None = None
 ) -> int:
-    """Delete every expired recording (file, then row); returns how many were deleted."""
+    """Delete every expired recording (file, then row); returns how many were deleted.
+    A recording in a storage that is not configured here is left, and reported."""
     now = now or datetime.now(UTC)
     deleted = 0
+    skipped: set[int] = set()
     while True:
         async with store.transaction() as s:
-            batch = list(await expired(s, now, limit=200))
+            batch = [
+                r for r in await expired(s, now, limit=200 + len(skipped)) if r.id not in skipped
+            ]
         if not batch:
             return deleted
         for rec in batch:
+            storage = storages.get(rec.storage)
+            if storage is None:
+                logger.warning(
+                    "expired recording in a storage that is not configured",
+                    extra={"call_id": rec.call_id, "storage": rec.storage},
+                )
+                skipped.add(rec.id)
+                continue
             await storage.delete(rec.uri)
             async with store.transaction() as s:
                 await delete_recording(s, rec.id)

@@ -63,6 +63,12 @@ class SpoolFile:
         self._file = None
 
 
+def reject(spool_path: Path, line: str) -> None:
+    """Set aside a record the store refuses (kept next to the spool for a person to read)."""
+    with spool_path.with_suffix(".rejected").open("a", encoding="utf-8") as f:
+        f.write(line + "\n")
+
+
 async def replay(store: Store, lines: list[str], prices: PriceTable) -> None:
     """Apply spooled ops in order, in one transaction (each op is idempotent)."""
     async with store.transaction() as s:

@@ -71,6 +71,14 @@ class SupabaseStorage:
         await asyncio.to_thread(self.client.storage.from_(bucket).remove, [key])
 
 
+def storages(settings: Settings) -> dict[str, RecordingStorage]:
+    """Every storage a stored recording may be in, by name (for retention)."""
+    found: dict[str, RecordingStorage] = {"local": LocalStorage(settings.data_dir / "recordings")}
+    chosen = build_storage(settings)
+    found[chosen.name] = chosen
+    return found
+
+
 def build_storage(settings: Settings) -> RecordingStorage:
     if settings.supabase_url and settings.supabase_key is not None:
         key = settings.supabase_key.get_secret_value()

@@ -131,11 +131,11 @@ def calls_show(
 def retention_run() -> None:
     """Delete recordings past their expiry, and their rows."""
     from ..capture.retention import run_retention
-    from ..capture.storage import build_storage
+    from ..capture.storage import storages
 
     settings = _settings()
 
     async def work(store: Store) -> int:
-        return await run_retention(store, build_storage(settings))
+        return await run_retention(store, storages(settings))
 
     typer.echo(f"deleted {_with_store(settings, work)} expired recording(s)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import inspect, or_, select
+from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import analyses, calls, events, outbox, recordings, turns, usage
@@ -34,7 +34,7 @@ async def find_call(s: AsyncSession, key: str) -> Call | None:
     call = await calls.get_call(s, key)
     if call is not None:
         return call
-    stmt = select(Call).where(or_(Call.room == key)).order_by(Call.started_at.desc()).limit(1)
+    stmt = select(Call).where(Call.room == key).order_by(Call.started_at.desc()).limit(1)
     return (await s.scalars(stmt)).first()
 
 

@@ -168,12 +168,24 @@ async def test_retention_deletes_expired_recordings_and_their_rows(
                 size=1,
                 expires_at=T0 + timedelta(days=days),
             )
+    async with store.transaction() as s:  # a recording in a storage not configured here
+        await add_recording(
+            s,
+            call_id="c1",
+            tenant="t1",
+            storage="supabase",
+            uri="supabase://b/t1/x.ogg",
+            format="ogg",
+            channels=2,
+            size=1,
+            expires_at=T0,
+        )
     now = T0 + timedelta(days=60)
-    assert await run_retention(store, storage, now=now) == 1
-    assert await run_retention(store, storage, now=now) == 0
+    assert await run_retention(store, {"local": storage}, now=now) == 1
+    assert await run_retention(store, {"local": storage}, now=now) == 0
     async with store.transaction() as s:
         left = await for_call(s, "c1")
-    assert [r.uri for r in left] == [kept_uris[1]]
+    assert [r.uri for r in left] == [kept_uris[1], "supabase://b/t1/x.ogg"]
     exists = [await asyncio.to_thread(Path(uri).exists) for uri in kept_uris]
     assert exists == [False, True]
 
@@ -227,3 +239,24 @@ async def test_recording_waits_for_granted_consent_when_required(
     assert [(r.format, r.expires_at) for r in rows] == (
         [("ogg", T0 + timedelta(days=7))] if recorded else []
     )
+
+
+async def test_a_record_the_store_refuses_is_set_aside_and_the_rest_written(
+    store: Store, tmp_path: Path
+) -> None:
+    from agent.capture.recorder import CallRecorder, TurnRecord
+    from agent.store.turns import list_turns
+    from agent.store.usage import load_prices
+
+    call = NewCall(id="c3", tenant="t1", source="web", room="r3", started_at=T0)
+    recorder = CallRecorder(store, call, data_dir=tmp_path, prices=load_prices())
+    recorder.start()
+    recorder.add_turn(TurnRecord("caller", "first", T0))
+    recorder.add_turn(TurnRecord(None, "no speaker", T0))  # type: ignore[arg-type]
+    recorder.add_turn(TurnRecord("agent", "third", T0))
+    assert await recorder.close(ended_at=T0, status="completed")
+    async with store.transaction() as s:
+        texts = [t.text for t in await list_turns(s, "c3")]
+    assert texts == ["first", "third"]
+    rejected = (tmp_path / "spool" / "c3.rejected").read_text().splitlines()
+    assert [json.loads(line)["text"] for line in rejected] == ["no speaker"]
