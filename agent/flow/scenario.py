@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal, TypedDict
 
@@ -221,9 +222,18 @@ def _bind(
     except FrontdeskError as e:
         raise error("tenant", e) from e
     try:
-        return tenant, load_flow_by_id(flows_dir, model.flow)
+        path = flows_dir / f"{model.flow}.yaml"
+        stamp = path.stat().st_mtime_ns if path.is_file() else 0
+        return tenant, _flow(flows_dir, model.flow, stamp)
     except FrontdeskError as e:
         raise error("flow", e) from e
+
+
+@lru_cache(maxsize=64)
+def _flow(flows_dir: Path, flow_id: str, stamp: int) -> Flow:
+    """A flow loaded once per file version (``stamp``): a run of many scenarios of one
+    flow parses it once. Flows are frozen, so sharing them is safe."""
+    return load_flow_by_id(flows_dir, flow_id)
 
 
 def knowledge_for_flow(flow: Flow, tenant: Tenant) -> KnowledgeOptions:
