@@ -6,13 +6,10 @@
 - :mod:`.score`: the tenant's lead-scoring rules, and the lead's contact.
 - :mod:`.notify`: the notifications of a call, rendered with :mod:`.templates`.
 - :mod:`.outbox`: the processor delivering them through :mod:`.channels`
-  (SMTP, Resend, signed webhooks: :mod:`.signing`).
-- :mod:`.pipeline`: :func:`process_call`, the whole of it for one call.
+  (SMTP, Resend, signed webhooks: :mod:`.signing` has ``verify_signature``).
+- :mod:`.pipeline`: ``process_call``, the whole of it for one call.
+- :mod:`.cli`: ``frontdesk postcall`` and ``frontdesk outbox``.
+
+Nothing is imported here: the pipeline pulls in the LLM plugins, which the CLI and a
+webhook receiver using :mod:`.signing` should not pay for.
 """
-
-from __future__ import annotations
-
-from .pipeline import PostcallResult, process_call
-from .signing import verify_signature
-
-__all__ = ["PostcallResult", "process_call", "verify_signature"]

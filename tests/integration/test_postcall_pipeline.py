@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import func, select
 
 from agent.config import Settings, load_settings
-from agent.postcall import process_call, verify_signature
+from agent.postcall.pipeline import process_call
+from agent.postcall.signing import verify_signature
 from agent.stack.mail import MailSink
 from agent.store import Store
 from agent.store.analyses import analyses_for_call, get_lead
