@@ -1,11 +1,13 @@
 """The outbox processor against real servers, on real SQLite and Postgres: a webhook
 that fails twice then succeeds is delivered exactly once; a permanent refusal and
-exhausted retries end failed with the last error; SMTP lands in a real SMTP server."""
+exhausted retries end failed with the last error; a claim left by a dead processor is
+taken over after its lease; SMTP lands in a real SMTP server."""
 
 from __future__ import annotations
 
 import asyncio
 import email
+from dataclasses import replace
 from email import policy
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from agent.postcall.messages import EmailMessage, WebhookMessage
 from agent.postcall.outbox import OutboxProcessor, RetryPolicy
 from agent.stack.mail import MailSink
 from agent.store import Store
-from agent.store.outbox import NewNotification, enqueue, get
+from agent.store.outbox import NewNotification, claim_due, enqueue, get, mark_delivered
 from agent.store.postcall import list_outbox, outbox_counts
 from tests.postcall_support import WebhookSink
 
@@ -144,5 +146,30 @@ async def test_a_long_running_processor_delivers_rows_enqueued_later(store_url: 
             stats = await asyncio.wait_for(running, timeout=10)
         assert sorted(hook.delivered_keys()) == ["late-1", "late-2"]
         assert stats.delivered == 2
+    finally:
+        await store.close()
+
+
+async def test_a_claim_left_by_a_dead_processor_is_delivered_by_another(store_url: str) -> None:
+    store = Store.from_url(store_url)
+    try:
+        async with WebhookSink() as hook:
+            [row_id] = await enqueue_all(store, [webhook_note(hook.url, "orphan")])
+            async with store.transaction() as s:  # claimed by a processor that then died
+                [claimed] = await claim_due(s, limit=5, worker_id="dead", lease_s=0.5)
+            assert claimed.id == row_id
+            policy = replace(FAST, lease_s=0.5)
+            survivor = OutboxProcessor(
+                store, Channels(email=None, webhook=WebhookChannel()), policy=policy
+            )
+            assert (await survivor.drain()).handled == 0  # the claim is still fresh
+            await asyncio.sleep(0.6)
+            assert (await survivor.drain()).delivered == 1
+        assert hook.delivered_keys() == ["orphan"]
+        async with store.transaction() as s:
+            row = await get(s, row_id)
+            late = await mark_delivered(s, row_id, worker_id="dead")
+        assert row is not None and (row.status, row.attempts) == ("delivered", 2)
+        assert late is False  # the dead processor's claim no longer counts
     finally:
         await store.close()
