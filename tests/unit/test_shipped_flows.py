@@ -1,0 +1,116 @@
+"""The shipped flows (``flows/*.yaml``): each loads and passes ``flow check``, and the
+scenarios of ``receptionist``, ``lead_qualifier`` and ``discovery_meeting`` pass and reach
+every node and edge of their flow.
+
+Every shipped scenario also runs on its own in ``test_flow_scenario.py``
+(``test_shipped_scenario_passes``, over ``flows/scenarios/**``); here they run per flow,
+for coverage and for what the flows promise callers (consent, handoffs, endings).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent.config import ROOT
+from agent.flow.check import check_flow, source_lines
+from agent.flow.coverage import merge_by_flow
+from agent.flow.events import ConsentRecorded, Ended, HandoffRequested, NodeEntered, Reprompt
+from agent.flow.load import load_flow_by_id
+from agent.flow.scenario import ScenarioResult, load_scenario, run_scenario
+
+pytestmark = pytest.mark.unit
+
+FLOWS = ROOT / "flows"
+TENANTS = ROOT / "tenants"
+SHIPPED_FLOWS = sorted(FLOWS.glob("*.yaml"))
+CAMPAIGN_FLOWS = ("receptionist", "lead_qualifier", "discovery_meeting")
+MIN_SCENARIOS = 20  # per flow: happy paths, every global intent, every way out
+
+
+def scenario_files(flow_id: str) -> list[Path]:
+    return sorted((FLOWS / "scenarios" / flow_id).glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict[str, list[ScenarioResult]]:
+    """Every scenario of the three flows, run once for all the tests below."""
+    return {
+        flow_id: [
+            run_scenario(path, flows_dir=FLOWS, tenants_dir=TENANTS)
+            for path in scenario_files(flow_id)
+        ]
+        for flow_id in CAMPAIGN_FLOWS
+    }
+
+
+@pytest.mark.parametrize("path", SHIPPED_FLOWS, ids=[p.stem for p in SHIPPED_FLOWS])
+def test_shipped_flow_loads_and_checks_clean(path: Path) -> None:
+    flow = load_flow_by_id(FLOWS, path.stem)
+    findings = [f.format(str(path)) for f in check_flow(flow, source_lines(path))]
+    assert findings == []  # no errors, and no warnings left unexplained
+
+
+def test_the_three_flows_and_their_scenarios_are_shipped() -> None:
+    assert set(CAMPAIGN_FLOWS) <= {path.stem for path in SHIPPED_FLOWS}
+    counts = {flow_id: len(scenario_files(flow_id)) for flow_id in CAMPAIGN_FLOWS}
+    assert all(count >= MIN_SCENARIOS for count in counts.values()), counts
+
+
+@pytest.mark.parametrize("flow_id", CAMPAIGN_FLOWS)
+def test_scenarios_in_a_flow_folder_drive_that_flow(flow_id: str) -> None:
+    wrong = {
+        path.name: scenario.flow
+        for path in scenario_files(flow_id)
+        for scenario in [load_scenario(path)]
+        if scenario.flow != flow_id or scenario.expect_path is None
+    }
+    assert wrong == {}  # each names its folder's flow and pins the node path
+
+
+@pytest.mark.parametrize("flow_id", CAMPAIGN_FLOWS)
+def test_scenarios_pass_and_cover_every_node_and_edge(
+    flow_id: str, runs: dict[str, list[ScenarioResult]]
+) -> None:
+    results = runs[flow_id]
+    failed = [r.report() for r in results if not r.passed]
+    assert not failed, "\n\n".join(failed)
+    (cover,) = merge_by_flow((r.flow, r.events) for r in results)
+    assert cover.flow_id == flow_id
+    assert cover.nodes_missed == ()
+    assert [str(edge) for edge in cover.edges_missed] == []
+
+
+@pytest.mark.parametrize("flow_id", CAMPAIGN_FLOWS)
+def test_every_scenario_ends_the_call(flow_id: str, runs: dict[str, list[ScenarioResult]]) -> None:
+    open_calls = [r.name for r in runs[flow_id] if not any(isinstance(e, Ended) for e in r.events)]
+    assert open_calls == []
+
+
+@pytest.mark.parametrize("flow_id", CAMPAIGN_FLOWS)
+def test_unhappy_paths_are_tested(flow_id: str, runs: dict[str, list[ScenarioResult]]) -> None:
+    events = [event for r in runs[flow_id] for event in r.events]
+    reprompts = {e.reason for e in events if isinstance(e, Reprompt)}
+    assert reprompts == {"no_match", "no_input"}
+    handoffs = {e.reason for e in events if isinstance(e, HandoffRequested)}
+    assert "the caller asked for a person" in handoffs
+    assert len(handoffs) >= 2  # the human intent and a handoff of the flow's own
+
+
+def test_lead_qualifier_reaches_nothing_needing_consent_without_it(
+    runs: dict[str, list[ScenarioResult]],
+) -> None:
+    flow = load_flow_by_id(FLOWS, "lead_qualifier")
+    guarded = {node_id for node_id, node in flow.nodes.items() if node.requires_consent}
+    assert {"wedding_date", "lead_end", "stylist_callback"} <= guarded
+    refused = 0
+    for result in runs["lead_qualifier"]:
+        consented = False
+        for event in result.events:
+            if isinstance(event, ConsentRecorded):
+                consented = event.granted
+                refused += not event.granted
+            elif isinstance(event, NodeEntered) and event.node in guarded:
+                assert consented, f"{result.source}: entered {event.node!r} without consent"
+    assert refused >= 3  # refusing the email, the consent, and running out of retries
