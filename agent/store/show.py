@@ -34,6 +34,7 @@ def format_report(data: dict[str, Any]) -> str:
         out += ["", f"analysis ({a['method']}): type {a['call_type'] or '-'}"]
         out += [f"  summary: {a['summary'] or '-'}", f"  sentiment: {a['sentiment']}"]
         out += [f"  {k}: {v}" for k, v in a["fields"].items()]
+        out += [f"  meeting {k}: {v}" for k, v in (a["meeting"] or {}).items()]
         if a["error"]:
             out.append(f"  error: {a['error']}")
     for lead in data["leads"]:
