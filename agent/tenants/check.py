@@ -4,7 +4,8 @@ A tenant passes when its ``tenant.yaml`` validates, its flow loads, its prompts 
 templates are readable (and present where referenced: ``prompts/assistant.txt`` when it
 uses an LLM, ``prompts/analyzer.txt`` when it defines call types), every knowledge
 document parses, and no routing key is claimed by another tenant. Each problem is one
-``file[:line]: message`` string.
+``file[:line]: message`` string. A lead-scoring rule reading a slot the tenant's flow never
+fills is a warning (the flow may be switched later), not a problem.
 """
 
 from __future__ import annotations
@@ -62,6 +63,26 @@ def check_tenant(
     if knowledge is not None and tenant.knowledge_dir.is_dir():
         problems += [str(e) for e in knowledge(tenant.knowledge_dir)]
     return problems
+
+
+def scoring_warnings(tenant: Tenant, flows_dir: Path) -> list[str]:
+    """Lead-scoring rules that read a slot the tenant's flow never fills (they never score)."""
+    try:
+        declared = load_flow_by_id(flows_dir, tenant.config.flow).declared_slots()
+    except FrontdeskError:
+        return []  # reported as a problem by check_tenant
+    warnings = []
+    for i, rule in enumerate(tenant.config.lead_scoring.rules):
+        expression = rule.expression()
+        read = {rule.slot} if rule.slot else set()
+        if expression is not None:
+            read |= {v.split(".", 1)[1] for v in expression.variables() if "." in v}
+        for slot in sorted(read - declared):
+            warnings.append(
+                f"{tenant.path}: lead_scoring.rules.{i} ({rule.label!r}) reads slot {slot!r}, "
+                f"which flow {tenant.config.flow!r} never fills"
+            )
+    return warnings
 
 
 def _prompts(tenant: Tenant) -> list[str]:

@@ -10,7 +10,8 @@ import typer
 
 from ..config import Settings, load_settings
 from ..errors import FrontdeskError
-from .check import check_tenants
+from .check import check_tenants, scoring_warnings
+from .load import load_tenant
 from .model import tenant_json_schema
 
 tenant_app = typer.Typer(help="Check tenant folders and export their schema.", no_args_is_help=True)
@@ -45,6 +46,12 @@ def check(
         typer.echo(f"{tenant_id}: {'ok' if not problems else f'{len(problems)} problem(s)'}")
         for problem in problems:
             typer.echo(f"  {problem}")
+        if not problems:
+            tenant_path = settings.tenants_dir / tenant_id
+            for warning in scoring_warnings(
+                load_tenant(tenant_path.parent, tenant_id), settings.flows_dir
+            ):
+                typer.echo(f"  warning: {warning}")
     raise typer.Exit(1 if any(results.values()) else 0)
 
 

@@ -81,3 +81,19 @@ def test_cli_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     bad = runner.invoke(app, ["tenant", "check"])
     assert bad.exit_code == 1
     assert "tenant.yaml:2: flw: unknown field (did you mean 'flow'?)" in bad.output
+
+
+def test_scoring_rule_on_a_slot_the_flow_never_fills_is_a_warning(tmp_path: Path) -> None:
+    from agent.tenants import load_tenant
+    from agent.tenants.check import scoring_warnings
+
+    body = (
+        "name: Shop\nflow: demo_bakery\nlead_scoring:\n  rules:\n"
+        "    - {label: topic, points: 5, slot: topic}\n"
+        "    - {label: big, points: 5, if: 'slots.party_size > 8 and slots.topic == \"order\"'}\n"
+    )
+    root = make(tmp_path, body)
+    warnings = scoring_warnings(load_tenant(root, "shop"), FLOWS)
+    assert len(warnings) == 1
+    assert "lead_scoring.rules.1 ('big') reads slot 'party_size'" in warnings[0]
+    assert check_tenants(root, FLOWS) == {"shop": []}  # a warning does not fail the check
