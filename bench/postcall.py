@@ -181,7 +181,7 @@ def with_outbox(store: Store, settings: Settings, ids: list[str]) -> Callable[[]
 
 def drain(store: Store, settings: Settings, processors: int) -> Callable[[], Awaitable[int]]:
     async def go() -> int:
-        policy = RetryPolicy(max_attempts=settings.outbox_max_attempts)
+        policy = RetryPolicy.from_settings(settings)
         channels = build_channels(settings)
         workers = [
             OutboxProcessor(store, channels, policy=policy, worker_id=f"w{n}")

@@ -4,6 +4,7 @@ notifications; a call's facts, or the call stored as the worker stores it; and
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -164,16 +165,18 @@ async def store_call(
 
 class WebhookSink:
     """A real aiohttp server on loopback that records every POST and answers with the
-    scripted statuses in turn (200 once they run out)."""
+    scripted statuses in turn (200 once they run out), each after ``delay_s``."""
 
-    def __init__(self, statuses: Sequence[int] = ()) -> None:
+    def __init__(self, statuses: Sequence[int] = (), *, delay_s: float = 0.0) -> None:
         self.statuses = list(statuses)
+        self.delay_s = delay_s
         self.received: list[tuple[dict[str, str], bytes, int]] = []
         self._runner: web.AppRunner | None = None
         self.url = ""
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.read()
+        await asyncio.sleep(self.delay_s)
         status = self.statuses.pop(0) if self.statuses else 200
         self.received.append((dict(request.headers), body, status))
         return web.Response(status=status, text="ok" if status < 300 else "try later")

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..config import Settings, load_settings
 from ..errors import FrontdeskError
 from ..logs import setup_logging
-from ..store import Store
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 postcall_app = typer.Typer(help="Run the post-call pipeline again.", no_args_is_help=True)
 outbox_app = typer.Typer(help="Deliver and inspect notifications.", no_args_is_help=True)
@@ -30,6 +32,7 @@ def _settings() -> Settings:
 
 async def _open_store(settings: Settings) -> Store:
     """The settings' store; the embedded SQLite file is created and migrated if need be."""
+    from ..store import Store
     from ..store.migrate import ensure_embedded_schema
 
     store = Store.open(settings)
@@ -96,12 +99,11 @@ def replay(
 
 async def _run(settings: Settings, *, forever: bool, batch: int) -> tuple[int, int, int]:
     from .channels import build_channels
-    from .outbox import OutboxProcessor
-    from .pipeline import retry_policy
+    from .outbox import OutboxProcessor, RetryPolicy
 
     store = await _open_store(settings)
     processor = OutboxProcessor(
-        store, build_channels(settings), policy=retry_policy(settings), batch=batch
+        store, build_channels(settings), policy=RetryPolicy.from_settings(settings), batch=batch
     )
     try:
         if not forever:

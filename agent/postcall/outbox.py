@@ -30,6 +30,7 @@ from tenacity import (
     wait_exponential,
 )
 
+from ..config import Settings
 from ..errors import DeliveryError
 from ..store import Store
 from ..store import outbox as rows
@@ -49,6 +50,10 @@ class RetryPolicy:
     max_requeue_s: float = 3600.0
     max_attempts: int = 5  # claims before the row fails for good
     lease_s: float = 300.0  # a claim older than this is taken over (its processor died)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetryPolicy:
+        return cls(max_attempts=settings.outbox_max_attempts)
 
     def requeue_delay(self, attempts: int) -> timedelta:
         return timedelta(

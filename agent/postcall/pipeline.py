@@ -43,10 +43,6 @@ class PostcallResult:
     delivery: RunStats | None  # what the outbox pass did, when this run delivered
 
 
-def retry_policy(settings: Settings) -> RetryPolicy:
-    return RetryPolicy(max_attempts=settings.outbox_max_attempts)
-
-
 def _records(
     facts: CallFacts, outcome: AnalysisOutcome, scored: Scored
 ) -> tuple[NewAnalysis, LeadUpdate | None]:
@@ -98,7 +94,9 @@ async def analyse_and_enqueue(
 async def _deliver_now(store: Store, settings: Settings, timeout_s: float) -> RunStats | None:
     """Drain the outbox for up to ``timeout_s``; None when time ran out (rows still
     claimed are taken over by a processor once their lease expires)."""
-    processor = OutboxProcessor(store, build_channels(settings), policy=retry_policy(settings))
+    processor = OutboxProcessor(
+        store, build_channels(settings), policy=RetryPolicy.from_settings(settings)
+    )
     try:
         return await asyncio.wait_for(processor.drain(), timeout=timeout_s)
     except TimeoutError:
