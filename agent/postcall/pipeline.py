@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..config import Settings
-from ..errors import StoreError
+from ..errors import ConfigError, StoreError
 from ..providers.kinds import AnyLLM
 from ..providers.registry import build_llm
 from ..store import Store
@@ -77,9 +77,17 @@ def _records(
 
 
 async def analyse_and_enqueue(
-    store: Store, facts: CallFacts, tenant: Tenant, *, settings: Settings, model: AnyLLM | None
+    store: Store,
+    facts: CallFacts,
+    tenant: Tenant,
+    *,
+    settings: Settings,
+    model: AnyLLM | None,
+    llm_error: str | None = None,
 ) -> tuple[int, AnalysisOutcome, Scored, tuple[int, ...]]:
     outcome = await analyse_call(facts, tenant, model=model)
+    if llm_error is not None and outcome.error is None:
+        outcome = replace(outcome, error=llm_error)
     score = score_call(facts, outcome.analysis, tenant.config.lead_scoring)
     scored = Scored(score=score, contact=contact_for(facts, outcome.analysis))
     notes = await asyncio.to_thread(
@@ -104,6 +112,17 @@ async def _deliver_now(store: Store, settings: Settings, timeout_s: float) -> Ru
         return None
 
 
+def _llm_for(settings: Settings, tenant: Tenant) -> tuple[AnyLLM | None, str | None]:
+    """The tenant's LLM (``providers.llm``), else the deployment's (``FRONTDESK_LLM``);
+    a configuration that cannot build one is reported, and the analysis runs without."""
+    chosen = tenant.config.providers.llm
+    effective = settings if chosen is None else settings.model_copy(update={"llm": chosen})
+    try:
+        return build_llm(effective), None
+    except ConfigError as e:
+        return None, f"LLM not available, analysed without: {e}"
+
+
 async def process_call(
     call_id: str,
     *,
@@ -116,7 +135,7 @@ async def process_call(
     """Analyse, score and notify for ``call_id``.
 
     ``store`` defaults to the settings' store (opened and closed here); ``model`` to the
-    settings' LLM (``FRONTDESK_LLM``; none means deterministic). With ``deliver`` the
+    tenant's or the deployment's LLM (none means deterministic). With ``deliver`` the
     due outbox rows are delivered before returning, for at most ``deliver_timeout_s``
     (the worker calls this as a job shuts down); ``frontdesk outbox run`` delivers the
     rest, and retries the ones that fail now."""
@@ -124,16 +143,17 @@ async def process_call(
     db = Store.open(settings) if store is None else store
     if own_store:
         await ensure_embedded_schema(db.engine.url)
-    own_model = model is None
-    chosen = build_llm(settings) if model is None else model
+    chosen, llm_error = model, None
     try:
         async with db.transaction() as s:
             facts = await load_call_facts(s, call_id)
         if facts is None:
             raise StoreError(f"call {call_id!r} is not in the store (see `frontdesk calls list`)")
         tenant = await asyncio.to_thread(load_tenant, settings.tenants_dir, facts.tenant)
+        if model is None:
+            chosen, llm_error = _llm_for(settings, tenant)
         analysis_id, outcome, scored, enqueued = await analyse_and_enqueue(
-            db, facts, tenant, settings=settings, model=chosen
+            db, facts, tenant, settings=settings, model=chosen, llm_error=llm_error
         )
         log.info(
             "call analysed",
@@ -149,7 +169,7 @@ async def process_call(
             delivery=delivery,
         )
     finally:
-        if own_model and chosen is not None:
+        if model is None and chosen is not None:
             await chosen.aclose()
         if own_store:
             await db.close()

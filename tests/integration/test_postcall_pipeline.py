@@ -134,3 +134,16 @@ async def test_stored_flow_events_reach_the_pipeline(world: World) -> None:
     assert "asked for a person" in result.outcome.analysis.summary
     assert result.outcome.analysis.fields["pickup_time"] == "2026-11-21T09:00:00+00:00"
     assert [p.name.split("-", 1)[1] for p in world.mail.messages()] == ["owner@crumb.example.eml"]
+
+
+async def test_a_tenant_llm_without_its_key_is_recorded_and_the_rules_answer(world: World) -> None:
+    tenant_file = world.settings.tenants_dir / "crumb-test" / "tenant.yaml"
+    tenant_file.write_text(tenant_file.read_text() + "providers: {llm: openai}\n")
+    settings = world.settings.model_copy(update={"openai_api_key": None})
+    await store_call(world.store)
+    result = await process_call("call-1", settings=settings, store=world.store, deliver=False)
+    assert result.outcome.method == "deterministic"
+    assert result.outcome.error is not None and "OPENAI_API_KEY" in result.outcome.error
+    async with world.store.transaction() as s:
+        [analysis] = await analyses_for_call(s, "call-1")
+    assert analysis.error == result.outcome.error
