@@ -14,7 +14,7 @@ from .base import Passage, SearchResult
 from .calibrate import DEFAULT_CALIBRATION, Calibration, Features
 from .index import Index, content_hash, load_index
 from .speech import compose_answer
-from .tokens import Question, answer_types, question_terms
+from .tokens import Question, answer_types, question_terms, terms
 
 EXPANSION_WEIGHT = 0.5
 ANSWER_TYPE_BOOST = 1.3  # a passage holding the kind of answer asked for (price, time...)
@@ -45,9 +45,25 @@ class KnowledgeBase:
         if not passages or features is None:
             return SearchResult(question, passages, 0.0, "")
         confidence = self.calibration.confidence(features)
-        return SearchResult(
-            question, passages, round(confidence, 4), compose_answer(passages[0].text, question)
-        )
+        text, whole = self._answer_text(question, ranked[0][0])
+        answer = compose_answer(text, question, whole=whole)
+        return SearchResult(question, passages, round(confidence, 4), answer)
+
+    def _answer_text(self, question: str, best: int) -> tuple[str, bool]:
+        """The best chunk's text; or its whole section (the chunks under the same heading of
+        the same file) when the question names only the section ("what are your opening
+        hours?" is answered with every day, not the first row)."""
+        chunk = self.index.chunks[best]
+        heading = set(terms(" ".join(chunk.heading.split(" > ")[-2:])))
+        matched = set(question_terms(question).own) & self.index.chunk_terms[best]
+        if not heading or not matched or not matched <= heading:
+            return chunk.text, False
+        section = [
+            c.text
+            for c in self.index.chunks
+            if (c.source, c.heading) == (chunk.source, chunk.heading)
+        ]
+        return " ".join(t if t.endswith((".", "!", "?")) else f"{t}." for t in section), True
 
     def rank(self, question: str) -> tuple[list[tuple[int, float]], Features | None]:
         """Chunk indexes with positive scores, best first, and the best one's features.

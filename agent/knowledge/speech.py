@@ -31,14 +31,16 @@ _CURRENCIES = {"£": ("pound", "pounds", "pence"), "$": ("dollar", "dollars", "c
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9£$€\"'(])")
 
 
-def compose_answer(text: str, question: str, max_words: int = MAX_WORDS) -> str:
-    """What to say for ``question`` from the passage ``text``: all of a short passage (a
-    chunk is one fact already), else its one or two sentences sharing most terms with
-    the question; made speakable."""
+def compose_answer(
+    text: str, question: str, max_words: int = MAX_WORDS, *, whole: bool = False
+) -> str:
+    """What to say for ``question`` from the passage ``text``: all of it when ``whole`` or
+    short (a chunk is one fact already), else its one or two sentences sharing most terms
+    with the question; made speakable and cut to ``max_words`` at a sentence end."""
     sentences = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
     if not sentences:
         return ""
-    if len(text.split()) <= WHOLE_PASSAGE_WORDS:
+    if whole or len(text.split()) <= WHOLE_PASSAGE_WORDS:
         return _trim(speakable(text), max_words)
     wanted = set(terms(question))
     overlap = [len(wanted & set(terms(s))) for s in sentences]

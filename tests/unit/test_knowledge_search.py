@@ -146,3 +146,15 @@ def test_kb_build_reports_skipped_documents(
     assert result.exit_code == 1
     assert "shop: 2 chunks" in result.output
     assert "old.pdf: cannot read document" in result.output
+
+
+def test_a_question_naming_only_the_section_hears_the_whole_section(tmp_path: Path) -> None:
+    table = (
+        "# Visit\n\n## Opening hours\n\n| Day | Hours |\n|---|---|\n| Monday | closed |\n"
+        "| Saturday | 8am-5pm |\n| Sunday | 9am-2pm |\n\n## Parking\n\nOn Richmond Road.\n"
+    )
+    kb = knowledge_for(load_tenant(make_tenant(tmp_path, {"visit.md": table}), "shop"))
+    assert kb.search("what are your opening hours?").answer == (
+        "Monday: closed. Saturday: 8 a.m. to 5 p.m. Sunday: 9 a.m. to 2 p.m."
+    )
+    assert kb.search("are you open on sunday?").answer == "Sunday: 9 a.m. to 2 p.m."
