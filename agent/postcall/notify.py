@@ -12,16 +12,19 @@ same call twice (a replay) enqueues nothing new.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pydantic import JsonValue
 
 from ..store.outbox import NewNotification
 from ..tenants import Tenant
+from ..tenants.model import Webhook
 from .facts import CallFacts
 from .messages import EmailMessage, WebhookMessage
 from .models import AnalysisOutcome
 from .score import Contact, LeadScore
+from .templates import TemplateName as Purpose
 from .templates import render_email
 
 CALL_ANALYZED = "call.analyzed"
@@ -86,6 +89,41 @@ def _key(call_id: str, *parts: str) -> str:
     return f"{call_id}:{parts[0]}:{digest}"
 
 
+def _email(
+    facts: CallFacts,
+    tenant: Tenant,
+    purpose: Purpose,
+    to: str,
+    context: Mapping[str, object],
+) -> NewNotification:
+    default_subject = f"Call {facts.id}" if purpose == "owner_summary" else tenant.name
+    rendered = render_email(tenant.folder, purpose, context, default_subject=default_subject)
+    message = EmailMessage(purpose=purpose, to=to, subject=rendered.subject, text=rendered.text)
+    return NewNotification(
+        tenant=facts.tenant,
+        call_id=facts.id,
+        channel="email",
+        target=to,
+        template=purpose,
+        idempotency_key=_key(facts.id, purpose, to.lower()),
+        payload=message.model_dump(mode="json"),
+    )
+
+
+def _webhook(facts: CallFacts, hook: Webhook, body: dict[str, JsonValue]) -> NewNotification:
+    message = WebhookMessage(
+        url=hook.url, secret_env=hook.secret_env, event=CALL_ANALYZED, body=body
+    )
+    return NewNotification(
+        tenant=facts.tenant,
+        call_id=facts.id,
+        channel="webhook",
+        target=hook.url,
+        idempotency_key=_key(facts.id, "webhook", hook.url, CALL_ANALYZED),
+        payload=message.model_dump(mode="json"),
+    )
+
+
 def plan_notifications(
     facts: CallFacts,
     tenant: Tenant,
@@ -98,51 +136,10 @@ def plan_notifications(
     config = tenant.config.notifications
     context = payload(facts, tenant, outcome, scored, transcript_link(facts.id, public_url))
     notes: list[NewNotification] = []
-
-    def email(purpose: str, to: str, message: EmailMessage) -> None:
-        notes.append(
-            NewNotification(
-                tenant=facts.tenant,
-                call_id=facts.id,
-                channel="email",
-                target=to,
-                template=purpose,
-                idempotency_key=_key(facts.id, purpose, to.lower()),
-                payload=message.model_dump(mode="json"),
-            )
-        )
-
     if config.owner_email:
-        rendered = render_email(
-            tenant.folder, "owner_summary", context, default_subject=f"Call {facts.id}"
-        )
-        owner = config.owner_email
-        email("owner_summary", owner, EmailMessage(
-            purpose="owner_summary", to=owner, subject=rendered.subject, text=rendered.text
-        ))  # fmt: skip
+        notes.append(_email(facts, tenant, "owner_summary", config.owner_email, context))
     customer = scored.contact.email if scored.contact else None
     if config.customer_confirmation and customer and facts.consent is not False:
-        rendered = render_email(
-            tenant.folder, "customer_confirmation", context, default_subject=tenant.name
-        )
-        email("customer_confirmation", customer, EmailMessage(
-            purpose="customer_confirmation", to=customer, subject=rendered.subject,
-            text=rendered.text,
-        ))  # fmt: skip
-    for hook in config.webhooks:
-        if CALL_ANALYZED not in hook.events:
-            continue
-        message = WebhookMessage(
-            url=hook.url, secret_env=hook.secret_env, event=CALL_ANALYZED, body=context
-        )
-        notes.append(
-            NewNotification(
-                tenant=facts.tenant,
-                call_id=facts.id,
-                channel="webhook",
-                target=hook.url,
-                idempotency_key=_key(facts.id, "webhook", hook.url, CALL_ANALYZED),
-                payload=message.model_dump(mode="json"),
-            )
-        )
+        notes.append(_email(facts, tenant, "customer_confirmation", customer, context))
+    notes += [_webhook(facts, h, context) for h in config.webhooks if CALL_ANALYZED in h.events]
     return notes
