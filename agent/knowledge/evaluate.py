@@ -49,6 +49,17 @@ def load_eval(path: Path) -> EvalSet:
     return parse_model(text, str(path), EvalSet, error=KnowledgeError, expected=expected)[0]
 
 
+def eval_problems(path: Path) -> list[KnowledgeError]:
+    """The problem with an evaluation set, if it exists and does not load."""
+    if not path.is_file():
+        return []
+    try:
+        load_eval(path)
+    except KnowledgeError as e:
+        return [e]
+    return []
+
+
 def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("*", "")).strip().lower()
 

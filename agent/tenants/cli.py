@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..config import Settings, load_settings
-from ..errors import FrontdeskError
+from ..errors import FrontdeskError, KnowledgeError
 from .check import check_tenants, scoring_warnings
 from .load import load_tenant
 from .model import tenant_json_schema
@@ -29,15 +29,20 @@ def _settings() -> Settings:
 def check(
     tenant: Annotated[str | None, typer.Argument(help="tenant id (default: every tenant)")] = None,
 ) -> None:
-    """Validate tenants and their references (flow, prompts, templates, knowledge files)."""
+    """Validate tenants and their references (flow, prompts, templates, knowledge files
+    and eval set)."""
+    from ..knowledge.evaluate import eval_problems
     from ..knowledge.ingest import document_problems
+
+    def knowledge(folder: Path) -> list[KnowledgeError]:
+        return document_problems(folder) + eval_problems(folder.parent / "eval.yaml")
 
     settings = _settings()
     results = check_tenants(
         settings.tenants_dir,
         settings.flows_dir,
         None if tenant is None else [tenant],
-        knowledge=document_problems,
+        knowledge=knowledge,
     )
     if not results:
         typer.echo(f"frontdesk tenant check: no tenants in {settings.tenants_dir}", err=True)

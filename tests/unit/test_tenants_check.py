@@ -97,3 +97,16 @@ def test_scoring_rule_on_a_slot_the_flow_never_fills_is_a_warning(tmp_path: Path
     assert len(warnings) == 1
     assert "lead_scoring.rules.1 ('big') reads slot 'party_size'" in warnings[0]
     assert check_tenants(root, FLOWS) == {"shop": []}  # a warning does not fail the check
+
+
+def test_cli_reports_a_bad_eval_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files: dict[str, str | bytes] = {
+        "knowledge/menu.md": "# Menu\n\nBread is 2 pounds.\n",
+        "eval.yaml": "questions:\n  - {q: how much is bread, fakt: 2 pounds}\n",
+    }
+    monkeypatch.setenv(
+        "FRONTDESK_TENANTS_DIR", str(make(tmp_path, "name: S\nflow: demo_bakery\n", files))
+    )
+    result = CliRunner().invoke(app, ["tenant", "check"])
+    assert result.exit_code == 1
+    assert "eval.yaml:2: questions.0.fakt: unknown field" in result.output
