@@ -1,1 +1,13 @@
-"""A tenant's knowledge base: ingest, chunk, index and search (see :mod:`.base`)."""
+"""A tenant's knowledge base: ingest, chunk, index and search (the contract: :mod:`.base`).
+
+- :mod:`.ingest`: documents (md, txt, html, pdf, docx) into blocks under heading paths.
+- :mod:`.index`: blocks into chunks and a BM25 index, saved per content hash.
+- :mod:`.tokens`: index terms, caller-phrasing expansions, answer types.
+- :mod:`.search`: :class:`~.search.KnowledgeBase` (a ``KnowledgeSearch``) and
+  :func:`~.search.knowledge_for`, which the worker calls for a tenant.
+- :mod:`.calibrate`: the confidence function and its fitting.
+- :mod:`.speech`: the spoken answer.
+- :mod:`.evaluate`: eval sets and hit rates (``bench/knowledge.py``, the bar's test).
+
+Nothing is imported here, so ``import agent.knowledge.base`` stays light.
+"""

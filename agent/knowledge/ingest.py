@@ -167,7 +167,13 @@ def text_blocks(text: str) -> list[Block]:
 
 
 def _looks_like_heading(line: str) -> bool:
-    return len(line) <= 60 and not re.search(r"[.!?,;]$", line) and not re.match(r"^[-*•]", line)
+    """A short line of words: no digits (a phone number or opening time is a fact), no
+    sentence punctuation, no colon inside, not a list item."""
+    return (
+        len(line.split()) <= 8
+        and not re.search(r"\d|[.!?,;]$|:.", line)
+        and not re.match(r"^[-*•]", line)
+    )
 
 
 def read_pdf(data: bytes) -> list[Block]:

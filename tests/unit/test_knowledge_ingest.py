@@ -116,3 +116,12 @@ def test_corrupt_document_is_skipped_and_the_rest_builds(tmp_path: Path) -> None
     assert [c.text for c in index.chunks] == ["We open at 9am."]
     assert len(index.problems) == 1 and "bad.pdf" in index.problems[0]
     assert [str(e) for e in document_problems(tmp_path)] == index.problems
+
+
+def test_short_fact_lines_in_text_are_not_taken_for_headings(tmp_path: Path) -> None:
+    path = tmp_path / "contact.txt"
+    path.write_text("Contact us\n\nPhone 020 7123 4567\n\nEmail: hello@shop.example\n")
+    assert read_document(path) == [
+        Block("Contact us", "Phone 020 7123 4567"),
+        Block("Contact us", "Email: hello@shop.example"),
+    ]
