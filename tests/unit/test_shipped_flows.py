@@ -16,7 +16,14 @@ import pytest
 from agent.config import ROOT
 from agent.flow.check import check_flow, source_lines
 from agent.flow.coverage import merge_by_flow
-from agent.flow.events import ConsentRecorded, Ended, HandoffRequested, NodeEntered, Reprompt
+from agent.flow.events import (
+    ConsentRecorded,
+    Ended,
+    HandoffRequested,
+    KnowledgeAnswered,
+    NodeEntered,
+    Reprompt,
+)
 from agent.flow.load import load_flow_by_id
 from agent.flow.scenario import ScenarioResult, load_scenario, run_scenario
 
@@ -96,6 +103,16 @@ def test_unhappy_paths_are_tested(flow_id: str, runs: dict[str, list[ScenarioRes
     handoffs = {e.reason for e in events if isinstance(e, HandoffRequested)}
     assert "the caller asked for a person" in handoffs
     assert len(handoffs) >= 2  # the human intent and a handoff of the flow's own
+
+
+@pytest.mark.parametrize("flow_id", ["receptionist", "lead_qualifier"])
+def test_questions_are_answered_from_the_tenants_documents(
+    flow_id: str, runs: dict[str, list[ScenarioResult]]
+) -> None:
+    asked = [e for r in runs[flow_id] for e in r.events if isinstance(e, KnowledgeAnswered)]
+    sources = {e.source for e in asked if e.answered}
+    assert len(sources) >= 3, sources  # answers from several of the tenant's documents
+    assert any(not e.answered and e.source == "" for e in asked)  # and some it cannot give
 
 
 def test_lead_qualifier_reaches_nothing_needing_consent_without_it(
