@@ -24,6 +24,7 @@ import asyncio
 import statistics
 import time
 from dataclasses import dataclass, field
+from functools import partial
 
 from livekit import api, rtc
 from livekit.agents import Agent, AgentSession, StopResponse, llm, metrics, vad
@@ -155,7 +156,7 @@ async def run_variant(
     if name == "frontdesk":
         flow_agent = TimedFlowAgent(
             plan.machine(),
-            set_hints=lambda p: apply_hints(pipeline.stt, p),
+            set_hints=partial(apply_hints, pipeline.stt),
             hang_up=agent_room.disconnect,
         )
         flow_agent.probe = probe

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..phrases import Pattern
+
 ParameterType = Literal["string", "number", "boolean"]
 
 
@@ -26,11 +28,14 @@ class Say:
 
 @dataclass(frozen=True)
 class Listen:
-    """Wait for the caller; bias the recognizer with ``hints``; no input after ``timeout_s``."""
+    """Wait for the caller; bias the recognizer with ``hints`` (phrases), and for a typed
+    answer with its ``pattern`` (how such answers are worded); no input after
+    ``timeout_s``."""
 
     node: str
     hints: tuple[str, ...]
     timeout_s: float
+    pattern: Pattern | None = None
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from .model import (
     Transition,
     YesNo,
 )
-from .slots import hints_for_type
+from .slots import Pattern, hints_for_type, pattern_for_type
 from .state import FlowState
 
 _CONTRACTIONS = {
@@ -353,6 +353,17 @@ DONE_PHRASES = (
     "that's everything", "i'm done", "no thanks", "no thank you", "no",
 )  # fmt: skip
 SKIP_PHRASES = ("skip", "pass", "i don't know", "not sure", "no idea", "rather not say")
+
+
+def answer_pattern(node: ListeningAnyNode, state: FlowState) -> Pattern | None:
+    """How the answer ``node`` now waits for is worded, when it is typed (a number, a
+    date, a phone number, a name): see :mod:`.slots.patterns`."""
+    match node:
+        case AskNode():
+            return pattern_for_type(node.type)
+        case QuestionsNode() if state.step < len(node.questions) and not state.follow_up:
+            return pattern_for_type(node.questions[state.step].type)
+    return None
 
 
 def hints_for_node(node: ListeningAnyNode, flow: Flow, state: FlowState) -> tuple[str, ...]:

@@ -23,18 +23,28 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
 
 from livekit.agents import Agent, StopResponse, llm
 from livekit.agents.voice import SpeechHandle
 from livekit.agents.voice.events import UserStateChangedEvent
 
+from ..phrases import Pattern
 from .actions import AssistError, Consult
 from .assist import LlmAssistant
 from .machine import Action, FlowMachine, Hangup, Listen, Say
 
 logger = logging.getLogger("frontdesk.flow")
 
-HintSetter = Callable[[Sequence[str] | None], None]
+
+class HintSetter(Protocol):
+    """Gives the recognizer the phrases the flow expects (see ``apply_hints``)."""
+
+    def __call__(
+        self, phrases: Sequence[str] | None, *, pattern: Pattern | None = None
+    ) -> None: ...
+
+
 Hangup_ = Callable[[], Awaitable[None]]
 
 
@@ -151,7 +161,7 @@ class FlowAgent(Agent):
         listen = next((a for a in actions if isinstance(a, Listen)), None)
         hang_up = any(isinstance(a, Hangup) for a in actions)
         if listen is not None:
-            self._set_hints(listen.hints)
+            self._set_hints(listen.hints, pattern=listen.pattern)
         self._listen = listen
         speech = None
         if texts:

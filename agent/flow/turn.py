@@ -20,7 +20,7 @@ from .actions import Action, Listen, Say
 from .answers import Answer, condition_env
 from .events import FlowEvent, NodeEntered, Reprompt, RepromptReason, SlotSet, TransitionTaken
 from .expr import Env
-from .match import hints_for_node
+from .match import answer_pattern, hints_for_node
 from .model import AnyNode, ClarifyNode, Flow, ListeningAnyNode
 from .model_base import TransitionReason
 from .state import HISTORY_TURNS, FlowState
@@ -106,8 +106,9 @@ class Turn:
         """Wait for the caller at the current node, after what was said this turn."""
         prompt = next((a.text for a in reversed(self.actions) if isinstance(a, Say)), "")
         hints = hints_for_node(node, self.flow, self.state)
+        pattern = answer_pattern(node, self.state)
         self.update(last_prompt=prompt)
-        self.actions.append(Listen(self.state.current, hints, node.no_input_timeout))
+        self.actions.append(Listen(self.state.current, hints, node.no_input_timeout, pattern))
 
     # --- moving -----------------------------------------------------------------------
 

@@ -14,6 +14,9 @@ with its VAD, which calls ``recognize`` once per speech segment. Nothing is down
   if it is a whole phrase, every word scores >= ``min_word_score`` per frame and at most
   ``max_uncovered`` of the loud frames lie outside its words; otherwise the audio is decoded
   with the free ``en-us`` LM (``grammar_fallback``): other answers are not forced onto hints.
+  A typed answer comes with a ``pattern`` (:mod:`agent.phrases`): the grammar is then its
+  parts in order, "[my name is] <first name> [<surname>]", each optional or repeated as
+  the pattern says, and the words heard are returned as they were decoded.
 * Confidence: grammar ``sigmoid(worst word score - min_word_score) * covered fraction``
   (0.5 at the rejection boundary); LM: mean lattice posterior of the words; 0 if no text.
 * Audio is merged, down-mixed, resampled to 16 kHz and given a seeded noise floor
@@ -42,6 +45,8 @@ from livekit.agents.types import NOT_GIVEN, NotGivenOr
 from livekit.agents.utils.audio import calculate_audio_duration
 
 from agent.errors import ProviderError
+
+from ..phrases import Part, Pattern
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +135,7 @@ class _Engine:
     def __init__(self, opts: _STTOptions) -> None:
         self._opts = opts
         self._hints: tuple[str, ...] = ()
+        self._pattern: Pattern | None = None
         self._phrases: dict[str, str] = {}  # grammar phrase -> hint as given
         # built step by step: each C call holds the GIL (the longest, add_lm, ~0.12 s)
         config = pocketsphinx.Config(lm=None, compallsen=True, fwdflat=False, loglevel="FATAL")
@@ -141,16 +147,20 @@ class _Engine:
         self._cmn.add_jsgf_string("cmn", "#JSGF V1.0;\ngrammar cmn;\npublic <cmn> = a;\n")
         self._cmn.activate_search("cmn")
 
-    def recognize(self, pcm: _Pcm, hints: tuple[str, ...]) -> tuple[str, float]:
+    def recognize(
+        self, pcm: _Pcm, hints: tuple[str, ...], pattern: Pattern | None = None
+    ) -> tuple[str, float]:
         n = pcm.size // _FRAME  # RMS of each 10 ms decoder frame
         rms = np.sqrt(np.mean(pcm[: n * _FRAME].reshape(n, _FRAME).astype(np.float64) ** 2, 1))
         if n < 10 or rms.max() < self._opts.min_rms:
             return "", 0.0
         noise = np.random.default_rng(0).normal(0.0, self._opts.noise_floor, pcm.size)
         data = np.clip(pcm + noise, -32768, 32767).astype(np.int16).tobytes()
-        if hints and self._use_grammar(hints):
+        if (hints or pattern) and self._use_grammar(hints, pattern):
             text, segs = self._decode(data, _HINTS)
             confidence = self._grammar_confidence(segs, rms >= 0.1 * rms.max())
+            if pattern and text and confidence is not None:
+                return text, confidence
             text = complete_phrase(text, self._phrases)
             if text in self._phrases and confidence is not None:
                 return self._phrases[text], confidence
@@ -185,18 +195,33 @@ class _Engine:
             return None
         return (1.0 - uncovered) / (1.0 + math.exp(self._opts.min_word_score - worst))
 
-    def _use_grammar(self, hints: tuple[str, ...]) -> bool:
-        """Make ``hints`` the grammar of the hints search; False when no phrase is usable."""
-        if hints != self._hints:
-            self._hints, self._phrases = hints, {}
+    def _use_grammar(self, hints: tuple[str, ...], pattern: Pattern | None) -> bool:
+        """Make ``hints`` (or ``pattern``, when given) the grammar of the hints search;
+        False when no phrase is usable."""
+        if (hints, pattern) != (self._hints, self._pattern):
+            self._hints, self._pattern, self._phrases = hints, pattern, {}
             for hint in hints:
                 if words := [w for w in _words(hint) if self._in_dictionary(w)]:
                     self._phrases.setdefault(" ".join(words), hint)
-            if self._phrases:
-                rule = " | ".join(self._phrases)
+            rule = " | ".join(self._phrases)
+            if pattern:
+                rule = " ".join(self._part_rule(part) for part in pattern)
+            if rule.strip():
                 grammar = f"#JSGF V1.0;\ngrammar {_HINTS};\npublic <{_HINTS}> = {rule};\n"
                 self._dec.add_jsgf_string(_HINTS, grammar)
-        return bool(self._phrases)
+        return bool(self._phrases) or bool(pattern)
+
+    def _part_rule(self, part: Part) -> str:
+        """A pattern part in JSGF: ``( a | b )``, ``[ ... ]`` if optional, ``+`` if repeated."""
+        said = [" ".join(ws) for p in part.words if (ws := self._known_words(p))]
+        alternatives = f"( {' | '.join(dict.fromkeys(said)) or '<NULL>'} )"
+        if part.repeat:
+            alternatives += "+"
+        return f"[ {alternatives} ]" if part.optional else alternatives
+
+    def _known_words(self, phrase: str) -> list[str]:
+        words = _words(phrase)
+        return words if all(self._in_dictionary(w) for w in words) else []
 
     def _in_dictionary(self, word: str) -> bool:
         """True if the word is known or was added as a compound of two known words."""
@@ -248,13 +273,16 @@ class PocketSphinxSTT(stt.STT[Never]):
     def hints(self) -> tuple[str, ...]:
         return self._hints
 
-    def set_hints(self, phrases: Sequence[str] | None) -> None:
-        """Decode the next turns against these phrases (None or empty: free speech).
+    def set_hints(self, phrases: Sequence[str] | None, *, pattern: Pattern | None = None) -> None:
+        """Decode the next turns against these phrases (None or empty: free speech), or
+        against ``pattern`` (a typed answer's wording) when given.
 
-        Case, punctuation and digits are normalised; a match is returned as given here.
+        Case, punctuation and digits are normalised; a phrase is returned as given here, a
+        pattern match as the words heard.
         """
         phrases = [phrases] if isinstance(phrases, str) else (phrases or [])
         self._hints = tuple(dict.fromkeys(p.strip() for p in phrases if p.strip()))
+        self._pattern = pattern
 
     def prewarm(self) -> None:
         """Start building the decoders in the background; returns at once."""
@@ -278,7 +306,11 @@ class PocketSphinxSTT(stt.STT[Never]):
         if not lang.lower().startswith("en"):
             raise PocketSphinxSTTError(f"no PocketSphinx model for {lang!r}", retryable=False)
         text, confidence = await self._run(
-            self._recognize_sync, buffer, self._hints, time_limit=conn_options.timeout
+            self._recognize_sync,
+            buffer,
+            self._hints,
+            self._pattern,
+            time_limit=conn_options.timeout,
         )
         duration = calculate_audio_duration(buffer)
         data = stt.SpeechData(language=lang, text=text, confidence=confidence, end_time=duration)
@@ -296,7 +328,7 @@ class PocketSphinxSTT(stt.STT[Never]):
         return self._engine
 
     def _recognize_sync(
-        self, buffer: utils.AudioBuffer, hints: tuple[str, ...]
+        self, buffer: utils.AudioBuffer, hints: tuple[str, ...], pattern: Pattern | None
     ) -> tuple[str, float]:
         try:
             pcm = _to_pcm16k(buffer)
@@ -304,7 +336,7 @@ class PocketSphinxSTT(stt.STT[Never]):
             raise PocketSphinxSTTError(f"bad audio: {e}", retryable=False) from e
         engine = self._get_engine()
         try:
-            return engine.recognize(pcm, hints)
+            return engine.recognize(pcm, hints, pattern)
         except Exception:
             self._engine = None  # the decoder may be mid-utterance: rebuild it on retry
             raise

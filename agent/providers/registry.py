@@ -19,6 +19,7 @@ from pydantic import SecretStr
 
 from ..config import PROVIDER_KEYS, Settings
 from ..errors import ConfigError
+from ..phrases import Pattern
 from .espeak_tts import ESpeakTTS
 from .kinds import AnyLLM, AnySTT, AnyTTS
 from .pocketsphinx_stt import PocketSphinxSTT
@@ -30,7 +31,9 @@ T = TypeVar("T")
 class HintableSTT(Protocol):
     """An STT that takes per-turn phrase hints (the offline recognizer)."""
 
-    def set_hints(self, phrases: Sequence[str] | None) -> None: ...
+    def set_hints(
+        self, phrases: Sequence[str] | None, *, pattern: Pattern | None = None
+    ) -> None: ...
 
 
 _ENV_OF = {attr: env for attr, env in PROVIDER_KEYS.values()}
@@ -159,14 +162,17 @@ def _members(model: AnySTT) -> list[AnySTT]:
     return [model]
 
 
-def apply_hints(model: AnySTT, phrases: Sequence[str] | None) -> None:
-    """Give the recognizer the phrases the current node expects.
+def apply_hints(
+    model: AnySTT, phrases: Sequence[str] | None, *, pattern: Pattern | None = None
+) -> None:
+    """Give the recognizer the phrases the current node expects (and ``pattern``: how a
+    typed answer is worded, see :mod:`agent.flow.slots.patterns`).
 
     The offline recognizer turns them into a grammar; Deepgram takes them as keyterms.
     Providers with no hint mechanism ignore them.
     """
     for member in _members(model):
         if isinstance(member, HintableSTT):
-            member.set_hints(phrases)
+            member.set_hints(phrases, pattern=pattern)
         elif isinstance(member, deepgram.STT):
             member.update_options(keyterm=list(phrases or []))

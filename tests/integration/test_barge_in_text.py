@@ -75,6 +75,10 @@ class Call:
         assert list(itertools.pairwise(path)) == taken
 
 
+def _no_hints(phrases: object, *, pattern: object = None) -> None:
+    """Text mode has no recognizer to bias."""
+
+
 @asynccontextmanager
 async def call(flow: Flow, *, assistant: LlmAssistant | None = None) -> AsyncIterator[Call]:
     sink = ListSink()
@@ -84,7 +88,7 @@ async def call(flow: Flow, *, assistant: LlmAssistant | None = None) -> AsyncIte
     async def hang_up() -> None:
         hung_up.set()
 
-    agent = FlowAgent(machine, set_hints=lambda _: None, hang_up=hang_up, assistant=assistant)
+    agent = FlowAgent(machine, set_hints=_no_hints, hang_up=hang_up, assistant=assistant)
     session: AgentSession[None] = AgentSession(tts=ESpeakTTS())
     speaker = Speaker()
     session.output.audio = speaker

@@ -25,6 +25,8 @@ from livekit.agents import APIConnectOptions, APIError, stt
 from livekit.plugins import silero
 
 from agent.errors import ProviderError
+from agent.flow.model import AskType
+from agent.flow.slots import hints_for_type, pattern_for_type
 from agent.providers import pocketsphinx_stt
 from agent.providers.pocketsphinx_stt import PocketSphinxSTT, PocketSphinxSTTError
 
@@ -140,6 +142,25 @@ async def test_hints_are_normalised_and_unknown_words_dropped(
         ("talk to front desk", "Talk to Frontdesk"),
     ]:
         assert await transcribe(sphinx, frames(make_audio(speak(spoken)))) == hint
+
+
+@pytest.mark.parametrize(
+    ("slot_type", "spoken"),
+    [
+        (AskType.DATETIME, "tomorrow at seven in the evening"),
+        (AskType.DATETIME, "friday at half past six in the evening"),
+        (AskType.NUMBER, "four"),
+        (AskType.NUMBER, "a table for six people"),
+        (AskType.PHONE, "oh seven seven oh oh nine double oh one two three"),
+        (AskType.NAME, "my name is peter smith"),
+        (AskType.NAME, "it's peter"),
+    ],
+)
+async def test_a_pattern_grammar_hears_typed_answers(
+    sphinx: PocketSphinxSTT, speak: Speak, slot_type: AskType, spoken: str
+) -> None:
+    sphinx.set_hints(hints_for_type(slot_type), pattern=pattern_for_type(slot_type))
+    assert await transcribe(sphinx, frames(make_audio(speak(spoken)))) == spoken
 
 
 async def test_out_of_grammar_speech_is_not_forced_onto_a_hint(

@@ -23,13 +23,16 @@ from .contact import extract_email, extract_phone
 from .context import Extractor, SlotContext, SlotValue
 from .datetime_pieces import _WEEKDAYS, Meridiem
 from .datetimes import extract_date, extract_datetime, say_date, say_datetime
-from .names import extract_name, extract_text
+from .names import COMMON_NAMES, SURNAMES, extract_name, extract_text
 from .numbers import _UNITS, extract_number, read_number, words
+from .patterns import Part, Pattern, pattern_for_type
 
 __all__ = [
     "EXTRACTORS",
     "Extractor",
     "Meridiem",
+    "Part",
+    "Pattern",
     "SlotContext",
     "SlotValue",
     "extract_date",
@@ -40,6 +43,7 @@ __all__ = [
     "extract_phone",
     "extract_text",
     "hints_for_type",
+    "pattern_for_type",
     "read_number",
     "say_date",
     "say_datetime",
@@ -61,6 +65,7 @@ _HINTS: Mapping[AskType, tuple[str, ...]] = MappingProxyType({
     AskType.NUMBER: (*_UNITS[1:13], "twenty", "thirty", "hundred", "a dozen", "a couple"),
     AskType.DATETIME: (
         "today", "tonight", "tomorrow", *_WEEKDAYS, "next", "noon", "midnight", "a m",
+        "at", "on", *_UNITS[1:13], "thirty", "fifteen", "forty five", "oh",
         "p m", "o'clock", "half past", "quarter past", "quarter to", "in the morning",
         "in the afternoon", "in the evening",
     ),
@@ -71,7 +76,7 @@ _HINTS: Mapping[AskType, tuple[str, ...]] = MappingProxyType({
     ),
     AskType.EMAIL: ("at", "dot", "dot com", "gmail", "outlook", "underscore", "dash"),
     AskType.PHONE: (*_UNITS[:10], "oh", "double", "triple", "plus"),
-    AskType.NAME: ("my name is", "this is", "it's"),
+    AskType.NAME: ("my name is", "this is", "it's", "it is", *COMMON_NAMES, *SURNAMES),
 })  # fmt: skip
 
 

@@ -23,6 +23,27 @@ _NOT_NAMES = frozenset({
 })  # fmt: skip
 
 
+# Common given names and surnames in English-speaking countries: recognizer hints for name
+# asks (an offline grammar only hears words it is given; other names fall back to free
+# speech). A cloud STT hears any name.
+COMMON_NAMES = (  # given names
+    "james", "john", "robert", "michael", "william", "david", "richard", "joseph",
+    "thomas", "charles", "daniel", "matthew", "anthony", "mark", "paul", "steven",
+    "andrew", "peter", "george", "edward", "oliver", "harry", "jack", "samuel", "adam",
+    "mary", "patricia", "jennifer", "linda", "elizabeth", "barbara", "susan", "jessica",
+    "sarah", "karen", "nancy", "lisa", "emma", "olivia", "sophie", "emily", "anna",
+    "jane", "laura", "rachel", "amy", "helen", "claire", "kate", "lucy", "alice", "grace",
+    "maria", "rose", "ruth", "julia",
+)  # fmt: skip
+SURNAMES = (
+    "smith", "jones", "taylor", "brown", "williams", "wilson", "johnson", "davies",
+    "robinson", "wright", "thompson", "evans", "walker", "white", "roberts", "green",
+    "hall", "wood", "jackson", "clarke", "martin", "miller", "davis", "garcia", "clark",
+    "lewis", "lee", "king", "baker", "hill", "scott", "adams", "turner", "parker", "cook",
+    "morgan", "bell", "murphy", "cooper", "ward", "harris", "moore", "young", "allen",
+)  # fmt: skip
+
+
 def extract_name(text: str, ctx: SlotContext) -> SlotValue | None:
     """A person's name: "my name is jane doe" -> "Jane Doe"; at most four words, and
     none of them a number, yes/no or a filler."""
