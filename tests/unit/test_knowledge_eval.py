@@ -56,3 +56,18 @@ def test_the_bar_fails_a_confident_answer_to_an_unanswerable() -> None:
     assert failures == [f"unanswerable 'how much is a croissant' scored "
                         f"{kb.search('how much is a croissant', 1).confidence:.2f} "
                         f">= threshold 0.5"]  # fmt: skip
+
+
+@pytest.mark.parametrize("tenant_id", TENANTS)
+def test_every_expected_fact_is_in_the_documents(tenant_id: str) -> None:
+    from agent.knowledge.evaluate import normalize
+
+    tenant = load_tenant(ROOT / "tenants", tenant_id)
+    eval_set = load_eval(tenant.folder / "eval.yaml")
+    texts = [normalize(c.text) for c in knowledge_for(tenant).index.chunks]
+    missing = [
+        item.fact
+        for item in (*eval_set.questions, *eval_set.holdout)
+        if not any(normalize(item.fact) in t for t in texts)
+    ]
+    assert missing == []
