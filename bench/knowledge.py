@@ -19,7 +19,6 @@ from agent.config import load_settings
 from agent.knowledge.calibrate import fit
 from agent.knowledge.evaluate import (
     KeywordBaseline,
-    Ranker,
     Report,
     bar_failures,
     calibration_samples,
@@ -27,12 +26,8 @@ from agent.knowledge.evaluate import (
     evaluate_kb,
     load_eval,
 )
-from agent.knowledge.search import KnowledgeBase, knowledge_for
+from agent.knowledge.search import knowledge_for
 from agent.tenants import known_tenants, load_tenant
-
-
-def _ranker(kb: KnowledgeBase) -> Ranker:
-    return lambda question, k: [p.text for p in kb.search(question, k).passages]
 
 
 def _row(name: str, report: Report) -> str:
@@ -73,11 +68,14 @@ def main() -> int:
             f"{answered}/{len(report.outcomes)}"
         )
         if eval_set.holdout:
-            held = evaluate(_ranker(kb), eval_set.held_out())
+            held = evaluate_kb(kb, eval_set.held_out())
             base = evaluate(KeywordBaseline(kb), eval_set.held_out())
             print(f"  holdout ({len(eval_set.holdout)} questions never tuned on):")
             print(_row("frontdesk", held))
             print(_row("baseline", base))
+            said = [o for o in held.outcomes if held.answerable_confidence[o.question] >= threshold]
+            right = sum(o.rank == 1 for o in said)
+            print(f"  holdout answered (confidence >= {threshold}): {len(said)}, right: {right}")
             if args.misses:
                 for miss in held.misses():
                     print(f"    holdout miss (rank {miss.rank}): {miss.question!r}")

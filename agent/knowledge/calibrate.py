@@ -45,7 +45,7 @@ class Calibration:
 
 
 # Fitted by `uv run python bench/knowledge.py --fit` on tenants/*/eval.yaml (see README).
-DEFAULT_CALIBRATION = Calibration(bias=-6.08, weights=(5.41, 2.92))
+DEFAULT_CALIBRATION = Calibration(bias=-5.29, weights=(5.5, 2.42))
 
 
 def fit(

@@ -152,7 +152,7 @@ ANSWER_TYPES = (
     ),
     AnswerType(
         re.compile(r"\b(what time|when do you|open|opening|close|closing|shut|hours)\b"),
-        re.compile(r"\d\s*[ap]\.?m\b|\b\d{1,2}:\d{2}\b|\bclosed\b", re.I),
+        re.compile(r"\d\s*[ap]\.?m\b|\b\d{1,2}:\d{2}\b", re.I),
         frozenset({"time"}),
     ),
     AnswerType(
