@@ -11,8 +11,8 @@ from pydantic import ValidationError
 
 from ..errors import TenantError, UnknownTenantError
 from ..yamlfile import problems_error, read_source, read_yaml, validation_problems
-from .hints import with_hints
 from .model import TenantConfig
+from .suggest import with_hints
 
 TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 TENANT_FILE = "tenant.yaml"

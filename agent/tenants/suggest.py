@@ -1,4 +1,4 @@
-""" "Did you mean" for an unknown field: the closest field the model has at that place."""
+"""Suggestions for unknown fields: the closest field the model has at that place."""
 
 from __future__ import annotations
 
