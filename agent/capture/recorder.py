@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -58,12 +58,14 @@ class CallRecorder:
         prices: PriceTable,
         retry_s: float = 2.0,
         write_timeout_s: float = WRITE_TIMEOUT_S,
+        prepare: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
         self.call = call
         self.prices = prices
         self.retry_s = retry_s
         self.write_timeout_s = write_timeout_s
+        self._prepare = prepare
         self.spool = spool.SpoolFile(spool.spool_dir(data_dir) / f"{call.id}.jsonl")
         self._queue: asyncio.Queue[str | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
@@ -86,7 +88,8 @@ class CallRecorder:
         self._queue.put_nowait(encode(kind, record))
 
     def start(self) -> None:
-        """Open the spool, record the call's start, and start the writer task."""
+        """Open the spool (unless opened already), record the call's start, and start the
+        writer task."""
         self.spool.open()
         c = self.call
         self._put(
@@ -192,6 +195,13 @@ class CallRecorder:
 
     # -- the writer task ----------------------------------------------------------------
     async def _run(self) -> None:
+        if (
+            self._prepare is not None
+        ):  # e.g. create the embedded store's tables, off the call's path
+            try:
+                await self._prepare()
+            except Exception as e:
+                logger.error("store not prepared", extra={"call_id": self.call.id, "error": str(e)})
         while True:
             if self._offline:
                 await self._retry_spool()

@@ -32,9 +32,22 @@ class SpoolFile:
         self._file: IO[str] | None = None
 
     def open(self) -> None:
+        """Open and lock the file (once). If a recovery unlinked it while we waited for the
+        lock, lock a fresh one: records must never go to a file no one can find."""
+        if self._file is not None:
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the call
-        fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)
+        while True:
+            handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the call
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                same = os.stat(self.path).st_ino == os.fstat(handle.fileno()).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                self._file = handle
+                return
+            handle.close()
 
     def append(self, lines: list[str]) -> None:
         assert self._file is not None, "spool not open"

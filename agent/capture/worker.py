@@ -9,6 +9,7 @@ import json
 import logging
 import uuid
 from datetime import UTC, datetime
+from functools import partial
 
 from livekit import rtc
 from livekit.agents import AgentSession, CloseEvent, JobContext
@@ -42,10 +43,6 @@ async def capture_call(
 ) -> CallRecorder:
     """Start recording the call; finalization and post-call run at job shutdown."""
     store = Store.open(settings)
-    try:
-        await ensure_embedded_schema(store.engine.url)
-    except Exception:
-        logger.exception("could not create the embedded store's tables")
     prices = await asyncio.to_thread(load_prices, settings.prices_file)
     call = NewCall(
         id=f"{ctx.room.name}-{uuid.uuid4().hex[:8]}",
@@ -55,8 +52,14 @@ async def capture_call(
         started_at=datetime.now(UTC),
         flow_id=plan.flow.id,
     )
-    recorder = CallRecorder(store, call, data_dir=settings.data_dir, prices=prices)
-    await asyncio.to_thread(recorder.spool.path.parent.mkdir, parents=True, exist_ok=True)
+    recorder = CallRecorder(
+        store,
+        call,
+        data_dir=settings.data_dir,
+        prices=prices,
+        prepare=partial(ensure_embedded_schema, store.engine.url),
+    )
+    await asyncio.to_thread(recorder.spool.open)  # file I/O off the call's event loop
     recorder.start()
     attach_session(recorder, session)
     audio = _call_audio(settings, plan, session, recorder)
