@@ -94,16 +94,35 @@ def _code_digest() -> bytes:
     return sha.digest()
 
 
+_hashed: dict[Path, tuple[tuple[tuple[str, int, int], ...], str]] = {}
+
+
 def content_hash(folder: Path) -> str:
-    """Hash of the documents' names and bytes, and of the indexing code."""
+    """Hash of the documents' names and bytes, and of the indexing code. The bytes are
+    read again only when a document's name, size or mtime changed since the last call."""
+    files = document_files(folder)
+    stamp = tuple((str(p), *_size_mtime(p)) for p in files)
+    known = _hashed.get(folder)
+    if known is not None and known[0] == stamp:
+        return known[1]
     sha = hashlib.sha256(_code_digest())
-    for path in document_files(folder):
+    for path in files:
         sha.update(str(path.relative_to(folder)).encode() + b"\0")
         try:
             sha.update(path.read_bytes())
         except OSError:
             sha.update(b"\0unreadable")
-    return sha.hexdigest()[:16]
+    digest = sha.hexdigest()[:16]
+    _hashed[folder] = (stamp, digest)
+    return digest
+
+
+def _size_mtime(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (st.st_size, st.st_mtime_ns)
 
 
 def build_index(folder: Path, digest: str | None = None) -> Index:
