@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from functools import partial
 
 from livekit import rtc
-from livekit.agents import AgentSession, CloseEvent, JobContext
+from livekit.agents import AgentSession, AgentStateChangedEvent, CloseEvent, JobContext
 
 from ..config import Settings
 from ..session import CallPlan
@@ -63,7 +63,7 @@ async def capture_call(
     recorder.start()
     attach_session(recorder, session)
     audio = _call_audio(settings, plan, session, recorder)
-    _watch_participants(ctx.room, recorder)
+    _watch_participants(ctx.room, session, recorder)
     # a previous worker's unflushed spools (the store was down, or it was killed)
     recovery = asyncio.create_task(spool.recover(store, spool.spool_dir(settings.data_dir), prices))
     closed: list[CloseEvent] = []
@@ -100,14 +100,26 @@ def _call_audio(
     return CallAudio(AudioCapture(session, path), policy, build_storage(settings), recorder)
 
 
-def _watch_participants(room: rtc.Room, recorder: CallRecorder) -> None:
+def _watch_participants(
+    room: rtc.Room, session: AgentSession[None], recorder: CallRecorder
+) -> None:
+    """Record who joins: those already in the room once the session runs (the room
+    connects inside ``session.start``, which fires no join events for them), then each
+    newcomer. Recording the same participant twice changes nothing."""
+
     def joined(p: rtc.RemoteParticipant) -> None:
+        if p.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT:
+            return
         sip = p.kind == rtc.ParticipantKind.PARTICIPANT_KIND_SIP
         number = p.attributes.get("sip.phoneNumber") if sip else None
         recorder.add_participant(p.identity, "caller", datetime.now(UTC), number=number)
 
-    for participant in room.remote_participants.values():
-        joined(participant)
+    def running(_ev: AgentStateChangedEvent) -> None:
+        session.off("agent_state_changed", running)
+        for participant in list(room.remote_participants.values()):
+            joined(participant)
+
+    session.on("agent_state_changed", running)
     room.on("participant_connected", joined)
 
 

@@ -54,4 +54,14 @@ def format_report(data: dict[str, Any]) -> str:
     for r in data["recordings"]:
         out += ["", f"recording: {r['uri']} ({r['format']}, expires {r['expires_at']:%Y-%m-%d})"]
     out += ["", f"cost: ${data['cost_usd']:.4f}"]
+    for u in data["usage"]:
+        amounts = [
+            f"{u['tokens_in']} tokens in, {u['tokens_out']} out" if u["tokens_in"] else "",
+            f"{u['audio_seconds']:.1f}s audio" if u["audio_seconds"] else "",
+            f"{u['characters']} characters" if u["characters"] else "",
+        ]
+        out.append(
+            f"  {u['kind']} {u['provider']}/{u['model']}: "
+            f"{', '.join(a for a in amounts if a) or '-'}  ${u['cost_usd']:.4f}"
+        )
     return "\n".join(out)

@@ -31,7 +31,10 @@ class Price(BaseModel):
 
 class PriceTable(RootModel[dict[str, Price]]):
     def price(self, provider: str, model: str) -> Price:
-        table = self.root
+        """The price of provider/model, else of provider/*, else zero (case-insensitive:
+        plugins report names such as "Deepgram" or "eSpeak NG")."""
+        table = {k.lower(): v for k, v in self.root.items()}
+        provider, model = provider.lower(), model.lower()
         return table.get(f"{provider}/{model}") or table.get(f"{provider}/*") or Price()
 
 

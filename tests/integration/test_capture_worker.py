@@ -57,6 +57,8 @@ async def test_demo_call_is_stored_with_its_recording(
     assert report.call.status == "completed", data["call"]
     assert report.call.duration_s is not None and report.call.duration_s > 1
     assert report.call.end_node is not None
+    assert report.call.caller_identity == "caller"  # the simulated caller's identity
+    assert [(p["identity"], p["role"]) for p in data["participants"]] == [("caller", "caller")]
     speakers = [t["speaker"] for t in data["turns"]]
     assert speakers.count("caller") >= 3 and speakers.count("agent") >= 4, speakers
     assert [t["seq"] for t in data["turns"]] == list(range(1, len(speakers) + 1))
