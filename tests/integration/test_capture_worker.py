@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -104,3 +105,42 @@ async def test_killed_job_keeps_every_turn_before_the_kill(
     assert report.call.status == "active"  # never finalized: the process died
     speakers = [t.speaker for t in report.rows["turns"]]  # type: ignore[attr-defined]
     assert speakers[:3] == ["agent", "caller", "agent"], speakers
+
+
+def _spooled(data_dir: Path, text: str) -> bool:
+    return any(text in p.read_text() for p in (data_dir / "spool").glob("*.jsonl"))
+
+
+async def test_store_unavailable_mid_call_loses_nothing(
+    stack: LocalStack, stack_settings: Settings, stack_store: Store
+) -> None:
+    data_dir = stack_settings.data_dir
+    async with call(stack, stack_settings, TENANT) as (caller, room):
+        start = await wait_for_agent_speech(caller)
+        assert await caller.agent_turn_done(start, timeout=60)
+        await _wait_report(stack_store, room, done=False)
+        # another process takes the database's write lock: the store is unavailable
+        lock = sqlite3.connect(
+            data_dir / "frontdesk.db", isolation_level=None, timeout=30, check_same_thread=False
+        )
+        await asyncio.to_thread(lock.execute, "BEGIN EXCLUSIVE")
+        try:
+            said_at = time.time()
+            await caller.say("opening hours")
+            assert await caller.agent_turn_done(said_at, timeout=60)  # the call goes on
+            deadline = time.time() + 60
+            while not await asyncio.to_thread(_spooled, data_dir, "opening hours"):
+                assert time.time() < deadline, "the caller's turn never reached the spool"
+                await asyncio.sleep(0.5)
+        finally:
+            await asyncio.to_thread(lock.execute, "ROLLBACK")
+            lock.close()
+        said_at = time.time()
+        await caller.say("no thank you")
+        await asyncio.wait_for(caller.disconnected.wait(), timeout=60)
+    report = await _wait_report(stack_store, room, done=True)
+    turns = [(t.speaker, t.text) for t in report.rows["turns"]]  # type: ignore[attr-defined]
+    assert [text for who, text in turns if who == "caller"] == ["opening hours", "no thank you"]
+    assert [who for who, _ in turns].count("agent") >= 3, turns
+    assert report.call.status == "completed"
+    assert not await asyncio.to_thread(_spooled, data_dir, room)  # the spool was flushed
