@@ -1,6 +1,7 @@
 """The real worker records its calls: a demo call through livekit-server ends stored
-(turns, flow path, finalized call, two-channel recording), and a job process killed
-with SIGKILL in the middle of a call leaves every turn before the kill in the store."""
+(turns, flow path, participants, finalized call, two-channel recording); a job process
+killed with SIGKILL in the middle of a call leaves every turn before the kill in the
+store; and a store locked by another process mid-call costs nothing (the spool)."""
 
 from __future__ import annotations
 
