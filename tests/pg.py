@@ -57,6 +57,7 @@ class PostgresServer:
             "-A",
             "trust",
             "--no-sync",
+            "--locale=C",
             "-E",
             "UTF8",
         )
