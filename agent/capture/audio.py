@@ -25,6 +25,11 @@ from .storage import RecordingStorage
 logger = logging.getLogger("frontdesk.capture.audio")
 
 
+def in_progress_dir(data_dir: Path) -> Path:
+    """Where recordings are written during their call (then moved to storage)."""
+    return data_dir / "recording-in-progress"
+
+
 @dataclass(frozen=True)
 class RecordingPolicy:
     enabled: bool

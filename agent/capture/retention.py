@@ -6,12 +6,28 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from ..store import Store
 from ..store.recordings import delete_recording, expired
 from .storage import RecordingStorage
 
 logger = logging.getLogger("frontdesk.capture.retention")
+
+
+ORPHAN_AGE = timedelta(days=1)
+
+
+def sweep_orphans(directory: Path, *, now: datetime | None = None) -> int:
+    """Delete recordings a killed worker left half-written (untouched for a day): with no
+    row they can never be found. Blocking: run it in a thread."""
+    now = now or datetime.now(UTC)
+    removed = 0
+    for path in directory.glob("*") if directory.is_dir() else []:
+        if now - datetime.fromtimestamp(path.stat().st_mtime, UTC) > ORPHAN_AGE:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def expiry(started_at: datetime, retention_days: int) -> datetime:

@@ -21,7 +21,7 @@ from ..store.calls import NewCall
 from ..store.migrate import ensure_embedded_schema
 from ..store.usage import load_prices
 from . import spool
-from .audio import AudioCapture, CallAudio, RecordingPolicy
+from .audio import AudioCapture, CallAudio, RecordingPolicy, in_progress_dir
 from .recorder import CallRecorder
 from .session_hooks import attach_session, record_usage
 from .storage import build_storage
@@ -96,7 +96,7 @@ def _call_audio(
     if not config.enabled:
         return None
     policy = RecordingPolicy(True, config.requires_consent, config.retention_days)
-    path = settings.data_dir / "recording-in-progress" / f"{recorder.call.id}.ogg"
+    path = in_progress_dir(settings.data_dir) / f"{recorder.call.id}.ogg"
     return CallAudio(AudioCapture(session, path), policy, build_storage(settings), recorder)
 
 

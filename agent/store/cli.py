@@ -130,7 +130,8 @@ def calls_show(
 @retention_app.command("run")
 def retention_run() -> None:
     """Delete recordings past their expiry, and their rows."""
-    from ..capture.retention import run_retention
+    from ..capture.audio import in_progress_dir
+    from ..capture.retention import run_retention, sweep_orphans
     from ..capture.storage import storages
 
     settings = _settings()
@@ -139,3 +140,6 @@ def retention_run() -> None:
         return await run_retention(store, storages(settings))
 
     typer.echo(f"deleted {_with_store(settings, work)} expired recording(s)")
+    orphans = sweep_orphans(in_progress_dir(settings.data_dir))
+    if orphans:
+        typer.echo(f"deleted {orphans} unfinished recording(s) left by stopped workers")

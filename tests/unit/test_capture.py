@@ -260,3 +260,19 @@ async def test_a_record_the_store_refuses_is_set_aside_and_the_rest_written(
     assert texts == ["first", "third"]
     rejected = (tmp_path / "spool" / "c3.rejected").read_text().splitlines()
     assert [json.loads(line)["text"] for line in rejected] == ["no speaker"]
+
+
+def test_unfinished_recordings_are_swept_after_a_day(tmp_path: Path) -> None:
+    import os
+
+    from agent.capture.retention import sweep_orphans
+
+    old, live = tmp_path / "old.ogg", tmp_path / "live.ogg"
+    old.write_bytes(b"x")
+    live.write_bytes(b"x")
+    day_ago = T0.timestamp() - 2 * 86400
+    os.utime(old, (day_ago, day_ago))
+    os.utime(live, (T0.timestamp(), T0.timestamp()))
+    assert sweep_orphans(tmp_path, now=T0) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["live.ogg"]
+    assert sweep_orphans(tmp_path / "missing", now=T0) == 0
