@@ -109,10 +109,11 @@ def _try_lock(path: Path) -> IO[str] | None:
     return handle
 
 
-async def recover(store: Store, directory: Path, prices: PriceTable) -> int:
-    """Flush every spool file no live recorder holds; returns how many calls were flushed.
-    A file whose ops the store rejects stays for the next try (and is logged)."""
-    flushed = 0
+async def recover(store: Store, directory: Path, prices: PriceTable) -> list[str]:
+    """Flush every spool file no live recorder holds. Returns the ids of the calls whose
+    spool held their end (finalized now, so their post-call work is due). A file whose
+    ops the store refuses stays for the next try (and is logged)."""
+    finished: list[str] = []
     for path in await asyncio.to_thread(_spool_files, directory):
         handle = await asyncio.to_thread(_try_lock, path)
         if handle is None:
@@ -121,10 +122,11 @@ async def recover(store: Store, directory: Path, prices: PriceTable) -> int:
             lines = await asyncio.to_thread(_lines, handle)
             if lines:
                 await replay(store, lines, prices)
-                flushed += 1
+                ops = [decode(line) for line in lines]
+                finished += [op["call_id"] for op in ops if op["op"] == "finalize"]
             await asyncio.to_thread(path.unlink)
         except Exception as e:
             logger.warning("spool not flushed", extra={"spool": str(path), "error": str(e)})
         finally:
             handle.close()
-    return flushed
+    return finished

@@ -79,9 +79,12 @@ async def capture_call(
         stored = await recorder.close(
             ended_at=datetime.now(UTC), status=status, end_reason=end_reason
         )
-        await asyncio.gather(recovery, return_exceptions=True)
-        if stored:
-            await run_postcall(call.id, settings)
+        recovered = (await asyncio.gather(recovery, return_exceptions=True))[0]
+        # calls whose end waited in a spool get their post-call work now, after this one
+        due = [call.id] if stored else []
+        due += recovered if isinstance(recovered, list) else []
+        for call_id in due:
+            await run_postcall(call_id, settings)
         await store.close()
 
     ctx.add_shutdown_callback(finish)

@@ -71,11 +71,14 @@ def db_flush_spool() -> None:
 
     settings = _settings()
 
-    async def work(store: Store) -> int:
+    async def work(store: Store) -> list[str]:
         prices = await asyncio.to_thread(load_prices, settings.prices_file)
         return await spool.recover(store, spool.spool_dir(settings.data_dir), prices)
 
-    typer.echo(f"flushed {_with_store(settings, work)} call spool(s)")
+    finished = _with_store(settings, work)
+    typer.echo(f"flushed the spools; {len(finished)} call(s) finalized from them")
+    for call_id in finished:
+        typer.echo(f"  {call_id}: run `frontdesk postcall replay {call_id}` for its post-call")
 
 
 @calls_app.command("list")

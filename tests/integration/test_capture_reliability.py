@@ -135,14 +135,18 @@ async def test_spool_left_by_a_dead_call_is_recovered(store: Store, tmp_path: Pa
             "turn",
             {**base, "seq": 1, "speaker": "caller", "text": "hello", "started_at": T0},
         ),
+        encode("finalize", {**base, "ended_at": T0 + timedelta(seconds=5), "status": "completed"}),
     ]
     recorder.spool.append(lines)
-    assert await spool.recover(store, spool.spool_dir(tmp_path), prices) == 0  # still locked
+    assert await spool.recover(store, spool.spool_dir(tmp_path), prices) == []  # still locked
     recorder.spool._file.close()  # type: ignore[union-attr]  # the process died
-    assert await spool.recover(store, spool.spool_dir(tmp_path), prices) == 1
-    assert await spool.recover(store, spool.spool_dir(tmp_path), prices) == 0
+    assert await spool.recover(store, spool.spool_dir(tmp_path), prices) == ["call-2"]
+    assert not recorder.spool.path.exists()
+    assert await spool.recover(store, spool.spool_dir(tmp_path), prices) == []
     async with store.transaction() as s:
         assert [t.text for t in await list_turns(s, "call-2")] == ["hello"]
+        call = await get_call(s, "call-2")
+    assert call is not None and (call.status, call.duration_s) == ("completed", 5.0)
 
 
 CHILD = textwrap.dedent(
