@@ -6,6 +6,7 @@ so tests can check that bad configuration is refused cleanly.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -39,6 +40,13 @@ def content_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         "name: Broken Bakery\nflow: broken_flow\n"
     )
     (flows / "broken_flow.yaml").write_text(BROKEN_FLOW)
+    # the bakery answering with its receptionist flow (whatever crumb-and-co's flow is)
+    receptionist = tenants / "crumb-receptionist"
+    shutil.copytree(tenants / "crumb-and-co", receptionist)
+    config = (receptionist / "tenant.yaml").read_text()
+    (receptionist / "tenant.yaml").write_text(
+        re.sub(r"(?m)^flow: .*$", "flow: receptionist", config)
+    )
     return tenants, flows
 
 

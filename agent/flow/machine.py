@@ -129,6 +129,8 @@ class FlowMachine:
         if intent is not None:
             self._global_intent(turn, node, intent)
         elif transition is not None:
+            self._listener(node).keep(turn, node, text)
+            turn.carried = text
             turn.go(transition.to, "intent")
         elif not self.hear(turn, text):
             consult = self._consult(turn, node, text) if assist is None else None

@@ -58,6 +58,7 @@ class Turn:
     runner: NodeRunner
     events: list[FlowEvent] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
+    carried: str = ""  # the caller's words an intent transition carries into the next node
     entered_before: int = field(init=False)
 
     def __post_init__(self) -> None:

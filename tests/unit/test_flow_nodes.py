@@ -508,7 +508,37 @@ def test_ask_intent_transition_comes_before_reading_the_answer() -> None:
     machine.start()
     machine.on_user_text("I want to complain about the specials")
     assert ("topic", "person", "intent") in transitions(sink.events)
-    assert "topic" not in machine.state.slots
+    assert machine.state.slots["topic"] == "specials"  # kept, though the intent moved on
+
+
+def test_words_an_intent_carries_into_an_answer_node_are_answered_at_once() -> None:
+    menu = flow(
+        """\
+  menu:
+    kind: ask
+    prompt: "Order or question?"
+    slot: topic
+    type: choice
+    choices: {order: [order]}
+    transitions:
+      - {when: {intent: {keywords: [open, gluten]}}, to: faq}
+      - {when: always, to: bye}
+      - {when: retries_exhausted, to: bye}
+  faq: {kind: answer, prompt: "What would you like to know?", threshold: 0.6,
+        done: bye, on_low_confidence: bye}
+"""
+        + END,
+        start="menu",
+    )
+    machine, _ = run(menu, knowledge=FAQ)
+    machine.start()
+    assert said(machine.on_user_text("are you open on sunday")) == (
+        "We are open on Sundays from eight until two. Is there anything else you would like "
+        "to know?"
+    )
+    machine2, _ = run(menu, knowledge=FAQ)
+    machine2.start()  # words the knowledge base cannot answer: the node asks as usual
+    assert said(machine2.on_user_text("is it gluten")) == "What would you like to know?"
 
 
 def test_unknown_named_intent_is_a_load_error_with_a_suggestion() -> None:

@@ -22,6 +22,10 @@ GO_AHEAD = "Sure, go ahead."
 
 class AnswerHandler(ListeningHandler[AnswerNode]):
     def enter(self, turn: Turn, node: AnswerNode) -> None:
+        """Answer the words an intent carried here at once if the knowledge base answers
+        them confidently ("when do you open on Sunday?" at a menu), else ask."""
+        if turn.carried and self._answered(turn, node, turn.carried):
+            return
         turn.say(node.prompt)
         turn.listen(node)
 
@@ -38,6 +42,21 @@ class AnswerHandler(ListeningHandler[AnswerNode]):
             turn.say_text(GO_AHEAD)
             turn.listen(node)
             return True
+        if self._answered(turn, node, text):
+            return True
+        low = turn.state.low_confidence + 1
+        turn.update(low_confidence=low)
+        turn.say(node.unknown)
+        if low >= node.max_low_confidence:
+            turn.go(node.on_low_confidence, "low_confidence")
+        else:
+            turn.say(node.followup)
+            turn.listen(node)
+        return True
+
+    def _answered(self, turn: Turn, node: AnswerNode, text: str) -> bool:
+        """Search ``text``; at or above the threshold speak the answer and listen again.
+        The search is reported either way (:class:`KnowledgeAnswered`)."""
         knowledge = turn.services.knowledge
         if knowledge is None:
             raise turn.error("an answer node needs the tenant's knowledge base")
@@ -45,8 +64,9 @@ class AnswerHandler(ListeningHandler[AnswerNode]):
         threshold = node.threshold
         if threshold is None:
             threshold = turn.services.knowledge_threshold
-        answered = result.confidence >= threshold and bool(result.answer or result.best)
         best = result.best
+        answer = result.answer or (best.text if best is not None else "")
+        answered = result.confidence >= threshold and bool(answer)
         turn.emit(
             KnowledgeAnswered(
                 node=turn.node_id,
@@ -58,21 +78,11 @@ class AnswerHandler(ListeningHandler[AnswerNode]):
             )
         )
         if answered:
-            answer = result.answer or (best.text if best is not None else "")
             turn.update(retries=0)
             turn.say_text(answer)
             turn.say(node.followup)
             turn.listen(node)
-            return True
-        low = turn.state.low_confidence + 1
-        turn.update(low_confidence=low)
-        turn.say(node.unknown)
-        if low >= node.max_low_confidence:
-            turn.go(node.on_low_confidence, "low_confidence")
-        else:
-            turn.say(node.followup)
-            turn.listen(node)
-        return True
+        return answered
 
     def give_up(self, turn: Turn, node: AnswerNode, silent: bool) -> None:
         turn.go(node.done, "no_input" if silent else "done")

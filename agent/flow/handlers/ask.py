@@ -63,6 +63,12 @@ class AskHandler(ListeningHandler[AskNode]):
         answer = read_answer(node, text, ctx)
         return answer is not None and self._filled(turn, node, answer, text)
 
+    def keep(self, turn: Turn, node: AskNode, text: str) -> None:
+        ctx = slot_context(node, turn.flow, now=turn.now, timezone=turn.services.context.tz)
+        answer = read_answer(node, text, ctx)
+        if answer is not None:
+            turn.fill(node.slot, answer, text)
+
     def _filled(
         self, turn: Turn, node: AskNode, answer: Answer, raw: str, *, llm: bool = False
     ) -> bool:

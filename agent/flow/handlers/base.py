@@ -35,6 +35,10 @@ class ListeningHandler(Handler[L]):
         """Take the caller's words; False (changing nothing) when they match nothing."""
         raise NotImplementedError
 
+    def keep(self, turn: Turn, node: L, text: str) -> None:
+        """Keep what ``text`` says for this node when an intent moves the call on anyway
+        (an ask fills its slot if the words hold an answer)."""
+
     def give_up(self, turn: Turn, node: L, silent: bool) -> None:
         """Leave after too many failed or silent turns."""
         raise NotImplementedError
