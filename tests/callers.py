@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
 from agent.config import Settings
 from agent.demo.call import dial
 from agent.demo.caller import SimulatedCaller
+from agent.postcall.facts import CallFacts
 from agent.stack import LocalStack
+from agent.store.calls import list_calls
+from agent.store.engine import Store
+from agent.store.postcall import load_call_facts
 
 
 def settings_for(stack: LocalStack, settings: Settings) -> Settings:
@@ -39,3 +44,28 @@ def agent_said(caller: SimulatedCaller) -> str:
 
 def caller_transcribed(caller: SimulatedCaller) -> str:
     return " ".join(t.text for t in caller.transcripts if t.own_speech)
+
+
+async def stored_call(
+    settings: Settings,
+    room: str,
+    tenant: str,
+    *,
+    until: Callable[[CallFacts], bool],
+    timeout: float = 60.0,
+) -> CallFacts:
+    """The call in ``room`` as the worker stored it (turns and flow events are written as
+    they happen), once ``until`` holds for it."""
+    store = Store.open(settings)
+    deadline = time.monotonic() + timeout
+    facts: CallFacts | None = None
+    try:
+        while facts is None or not until(facts):
+            assert time.monotonic() < deadline, f"the call in {room} never got there: {facts}"
+            await asyncio.sleep(0.5)
+            async with store.transaction() as s:
+                calls = [c for c in await list_calls(s, tenant=tenant) if c.room == room]
+                facts = await load_call_facts(s, calls[0].id) if calls else None
+        return facts
+    finally:
+        await store.close()

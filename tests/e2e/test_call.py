@@ -17,7 +17,13 @@ from agent.config import Settings
 from agent.demo.call import run_demo_call
 from agent.demo.report import recall
 from agent.stack import LocalStack
-from tests.callers import agent_said, call, caller_transcribed, wait_for_agent_speech
+from tests.callers import (
+    agent_said,
+    call,
+    caller_transcribed,
+    stored_call,
+    wait_for_agent_speech,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
@@ -57,7 +63,7 @@ async def test_silence_and_low_noise_make_no_turn(
 
 
 async def test_barge_in_stops_the_agent(stack: LocalStack, stack_settings: Settings) -> None:
-    async with call(stack, stack_settings, TENANT) as (caller, _room):
+    async with call(stack, stack_settings, TENANT) as (caller, room):
         started = await wait_for_agent_speech(caller)
         await asyncio.sleep(1.5)  # the greeting and question last well over 4 s
         spoken = await caller.say("opening hours")
@@ -71,6 +77,12 @@ async def test_barge_in_stops_the_agent(stack: LocalStack, stack_settings: Setti
         # The interrupting words were handled: the agent answered with the hours.
         assert "open" in agent_said(caller).lower()
         assert "opening hours" in caller_transcribed(caller).lower()
+        # The transition ran exactly once, in one piece: the stored path has no repeat.
+        facts = await stored_call(
+            stack_settings, room, TENANT, until=lambda f: "anything_else" in f.path
+        )
+        assert facts.path == ("greeting", "topic", "hours", "anything_else")
+        assert facts.slots == {"topic": "hours"}
 
 
 async def test_silent_caller_gets_reprompt_then_goodbye(
