@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from livekit.agents import NOT_GIVEN, AgentSession, TurnHandlingOptions, vad
 
@@ -20,7 +22,7 @@ from .flow.templates import TemplateContext
 from .knowledge.base import KnowledgeSearch
 from .providers.kinds import AnySTT, AnyTTS
 from .providers.registry import build_llm, build_stt, build_tts
-from .tenants import Tenant, load_tenant, tenant_id_for_room
+from .tenants import RoomKeys, Tenant, TenantRegistry
 
 logger = logging.getLogger("frontdesk.session")
 
@@ -58,12 +60,14 @@ class CallPlan:
         )
 
 
-def prepare_call(settings: Settings, metadata: str | None) -> CallPlan:
-    """Resolve the room's tenant, load its flow (refused if it needs an LLM and none is
-    configured) and its knowledge base; raises TenantError or FlowLoadError. Blocking:
-    run it off the call's event loop."""
-    tenant_id = tenant_id_for_room(metadata, settings.default_tenant)
-    tenant = load_tenant(settings.tenants_dir, tenant_id)
+def prepare_call(settings: Settings, keys: RoomKeys | str | None) -> CallPlan:
+    """Resolve the room's tenant from its ``keys`` (or its JSON metadata), load its flow
+    (refused if it needs an LLM and none is configured) and its knowledge base; raises
+    TenantError (UnknownTenantError for a key no tenant has) or FlowLoadError. Blocking:
+    run it off the call's event loop. Tenant files are re-read when they change."""
+    if not isinstance(keys, RoomKeys):
+        keys = RoomKeys.from_room(keys)
+    tenant = tenant_registry(settings.tenants_dir, settings.default_tenant).resolve(keys)
     flow = load_flow_by_id(settings.flows_dir, tenant.config.flow)
     llm_configured = settings.llm != "none"
     require_llm(flow, llm_configured=llm_configured, source=f"tenant {tenant.id!r}")
@@ -73,6 +77,13 @@ def prepare_call(settings: Settings, metadata: str | None) -> CallPlan:
 
         knowledge = knowledge_for(tenant)
     return CallPlan(tenant=tenant, flow=flow, knowledge=knowledge, assisted=llm_configured)
+
+
+@cache
+def tenant_registry(tenants_dir: Path, default: str | None) -> TenantRegistry:
+    """The process's tenants: loaded once, reloaded when their files change (new calls
+    see the new configuration; a running call keeps the objects it was given)."""
+    return TenantRegistry(tenants_dir, default=default)
 
 
 @dataclass

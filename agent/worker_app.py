@@ -1,7 +1,9 @@
 """The AgentServer and the job entrypoint that serves one room.
 
-Per room: resolve the tenant and load its flow (refusing the room cleanly if either is
-bad, or if the flow needs an LLM and none is configured), build the speech pipeline, and
+Per room: resolve the tenant (from the dispatch or room metadata, else the number a SIP
+caller dialled) and load its flow; a room no tenant serves, a bad tenant or flow, or a flow
+that needs an LLM when none is configured is refused: logged, and the caller is told so
+politely before the agent hangs up. Otherwise build the speech pipeline, and
 run the :class:`FlowAgent` on an ``AgentSession``; with an LLM configured the flow runs
 LLM-assisted.
 Logs of the job carry the call id (the room name).
@@ -13,18 +15,22 @@ import asyncio
 import logging
 from functools import cache, partial
 
-from livekit.agents import AgentServer, JobContext, JobProcess, llm
+from livekit.agents import Agent, AgentServer, AgentSession, JobContext, JobProcess, llm
 
 from .capture.worker import capture_call
 from .config import Settings, load_settings
-from .errors import FlowLoadError, TenantError
+from .errors import FlowLoadError, TenantError, UnknownTenantError
 from .flow.assist import LlmAssistant
 from .flow.runtime import FlowAgent
-from .providers.registry import apply_hints, load_vad
+from .providers.registry import apply_hints, build_tts, load_vad
 from .session import Pipeline, prepare_call
+from .tenants import SORRY, RoomKeys
 from .transcript import attach_transcript_log
 
 logger = logging.getLogger("frontdesk.worker")
+
+UNAVAILABLE = "Sorry, we can't take your call right now. Please try again later. Goodbye."
+PARTICIPANT_WAIT_S = 30.0
 
 
 def prewarm(proc: JobProcess) -> None:
@@ -42,13 +48,17 @@ async def entrypoint(ctx: JobContext) -> None:
     """Serve one room. Module-level so job processes can import it."""
     settings = _process_settings()
     ctx.log_context_fields = {"call_id": ctx.room.name, "job_id": ctx.job.id}
-    metadata = ctx.job.metadata or ctx.job.room.metadata
     try:
+        keys = await room_keys(ctx)
         # file reads and validation off the call's event loop
-        plan = await asyncio.to_thread(prepare_call, settings, metadata)
+        plan = await asyncio.to_thread(prepare_call, settings, keys)
+    except UnknownTenantError as e:
+        logger.error("refusing call: no tenant for this room", extra={"reason": str(e)})
+        await apologise(ctx, settings, SORRY)
+        return
     except (TenantError, FlowLoadError) as e:
         logger.error("refusing call: configuration is invalid", extra={"reason": str(e)})
-        ctx.shutdown(reason=f"invalid configuration: {e}")
+        await apologise(ctx, settings, UNAVAILABLE)
         return
     logger.info("call starting", extra={"tenant": plan.tenant.id, "flow": plan.flow.id})
 
@@ -73,6 +83,37 @@ async def entrypoint(ctx: JobContext) -> None:
         assistant=assistant,
     )
     await session.start(agent=agent, room=ctx.room)
+
+
+async def room_keys(ctx: JobContext) -> RoomKeys:
+    """What the room says about its tenant: the dispatch's or room's metadata, else the
+    first participant's SIP attributes (the number the caller dialled)."""
+    metadata = ctx.job.metadata or ctx.job.room.metadata
+    keys = RoomKeys.from_room(metadata)
+    if keys.first() is not None:
+        return keys
+    await ctx.connect()
+    try:
+        participant = await asyncio.wait_for(ctx.wait_for_participant(), PARTICIPANT_WAIT_S)
+    except TimeoutError:
+        return keys  # nobody came: the default tenant, if any
+    return RoomKeys.from_room(metadata, participant.attributes)
+
+
+async def apologise(ctx: JobContext, settings: Settings, line: str) -> None:
+    """Tell the caller politely that the call cannot be taken, then hang up. Best effort:
+    a failure here is logged, never raised (the refusal is already logged)."""
+    try:
+        await ctx.connect()
+        session: AgentSession[None] = AgentSession(tts=build_tts(settings))
+        await session.start(agent=Agent(instructions="Apologise."), room=ctx.room)
+        await session.say(line, allow_interruptions=False).wait_for_playout()
+        await asyncio.sleep(0.5)  # let the last audio leave the transport
+        await session.aclose()
+    except Exception:
+        logger.exception("could not apologise to the caller")
+    finally:
+        await ctx.delete_room()
 
 
 def _call_load(max_calls: int, server: AgentServer) -> float:
