@@ -1,24 +1,26 @@
 """The real worker records its calls: a demo call through livekit-server ends stored
-(turns, flow path, participants, finalized call, two-channel recording); a job process
+(turns, flow path, participants, finalized call, two-channel recording); a worker
 killed with SIGKILL in the middle of a call leaves every turn before the kill in the
 store; and a store locked by another process mid-call costs nothing (the spool)."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import re
 import signal
 import sqlite3
+import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import av
-import psutil
 import pytest
 
-from agent.config import Settings
+from agent.config import ROOT, Settings
 from agent.demo.call import run_demo_call
-from agent.stack import LocalStack
+from agent.stack import LocalStack, Service, free_port
 from agent.store import Store
 from agent.store.report import CallReport, call_report
 from tests.callers import call, wait_for_agent_speech
@@ -82,26 +84,40 @@ def _audio_shape(path: Path) -> tuple[int, float]:
         return stream.codec_context.channels, samples / stream.codec_context.sample_rate
 
 
-def _job_processes(stack: LocalStack) -> list[psutil.Process]:
-    """The worker's job processes (not the forkserver they are started from)."""
-    worker = next(s for s in stack.services if s.name == "worker")
-    assert worker._proc is not None
-    children = psutil.Process(worker._proc.pid).children(recursive=True)
-    return [p for p in children if "forkserver" not in " ".join(p.cmdline())]
+@pytest.fixture
+async def killable_worker(stack: LocalStack, tmp_path: Path) -> AsyncIterator[tuple[Service, str]]:
+    """A second worker on the stack's server, under its own agent name, to be killed."""
+    name = "frontdesk-killable"
+    env = {
+        **stack.child_env(),
+        "FRONTDESK_AGENT_NAME": name,
+        "FRONTDESK_WORKER_PORT": str(free_port()),
+    }
+    argv = [sys.executable, str(ROOT / "worker.py"), "start"]
+    worker = Service(name, argv, re.compile("registered worker"), tmp_path / "w.log", env=env)
+    await worker.start(timeout=120)
+    yield worker, name
+    await worker.stop()
 
 
-async def test_killed_job_keeps_every_turn_before_the_kill(
-    stack: LocalStack, stack_settings: Settings, stack_store: Store
+async def test_killed_worker_keeps_every_turn_before_the_kill(
+    stack: LocalStack,
+    stack_settings: Settings,
+    stack_store: Store,
+    killable_worker: tuple[Service, str],
 ) -> None:
-    async with call(stack, stack_settings, TENANT) as (caller, room):
+    worker, agent_name = killable_worker
+    settings = stack_settings.model_copy(update={"agent_name": agent_name})
+    async with call(stack, settings, TENANT) as (caller, room):
         start = await wait_for_agent_speech(caller)
         assert await caller.agent_turn_done(start, timeout=60)
         said_at = time.time()
         await caller.say("opening hours")
         assert await caller.agent_turn_done(said_at, timeout=60)
         await asyncio.sleep(1.0)  # the turn that just ended is in flight, not lost
-        for proc in _job_processes(stack):
-            proc.send_signal(signal.SIGKILL)
+        assert worker._proc is not None
+        os.killpg(worker._proc.pid, signal.SIGKILL)  # the worker and its job processes
+        await worker._proc.wait()
         report = await _wait_report(stack_store, room, done=False)
     assert report.call.status == "active"  # never finalized: the process died
     speakers = [t.speaker for t in report.rows["turns"]]  # type: ignore[attr-defined]
