@@ -216,11 +216,13 @@ def task_transition(transitions: Sequence[Transition], env: Env) -> Transition |
 YES_PHRASES = (
     "yes", "yeah", "yep", "yup", "sure", "correct", "that's right", "right", "all right",
     "ok", "okay", "of course", "absolutely", "definitely", "yes please", "i do",
+    "i don't mind", "don't mind", "fine by me", "go ahead",
 )  # fmt: skip
 NO_PHRASES = (
     "no", "nope", "nah", "no thanks", "no thank you", "not really", "not at all", "nothing",
     "nothing else", "that's all", "i'm good", "i'm fine", "i don't", "that's wrong", "wrong",
-    "not right", "incorrect",
+    "not right", "incorrect", "rather not", "i'd rather not", "no way", "i don't want",
+    "don't want to",
 )  # fmt: skip
 _UNSURE_PHRASES = ("not sure", "i don't know", "maybe", "i'm not sure")
 

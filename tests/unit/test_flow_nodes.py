@@ -849,3 +849,22 @@ def test_refusals_are_not_names(text: str) -> None:
     from agent.flow.slots import SlotContext, extract_name
 
     assert extract_name(text, SlotContext(now=NOW, timezone=UTC)) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [("I'd rather not", "no"), ("no way", "no"), ("yes I don't mind", "yes"), ("go ahead", "yes")],
+)
+def test_refusals_and_consents_in_other_words(text: str, answer: str) -> None:
+    from agent.flow.match import match_yes_no
+
+    found = match_yes_no(text)
+    assert found is not None and found.value == answer
+
+
+def test_lead_gate_takes_id_rather_not_as_a_refusal() -> None:
+    machine, sink = run(GATE)
+    machine.start()
+    machine.on_user_text("I'd rather not")
+    assert machine.state.slots["consent"] == "no"
+    assert ("gate", "bye", "refused") in transitions(sink.events)
