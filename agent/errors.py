@@ -18,6 +18,7 @@ file, field, flow, node, tenant or variable involved; causes are chained with
     ├── FlowRuntimeError     a flow that fails while a call runs (names flow and node)
     ├── ProviderError        a speech/LLM provider failed (``retryable`` says if retrying helps)
     ├── StackError           the local LiveKit stack cannot be found, built or started
+    ├── DemoError            the demo cannot call this tenant (no script for its flow)
     ├── StoreError           the call store failed
     └── DeliveryError        a notification could not be delivered
 """
@@ -88,6 +89,10 @@ class ProviderError(FrontdeskError):
 
 class StackError(FrontdeskError):
     """The local LiveKit stack could not be located, built or started."""
+
+
+class DemoError(FrontdeskError):
+    """The demo cannot place this call (for example: no caller script for the flow)."""
 
 
 class StoreError(FrontdeskError):

@@ -16,6 +16,8 @@ from agent.store.calls import list_calls
 from agent.store.engine import Store
 from agent.store.postcall import load_call_facts
 
+DEMO_TENANT = "crumb-demo"  # crumb-and-co with flows/demo_bakery.yaml (see conftest)
+
 
 def settings_for(stack: LocalStack, settings: Settings) -> Settings:
     return settings.model_copy(update={"livekit_url": stack.url})

@@ -16,6 +16,7 @@ import pytest_asyncio
 
 from agent.config import ROOT, Settings, load_settings
 from agent.stack import LocalStack, StackPorts
+from tests.callers import DEMO_TENANT
 
 BROKEN_FLOW = """\
 version: 1
@@ -40,13 +41,12 @@ def content_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         "name: Broken Bakery\nflow: broken_flow\n"
     )
     (flows / "broken_flow.yaml").write_text(BROKEN_FLOW)
-    # the bakery answering with its receptionist flow (whatever crumb-and-co's flow is)
-    receptionist = tenants / "crumb-receptionist"
-    shutil.copytree(tenants / "crumb-and-co", receptionist)
-    config = (receptionist / "tenant.yaml").read_text()
-    (receptionist / "tenant.yaml").write_text(
-        re.sub(r"(?m)^flow: .*$", "flow: receptionist", config)
-    )
+    # the bakery answering with the walking skeleton's short demo flow (hours, specials):
+    # the tests of the voice pipeline itself (VAD gating, barge-in, capture) use it
+    demo = tenants / DEMO_TENANT
+    shutil.copytree(tenants / "crumb-and-co", demo, ignore=shutil.ignore_patterns(".index"))
+    config = (demo / "tenant.yaml").read_text()
+    (demo / "tenant.yaml").write_text(re.sub(r"(?m)^flow: .*$", "flow: demo_bakery", config))
     return tenants, flows
 
 

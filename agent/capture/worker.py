@@ -98,7 +98,8 @@ def _call_audio(
     config = plan.tenant.config.recording
     if not config.enabled:
         return None
-    policy = RecordingPolicy(True, config.requires_consent, config.retention_days)
+    days = config.retention_days or settings.retention_days
+    policy = RecordingPolicy(True, config.requires_consent, days)
     path = in_progress_dir(settings.data_dir) / f"{recorder.call.id}.ogg"
     return CallAudio(AudioCapture(session, path), policy, build_storage(settings), recorder)
 

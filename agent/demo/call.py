@@ -12,15 +12,25 @@ from dataclasses import replace
 
 from ..config import Settings
 from ..control.dispatch import dispatch_call, livekit_api, participant_token
-from ..errors import FrontdeskError
+from ..errors import DemoError, FrontdeskError
 from ..providers.pocketsphinx_stt import PocketSphinxSTT
 from ..session import prepare_call
 from .caller import SimulatedCaller, Spoken, transcripts_between
 from .lines import expected_phrases
 from .report import DemoReport, Turn, recall, words
 
-# What the caller says to Crumb & Co, in order (see flows/demo_bakery.yaml).
+# What the caller says, in order, for each flow the demo can call: the receptionist books a
+# table (flows/receptionist.yaml); the skeleton's demo flow asks about hours and specials.
+BOOKING_SCRIPT: tuple[str, ...] = (
+    "book a table",
+    "four",
+    "tomorrow at seven in the evening",
+    "my name is peter smith",
+    "oh seven seven oh oh nine double oh one two three",
+    "yes",
+)
 BAKERY_SCRIPT: tuple[str, ...] = ("opening hours", "yes", "today's specials", "no thank you")
+SCRIPTS: dict[str, tuple[str, ...]] = {"receptionist": BOOKING_SCRIPT, "demo_bakery": BAKERY_SCRIPT}
 
 OnTurn = Callable[[Turn], None]
 
@@ -40,11 +50,11 @@ async def dial(
     finally:
         await lkapi.aclose()
     ear = PocketSphinxSTT()
+    caller = SimulatedCaller(ear)
     metadata = json.dumps({"tenant": tenant})
     with contextlib.suppress(FrontdeskError):  # an unknown tenant: the ear hears free speech
         plan = await asyncio.to_thread(prepare_call, settings, metadata)
-        ear.set_hints(expected_phrases(plan))
-    caller = SimulatedCaller(ear)
+        caller.expect(expected_phrases(plan))
     try:
         await caller.join(url, participant_token(settings, room=call.room, identity="caller"))
         yield caller, call.room
@@ -58,10 +68,13 @@ async def run_demo_call(
     url: str,
     *,
     tenant: str,
-    script: Sequence[str] = BAKERY_SCRIPT,
+    script: Sequence[str] | None = None,
     on_turn: OnTurn = lambda _t: None,
     on_progress: Callable[[str], None] = lambda _m: None,
 ) -> DemoReport:
+    """Call ``tenant`` and speak ``script`` (default: the script of the tenant's flow)."""
+    if script is None:
+        script = await asyncio.to_thread(script_for, settings, tenant)
     async with dial(settings, url, tenant) as (caller, room):
         on_progress(f"dispatched the agent to room {room}; the caller dials in")
         report = DemoReport(room=room)
@@ -72,6 +85,19 @@ async def run_demo_call(
         except TimeoutError:
             report.hung_up = False
     return report
+
+
+def script_for(settings: Settings, tenant: str) -> tuple[str, ...]:
+    """The caller's lines for the flow ``tenant`` answers with; raises FrontdeskError."""
+    flow_id = prepare_call(settings, json.dumps({"tenant": tenant})).flow.id
+    script = SCRIPTS.get(flow_id)
+    if script is None:
+        known = ", ".join(sorted(SCRIPTS))
+        raise DemoError(
+            f"tenant {tenant!r} answers with flow {flow_id!r}, which has no demo script "
+            f"(scripted flows: {known}); try --tenant crumb-and-co"
+        )
+    return script
 
 
 def replace_url(settings: Settings, url: str) -> Settings:

@@ -25,9 +25,12 @@ from livekit.agents.types import (
 
 from ..providers.espeak import VoiceSettings, asynthesize_pcm
 from ..providers.kinds import AnySTT
+from ..providers.pocketsphinx_stt import PocketSphinxSTT
 from .ear import Segmenter, Utterance
+from .lines import sentences
 
 RATE = 48000
+TRANSCRIPT_WAIT_S = 3.0  # how long the ear waits for the agent's transcript of its speech
 FRAME = RATE // 50  # 20 ms
 CALLER_VOICE = VoiceSettings(voice="en-us", rate_wpm=150, pitch=35)
 
@@ -65,6 +68,7 @@ class SimulatedCaller:
         self._tasks: list[asyncio.Task[None]] = []
         self._decodes: set[asyncio.Task[None]] = set()
         self._mic_sid = ""
+        self._expected: tuple[str, ...] = ()
         self.heard: list[Heard] = []
         self.transcripts: list[Transcribed] = []
         self.agent_state = "initializing"
@@ -141,10 +145,28 @@ class SimulatedCaller:
         finally:
             await stream.aclose()
 
+    def expect(self, phrases: Sequence[str]) -> None:
+        """What the agent may say (its flow's lines): the ear's standing hints."""
+        self._expected = tuple(phrases)
+        self._set_ear_hints(self._expected)
+
     async def _decode(self, utterance: Utterance) -> None:
+        if self._expected:  # add the agent's transcript of this speech to the hints
+            deadline = time.time() + TRANSCRIPT_WAIT_S
+            while time.time() < deadline and not self._transcribed_since(utterance.start):
+                await asyncio.sleep(0.05)
+            said = [t.text for t in self.transcripts if not t.own_speech]
+            self._set_ear_hints((*self._expected, *(p for t in said[-3:] for p in sentences(t))))
         event = await self._stt.recognize(utterance.frames)
         text = event.alternatives[0].text if event.alternatives else ""
         self.heard.append(Heard(text=text, start=utterance.start, end=utterance.end))
+
+    def _transcribed_since(self, start: float) -> bool:
+        return any(not t.own_speech and t.at >= start for t in self.transcripts)
+
+    def _set_ear_hints(self, phrases: Sequence[str]) -> None:
+        if isinstance(self._stt, PocketSphinxSTT):
+            self._stt.set_hints(phrases)
 
     @property
     def ear_active(self) -> bool:

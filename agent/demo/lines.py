@@ -2,7 +2,10 @@
 
 A caller on a phone tree knows roughly what it may be told. The simulated caller's ear
 gives these phrases to the offline recognizer as hints, so it decodes the agent's
-sentences against them (and falls back to free speech for anything else). Free-speech
+sentences against them (and falls back to free speech for anything else). Lines that
+say slots back ("Thanks, Peter Smith") cannot be listed ahead; the ear adds the agent's
+published transcript of its speech (:func:`sentences`) once it arrives, and the grammar's
+acoustic rejection still decides whether the audio says it. Free-speech
 decoding of synthetic speech by PocketSphinx gets only about half the words right.
 """
 
@@ -42,8 +45,15 @@ def expected_phrases(plan: CallPlan) -> tuple[str, ...]:
                 text = renderer.render(source, slots={}, now=now)
             except Exception:  # a line that needs slots: not part of the ear's phrase list
                 continue
-            text = " ".join(text.replace("&", " and ").split())
-            for sentence in _SENTENCE.split(text.strip()):
-                phrases.append(sentence)
-                phrases.extend(_CLAUSE.split(sentence))
-    return tuple(dict.fromkeys(p for p in phrases if p.strip()))
+            phrases.extend(sentences(text))
+    return tuple(dict.fromkeys(phrases))
+
+
+def sentences(text: str) -> tuple[str, ...]:
+    """The sentences of ``text`` and their comma clauses, as recognizer phrases."""
+    text = " ".join(text.replace("&", " and ").split())
+    found: list[str] = []
+    for sentence in _SENTENCE.split(text.strip()):
+        found.append(sentence)
+        found.extend(_CLAUSE.split(sentence))
+    return tuple(dict.fromkeys(p for p in found if p.strip()))

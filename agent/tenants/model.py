@@ -204,7 +204,12 @@ class Notifications(_Strict):
 
 class Recording(_Strict):
     enabled: bool = False
-    retention_days: int = Field(30, ge=1, le=3650)
+    retention_days: int | None = Field(
+        None,
+        ge=1,
+        le=3650,
+        description="Days to keep recordings (default FRONTDESK_RETENTION_DAYS, 90)",
+    )
     requires_consent: bool = False
 
 

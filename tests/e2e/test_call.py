@@ -18,6 +18,7 @@ from agent.demo.call import run_demo_call
 from agent.demo.report import recall
 from agent.stack import LocalStack
 from tests.callers import (
+    DEMO_TENANT,
     agent_said,
     call,
     caller_transcribed,
@@ -27,7 +28,7 @@ from tests.callers import (
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
-TENANT = "crumb-and-co"
+TENANT = DEMO_TENANT  # the skeleton's demo flow: hours, specials
 
 
 async def test_caller_speaks_and_agent_answers(stack: LocalStack, stack_settings: Settings) -> None:

@@ -20,19 +20,11 @@ from tests.callers import stored_call
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
-TENANT = "crumb-receptionist"  # crumb-and-co answering with flows/receptionist.yaml
-BOOKING = (
-    "book a table",
-    "four",
-    "tomorrow at seven in the evening",
-    "my name is peter smith",
-    "oh seven seven oh oh nine double oh one two three",
-    "yes",
-)
+TENANT = "crumb-and-co"  # answers with flows/receptionist.yaml
 
 
 async def test_a_caller_books_a_table_by_voice(stack: LocalStack, stack_settings: Settings) -> None:
-    report = await run_demo_call(stack_settings, stack.url, tenant=TENANT, script=BOOKING)
+    report = await run_demo_call(stack_settings, stack.url, tenant=TENANT)
     summary = report.to_json()
     assert report.hung_up, summary
     facts = await stored_call(

@@ -23,11 +23,11 @@ from agent.demo.call import run_demo_call
 from agent.stack import LocalStack, Service, free_port
 from agent.store import Store
 from agent.store.report import CallReport, call_report
-from tests.callers import call, wait_for_agent_speech
+from tests.callers import DEMO_TENANT, call, wait_for_agent_speech
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
-TENANT = "crumb-and-co"
+TENANT = DEMO_TENANT  # the skeleton's demo flow: hours, specials
 
 
 @pytest.fixture

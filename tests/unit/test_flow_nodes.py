@@ -868,3 +868,19 @@ def test_lead_gate_takes_id_rather_not_as_a_refusal() -> None:
     machine.on_user_text("I'd rather not")
     assert machine.state.slots["consent"] == "no"
     assert ("gate", "bye", "refused") in transitions(sink.events)
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("oh seven seven oh oh nine double oh one two three", "+447700900123"),
+        ("oh seven two one oh oh nine double oh one two three", None),  # a digit too many
+        ("oh seven seven oh oh nine", None),  # too short for a UK number
+        ("plus one two oh two five five five oh one two three", "+12025550123"),
+    ],
+)
+def test_phone_numbers_must_be_possible_for_their_country(text: str, number: str | None) -> None:
+    from agent.flow.slots import SlotContext, extract_phone
+
+    found = extract_phone(text, SlotContext(now=NOW, timezone=UTC, default_country_code="44"))
+    assert (found.value if found else None) == number

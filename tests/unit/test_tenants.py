@@ -23,7 +23,7 @@ def write(tmp_path: Path, body: str, tenant: str = "bakery") -> Path:
 def test_shipped_tenant_loads() -> None:
     tenant = load_tenant(ROOT / "tenants", "crumb-and-co")
     assert tenant.name == "Crumb & Co"
-    assert tenant.config.flow == "demo_bakery"
+    assert tenant.config.flow == "receptionist"
     assert str(tenant.tz) == "Europe/London"
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import phonenumbers
+
 from .context import SlotContext, SlotValue
 from .numbers import _FILLERS, _SMALL, _TENS, _UNITS, _at
 
@@ -138,4 +140,16 @@ def extract_phone(text: str, ctx: SlotContext) -> SlotValue | None:
         return None
     country = (ctx.default_country_code or "").lstrip("+") or None
     number = _e164(max(runs, key=len), country)
-    return None if number is None else SlotValue(number, _say_phone(number, country))
+    if number is None or (number.startswith("+") and not _valid(number)):
+        return None  # a number that cannot exist: ask again rather than store it
+    return SlotValue(number, _say_phone(number, country))
+
+
+def _valid(number: str) -> bool:
+    """Whether an E.164 number has a possible length for its country (libphonenumber): a
+    digit misheard into or out of a read-out number usually makes it impossible. (Not
+    ``is_valid_number``: reserved ranges such as the UK's 07700 900xxx are real enough.)"""
+    try:
+        return phonenumbers.is_possible_number(phonenumbers.parse(number, None))
+    except phonenumbers.NumberParseException:
+        return False
