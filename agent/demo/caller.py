@@ -30,7 +30,7 @@ from .ear import Segmenter, Utterance
 from .lines import sentences
 
 RATE = 48000
-TRANSCRIPT_WAIT_S = 3.0  # how long the ear waits for the agent's transcript of its speech
+TRANSCRIPT_WAIT_S = 15.0  # how long the ear waits for the agent's transcript of its speech
 FRAME = RATE // 50  # 20 ms
 CALLER_VOICE = VoiceSettings(voice="en-us", rate_wpm=150, pitch=35)
 
