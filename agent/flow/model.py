@@ -281,16 +281,23 @@ class GoodbyeIntent(_Model):
     examples: tuple[Phrase, ...] = Field(default=DEFAULT_GOODBYE, min_length=1)
 
 
-DEFAULT_HUMAN = (
-    "human",
+DEFAULT_HUMAN = (  # requests, not nouns: "the manager signs it off" is an answer
+    "a human",
     "a real person",
-    "a person",
+    "speak to a person",
+    "talk to a person",
     "speak to someone",
     "talk to someone",
+    "speak to somebody",
+    "talk to somebody",
     "operator",
     "representative",
     "customer service",
-    "the manager",
+    "put me through",
+    "speak to the manager",
+    "talk to the manager",
+    "want the manager",
+    "get me the manager",
     "member of staff",
 )
 

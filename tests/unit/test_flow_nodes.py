@@ -884,3 +884,21 @@ def test_phone_numbers_must_be_possible_for_their_country(text: str, number: str
 
     found = extract_phone(text, SlotContext(now=NOW, timezone=UTC, default_country_code="44"))
     assert (found.value if found else None) == number
+
+
+@pytest.mark.parametrize(
+    ("text", "human"),
+    [
+        ("can I speak to someone please", True),
+        ("I want the manager please", True),
+        ("just put me through to sales", True),
+        ("the manager signs off every order over a thousand pounds", False),
+        ("we are a small team of humans who bake", False),
+    ],
+)
+def test_default_human_phrases_are_requests_not_nouns(text: str, human: bool) -> None:
+    from agent.flow.match import match_global_intent
+    from agent.flow.model import GlobalIntentName, GlobalIntents, HumanIntent
+
+    found = match_global_intent(text, GlobalIntents(human=HumanIntent(to="person")))
+    assert (found is GlobalIntentName.HUMAN) is human
