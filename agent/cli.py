@@ -14,7 +14,8 @@ from typing import Annotated
 
 import typer
 
-from .config import Settings, load_settings
+from .cli_settings import settings_or_exit
+from .config import Settings
 from .errors import FrontdeskError
 from .flow.cli import flow_app
 from .knowledge.cli import kb_app
@@ -40,11 +41,7 @@ app.add_typer(outbox_app, name="outbox")
 
 
 def _settings() -> Settings:
-    try:
-        return load_settings()
-    except FrontdeskError as e:
-        typer.echo(f"frontdesk: {e}", err=True)
-        raise typer.Exit(2) from e
+    return settings_or_exit("frontdesk")
 
 
 def _progress(start: float) -> Callable[[str], None]:

@@ -23,7 +23,8 @@ from typing import Annotated, Literal, NoReturn, TextIO
 
 import typer
 
-from ..config import Settings, load_settings
+from ..cli_settings import settings_or_exit
+from ..config import Settings
 from ..errors import FlowLoadError, FrontdeskError
 from ..tenants import load_tenant
 from .actions import AssistError, Consult
@@ -48,11 +49,7 @@ _RULE = "=" * 30
 
 
 def _settings() -> Settings:
-    try:
-        return load_settings(check_keys=False)
-    except FrontdeskError as e:
-        typer.echo(f"frontdesk flow: {e}", err=True)
-        raise typer.Exit(2) from e
+    return settings_or_exit("frontdesk flow", check_keys=False)
 
 
 def _fail(command: str, error: FrontdeskError) -> NoReturn:

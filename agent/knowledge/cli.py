@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ..config import Settings, load_settings
+from ..cli_settings import settings_or_exit
+from ..config import Settings
 from ..errors import FrontdeskError
 from ..tenants import Tenant, known_tenants, load_tenant
 from .search import knowledge_for
@@ -16,11 +17,7 @@ kb_app = typer.Typer(help="Search and build tenants' knowledge bases.", no_args_
 
 
 def _settings() -> Settings:
-    try:
-        return load_settings()
-    except FrontdeskError as e:
-        typer.echo(f"frontdesk kb: {e}", err=True)
-        raise typer.Exit(2) from e
+    return settings_or_exit("frontdesk kb")
 
 
 def _tenant(settings: Settings, tenant_id: str) -> Tenant:

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..config import Settings, load_settings
+from ..cli_settings import settings_or_exit
+from ..config import Settings
 from ..errors import FrontdeskError
 from ..logs import setup_logging
 
@@ -21,11 +22,7 @@ outbox_app = typer.Typer(help="Deliver and inspect notifications.", no_args_is_h
 
 
 def _settings() -> Settings:
-    try:
-        settings = load_settings()
-    except FrontdeskError as e:
-        typer.echo(f"frontdesk: {e}", err=True)
-        raise typer.Exit(2) from e
+    settings = settings_or_exit("frontdesk")
     setup_logging(settings)
     return settings
 

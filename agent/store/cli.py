@@ -9,7 +9,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from ..config import Settings, load_settings
+from ..cli_settings import settings_or_exit
+from ..config import Settings
 from ..errors import FrontdeskError
 from .engine import Store, database_url
 
@@ -21,11 +22,7 @@ retention_app = typer.Typer(help="Recording retention.", no_args_is_help=True)
 
 
 def _settings() -> Settings:
-    try:
-        return load_settings(check_keys=False)
-    except FrontdeskError as e:
-        typer.echo(f"frontdesk: {e}", err=True)
-        raise typer.Exit(2) from e
+    return settings_or_exit("frontdesk", check_keys=False)
 
 
 def _with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:

@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
-from ..config import Settings, load_settings
-from ..errors import FrontdeskError, KnowledgeError
+from ..cli_settings import settings_or_exit
+from ..config import Settings
+from ..errors import KnowledgeError
 from .check import check_tenants, scoring_warnings
 from .load import load_tenant
 from .model import tenant_json_schema
@@ -18,11 +19,7 @@ tenant_app = typer.Typer(help="Check tenant folders and export their schema.", n
 
 
 def _settings() -> Settings:
-    try:
-        return load_settings()
-    except FrontdeskError as e:
-        typer.echo(f"frontdesk tenant: {e}", err=True)
-        raise typer.Exit(2) from e
+    return settings_or_exit("frontdesk tenant")
 
 
 @tenant_app.command()
