@@ -19,10 +19,10 @@ from agent.capture.retention import run_retention
 from agent.capture.storage import LocalStorage, SupabaseStorage, build_storage
 from agent.config import load_settings
 from agent.flow.events import TransitionTaken
-from agent.store import Store, normalize_url
-from agent.store.calls import NewCall, start_call
-from agent.store.migrate import upgrade
+from agent.store import Store
+from agent.store.calls import NewCall
 from agent.store.recordings import add_recording, for_call
+from tests.stores import sqlite_store
 
 pytestmark = pytest.mark.unit
 
@@ -137,13 +137,9 @@ async def test_supabase_storage_uploads_and_removes_through_its_http_api(tmp_pat
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    url = normalize_url(f"sqlite:///{tmp_path / 'x.db'}")
-    await asyncio.to_thread(upgrade, url)
-    store = Store.from_url(url)
-    async with store.transaction() as s:
-        await start_call(s, NewCall(id="c1", tenant="t1", source="web", room="r", started_at=T0))
-    yield store
-    await store.close()
+    call = NewCall(id="c1", tenant="t1", source="web", room="r", started_at=T0)
+    async with sqlite_store(tmp_path / "x.db", call) as store:
+        yield store
 
 
 async def test_retention_deletes_expired_recordings_and_their_rows(

@@ -3,7 +3,6 @@ generated Supabase SQL, the price table."""
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -23,7 +22,7 @@ from agent.store.analyses import (
     save_analysis_with_outbox,
     upsert_lead,
 )
-from agent.store.calls import NewCall, finalize_call, get_call, list_calls, start_call
+from agent.store.calls import NewCall, finalize_call, get_call, list_calls
 from agent.store.events import NewEvent, add_event, consents, handoffs, list_events
 from agent.store.migrate import heads, upgrade
 from agent.store.outbox import NewNotification, for_call
@@ -31,6 +30,7 @@ from agent.store.report import call_report
 from agent.store.supabase_sql import SUPABASE_MIGRATIONS, render
 from agent.store.turns import NewTurn, add_turn, list_turns
 from agent.store.usage import NewUsage, Price, PriceTable, add_usage, load_prices
+from tests.stores import sqlite_store
 
 pytestmark = pytest.mark.unit
 
@@ -39,13 +39,9 @@ T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    url = normalize_url(f"sqlite:///{tmp_path / 'x.db'}")
-    await asyncio.to_thread(upgrade, url)
-    store = Store.from_url(url)
-    async with store.transaction() as s:
-        await start_call(s, NewCall(id="c1", tenant="t1", source="sip", room="r1", started_at=T0))
-    yield store
-    await store.close()
+    call = NewCall(id="c1", tenant="t1", source="sip", room="r1", started_at=T0)
+    async with sqlite_store(tmp_path / "x.db", call) as store:
+        yield store
 
 
 @pytest.mark.parametrize(
