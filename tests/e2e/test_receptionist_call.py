@@ -39,7 +39,7 @@ async def test_a_caller_books_a_table_by_voice(stack: LocalStack, stack_settings
             tomorrow.year, tomorrow.month, tomorrow.day, 19, tzinfo=london
         ).isoformat(),
         "name": "Peter Smith",
-        "phone": "+447700900123",
+        "phone": "+442094601234",
         "booking_ok": "yes",
     }, summary
     assert facts.path[-1] == "booking_made"
