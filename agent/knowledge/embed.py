@@ -145,7 +145,7 @@ _lock = threading.Lock()
 def _load() -> Encoder:
     # One BLAS thread for the whole process: a question is a few small matrix products,
     # and on a busy 2-core machine OpenBLAS's threads spinning against other processes
-    # made one question take 80-300 ms instead of 15 (bench/knowledge.py --embeddings).
+    # made one question take 80-300 ms instead of 15 (measured while e2e tests ran).
     folder = model_dir()  # first: a missing extra is a ConfigError naming the setting
     import_module("threadpoolctl").threadpool_limits(limits=1, user_api="blas")
     return Encoder(folder)
