@@ -7,6 +7,7 @@ before the worker joins the room, so a room is never served half-configured.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -48,6 +49,9 @@ class CallPlan:
     flow: Flow
     knowledge: KnowledgeSearch | None = None
     assisted: bool = False
+    # the blocking part of a knowledge search (hybrid: the question's embedding), for the
+    # worker to run off the event loop before the flow reads a caller's turn
+    prepare_turn: Callable[[str], None] | None = None
 
     def machine(self, sink: EventSink | None = None) -> FlowMachine:
         return FlowMachine(
@@ -71,12 +75,18 @@ def prepare_call(settings: Settings, keys: RoomKeys | str | None) -> CallPlan:
     flow = load_flow_by_id(settings.flows_dir, tenant.config.flow)
     llm_configured = settings.llm != "none"
     require_llm(flow, llm_configured=llm_configured, source=f"tenant {tenant.id!r}")
-    knowledge = None
-    if flow.uses_knowledge():
-        from .knowledge.search import knowledge_for  # bm25 and numpy: only when needed
+    if not flow.uses_knowledge():
+        return CallPlan(tenant=tenant, flow=flow, assisted=llm_configured)
+    from .knowledge.search import knowledge_for  # bm25 and numpy: only when needed
 
-        knowledge = knowledge_for(tenant)
-    return CallPlan(tenant=tenant, flow=flow, knowledge=knowledge, assisted=llm_configured)
+    knowledge = knowledge_for(tenant, embeddings=settings.kb_embeddings)
+    return CallPlan(
+        tenant=tenant,
+        flow=flow,
+        knowledge=knowledge,
+        assisted=llm_configured,
+        prepare_turn=knowledge.prepare if knowledge.hybrid else None,
+    )
 
 
 @cache

@@ -36,6 +36,10 @@ PARTICIPANT_WAIT_S = 30.0
 def prewarm(proc: JobProcess) -> None:
     """Load the models once per worker process, before any call arrives."""
     proc.userdata["vad"] = load_vad()
+    if _process_settings().kb_embeddings:  # hybrid knowledge search's sentence encoder
+        from .knowledge.embed import encoder
+
+        encoder()
 
 
 @cache
@@ -72,8 +76,8 @@ async def entrypoint(ctx: JobContext) -> None:
 
     # the recorder stores turns and flow events as they happen; at shutdown it finalizes
     # the call and runs the post-call pipeline
-    recorder = await capture_call(ctx, settings, plan, session)
-    machine = plan.machine(sink=recorder)
+    capture = await capture_call(ctx, settings, plan, session)
+    machine = plan.machine(sink=capture.recorder)
     model = session.llm
     assistant = LlmAssistant(model) if plan.assisted and isinstance(model, llm.LLM) else None
     agent = FlowAgent(
@@ -81,6 +85,8 @@ async def entrypoint(ctx: JobContext) -> None:
         set_hints=partial(apply_hints, pipeline.stt),
         hang_up=hang_up,
         assistant=assistant,
+        on_turn=capture.turns.caller_turn,
+        prepare=plan.prepare_turn,
     )
     await session.start(agent=agent, room=ctx.room)
 

@@ -8,6 +8,7 @@ import importlib
 import json
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 
@@ -23,7 +24,7 @@ from ..store.usage import load_prices
 from . import spool
 from .audio import AudioCapture, CallAudio, RecordingPolicy, in_progress_dir
 from .recorder import CallRecorder
-from .session_hooks import attach_session, record_usage
+from .session_hooks import SessionCapture, record_usage
 from .storage import build_storage
 
 logger = logging.getLogger("frontdesk.capture")
@@ -38,9 +39,15 @@ def _source(metadata: str | None) -> str:
     return source if source in ("sip", "web", "meeting") else "web"
 
 
+@dataclass(frozen=True)
+class CallCapture:
+    recorder: CallRecorder  # the flow machine's event sink
+    turns: SessionCapture  # the flow agent hands it each caller turn
+
+
 async def capture_call(
     ctx: JobContext, settings: Settings, plan: CallPlan, session: AgentSession[None]
-) -> CallRecorder:
+) -> CallCapture:
     """Start recording the call; finalization and post-call run at job shutdown."""
     store = Store.open(settings)
     prices = await asyncio.to_thread(load_prices, settings.prices_file)
@@ -61,7 +68,8 @@ async def capture_call(
     )
     await asyncio.to_thread(recorder.spool.open)  # file I/O off the call's event loop
     recorder.start()
-    attach_session(recorder, session)
+    turns = SessionCapture(recorder)
+    turns.attach(session)
     audio = _call_audio(settings, plan, session, recorder)
     _watch_participants(ctx.room, session, recorder)
     # a previous worker's unflushed spools (the store was down, or it was killed)
@@ -72,6 +80,7 @@ async def capture_call(
     async def finish(reason: str) -> None:
         if audio is not None:
             await audio.finish(call.started_at)
+        turns.flush()
         record_usage(recorder, session)
         failed = bool(closed and closed[0].error is not None)
         status = "failed" if failed else "completed"
@@ -89,7 +98,7 @@ async def capture_call(
 
     ctx.add_shutdown_callback(finish)
     logger.info("recording call", extra={"call_id": call.id, "store": store.dialect})
-    return recorder
+    return CallCapture(recorder, turns)
 
 
 def _call_audio(

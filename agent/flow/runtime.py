@@ -46,6 +46,7 @@ class HintSetter(Protocol):
 
 
 Hangup_ = Callable[[], Awaitable[None]]
+TurnListener = Callable[[llm.ChatMessage], None]
 
 
 class FlowAgent(Agent):
@@ -58,8 +59,17 @@ class FlowAgent(Agent):
         set_hints: HintSetter,
         hang_up: Hangup_,
         assistant: LlmAssistant | None = None,
+        on_turn: TurnListener | None = None,
+        prepare: Callable[[str], None] | None = None,
     ) -> None:
+        """``on_turn`` gets each completed caller turn as livekit built it (text, STT
+        confidence, timing metrics) before the flow reads it: livekit never commits it to
+        the chat context, as the flow answers instead of an LLM. ``prepare`` does the
+        blocking work a turn's text needs (a knowledge search's model inference) in a
+        thread, before the flow reads it on the event loop."""
         super().__init__(instructions="Follow the flow graph.")
+        self._on_turn = on_turn
+        self._prepare = prepare
         self._machine = machine
         self._set_hints = set_hints
         self._hang_up = hang_up
@@ -100,6 +110,10 @@ class FlowAgent(Agent):
         self, turn_ctx: llm.ChatContext, new_message: llm.ChatMessage
     ) -> None:
         text = (new_message.text_content or "").strip()
+        if text and self._on_turn is not None:
+            self._on_turn(new_message)
+        if text and self._prepare is not None:
+            await asyncio.to_thread(self._prepare, text)
         if text:
             self.user_said(text)
         raise StopResponse()  # the flow already answered; no LLM reply

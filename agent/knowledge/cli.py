@@ -38,7 +38,8 @@ def search(
     ] = False,
 ) -> None:
     """Print the passages that best answer QUESTION, best first."""
-    kb = knowledge_for(_tenant(_settings(), tenant))
+    settings = _settings()
+    kb = knowledge_for(_tenant(settings, tenant), embeddings=settings.kb_embeddings)
     result = kb.search(question, k)
     if as_json:
         rows = [
@@ -67,7 +68,7 @@ def build(
     settings = _settings()
     failed = False
     for tenant_id in [tenant] if tenant else known_tenants(settings.tenants_dir):
-        kb = knowledge_for(_tenant(settings, tenant_id))
+        kb = knowledge_for(_tenant(settings, tenant_id), embeddings=settings.kb_embeddings)
         index = kb.index
         typer.echo(f"{tenant_id}: {len(index.chunks)} chunks, index {index.content_hash}")
         for problem in kb.problems:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from .tokens import Question, answer_types, question_terms, terms
 
 EXPANSION_WEIGHT = 0.5
 ANSWER_TYPE_BOOST = 1.3  # a passage holding the kind of answer asked for (price, time...)
+RECENT_QUESTIONS = 16  # question embeddings kept (prepared ahead of their search)
 SIMILARITY_WEIGHT = 0.5  # hybrid: the cosine's share of the fused score (bench/knowledge.py)
 
 Vectors = npt.NDArray[np.float32]
@@ -50,6 +52,27 @@ class KnowledgeBase:
         self.similarity_weight = similarity_weight
         default = HYBRID_CALIBRATION if self.hybrid else DEFAULT_CALIBRATION
         self.calibration = calibration or default
+        self._questions: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
+        self._questions_lock = threading.Lock()
+
+    def prepare(self, question: str) -> None:
+        """Do a search's model inference ahead (blocking, ~15 ms: call it off the event
+        loop): the question's embedding is kept, so the search itself, run inside the
+        call's turn, only does arithmetic. Nothing to do for BM25."""
+        if self.hybrid:
+            self._question_vector(question)
+
+    def _question_vector(self, question: str) -> npt.NDArray[np.float32]:
+        with self._questions_lock:
+            vector = self._questions.get(question)
+        if vector is None:
+            assert self.encode is not None
+            vector = self.encode([question])[0]
+            with self._questions_lock:
+                self._questions[question] = vector
+                while len(self._questions) > RECENT_QUESTIONS:
+                    self._questions.popitem(last=False)
+        return vector
 
     @property
     def problems(self) -> list[str]:
@@ -120,7 +143,7 @@ class KnowledgeBase:
         """Hybrid ranking: ``(1 - w) * bm25 / best bm25 + w * cosine`` over every chunk;
         the confidence gets the best chunk's cosine as a third feature."""
         assert self.vectors is not None and self.encode is not None
-        similarity = (self.vectors @ self.encode([question])[0]).astype(float)
+        similarity = (self.vectors @ self._question_vector(question)).astype(float)
         top = float(bm25.max())
         lexical = bm25 / top if top > 0 else np.zeros_like(bm25)
         fused = (1 - self.similarity_weight) * lexical + self.similarity_weight * similarity
@@ -153,19 +176,14 @@ _cache: dict[Path, KnowledgeBase] = {}
 _lock = threading.Lock()
 
 
-def knowledge_for(tenant: Tenant, *, embeddings: bool | None = None) -> KnowledgeBase:
+def knowledge_for(tenant: Tenant, *, embeddings: bool = False) -> KnowledgeBase:
     """The tenant's knowledge base, from ``knowledge/`` (blocking: call off the event loop).
 
     Built on first use and saved in ``.index/``; reused until a document changes (the
     content hash is checked on every call, so a new call sees edited documents, while a
     running call keeps the knowledge base it was given). ``embeddings``: hybrid search
-    (default: the ``FRONTDESK_KB_EMBEDDINGS`` setting); the chunks' embeddings are
-    computed here, with the index, and the model is loaded here too, so that a search
-    never loads it."""
-    if embeddings is None:
-        from ..config import load_settings
-
-        embeddings = load_settings(check_keys=False).kb_embeddings
+    (the ``FRONTDESK_KB_EMBEDDINGS`` setting); the chunks' embeddings are computed here,
+    with the index, and the model is loaded here too, so that a search never loads it."""
     digest = content_hash(tenant.knowledge_dir)
     threshold = tenant.config.knowledge.threshold
     with _lock:

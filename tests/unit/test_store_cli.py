@@ -44,7 +44,17 @@ async def _fill(db: Path) -> None:
             NewTurn(seq=1, speaker="agent", text="Hello!", started_at=T0, latency={"e2e": 0.5}),
         )
         await add_turn(
-            s, "c1", "crumb-and-co", NewTurn(seq=2, speaker="caller", text="A cake", started_at=T0)
+            s,
+            "c1",
+            "crumb-and-co",
+            NewTurn(
+                seq=2,
+                speaker="caller",
+                text="A cake",
+                started_at=T0,
+                stt_confidence=0.87,
+                latency={"end_of_turn_delay": 0.41},
+            ),
         )
         for seq, node in enumerate(("greet", "order"), start=1):
             await add_event(
@@ -107,6 +117,8 @@ def test_calls_commands_show_the_stored_call(
     for expected in (
         "agent: Hello!",
         "caller: A cake",
+        "(stt confidence 0.87, end_of_turn_delay 410ms)",
+        "(e2e 500ms)",
         "flow path: greet -> order",
         "analysis (deterministic): type order",
         "items: a cake",
