@@ -58,11 +58,18 @@ class Transcribed:
     at: float
 
 
+MIC_QUEUE_MS = 400
+
+
 class SimulatedCaller:
     def __init__(self, ear_stt: AnySTT, *, voice: VoiceSettings = CALLER_VOICE) -> None:
         self.room = rtc.Room()
         self._stt, self._voice = ear_stt, voice
-        self._source = rtc.AudioSource(RATE, 1, queue_size_ms=100)
+        # The microphone runs 400 ms ahead of the wire: the ear's recognizer holds the GIL
+        # for tens of milliseconds at a time (more on a loaded machine), and a mic that
+        # starves mid-word sends a gap the agent then mishears ("opening up with" for
+        # "opening hours"). Timings below account for what is queued.
+        self._source = rtc.AudioSource(RATE, 1, queue_size_ms=MIC_QUEUE_MS)
         self._pending: list[np.ndarray] = []
         self._segmenter = Segmenter()
         self._tasks: list[asyncio.Task[None]] = []

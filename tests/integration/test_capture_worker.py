@@ -6,6 +6,7 @@ store; and a store locked by another process mid-call costs nothing (the spool).
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -66,6 +67,16 @@ async def test_demo_call_is_stored_with_its_recording(
     speakers = [t["speaker"] for t in data["turns"]]
     assert speakers.count("caller") >= 3 and speakers.count("agent") >= 4, speakers
     assert [t["seq"] for t in data["turns"]] == list(range(1, len(speakers) + 1))
+    # what livekit measured: each caller turn's STT confidence and delays, and the delay
+    # the caller heard before each answer
+    for i, turn in enumerate(data["turns"]):
+        if turn["speaker"] == "caller":
+            assert 0 < turn["stt_confidence"] <= 1, turn
+            assert {"transcription_delay", "end_of_turn_delay"} <= set(turn["latency"]), turn
+            assert turn["ended_at"] > turn["started_at"], turn
+            answer = data["turns"][i + 1]
+            assert answer["speaker"] == "agent", data["turns"]
+            assert 0 < answer["latency"]["e2e_latency"] < 10, answer
     types = [e["type"] for e in data["events"]]
     assert types[0] == "NodeEntered" and "Ended" in types, types
     (recording,) = data["recordings"]
@@ -128,6 +139,14 @@ def _spooled(data_dir: Path, text: str) -> bool:
     return any(text in p.read_text() for p in (data_dir / "spool").glob("*.jsonl"))
 
 
+def _spooled_caller_turn(data_dir: Path) -> bool:
+    lines = (
+        line for p in (data_dir / "spool").glob("*.jsonl") for line in p.read_text().splitlines()
+    )
+    records = (json.loads(line) for line in lines if line.strip())
+    return any(r.get("op") == "turn" and r.get("speaker") == "caller" for r in records)
+
+
 async def test_store_unavailable_mid_call_loses_nothing(
     stack: LocalStack, stack_settings: Settings, stack_store: Store
 ) -> None:
@@ -146,7 +165,7 @@ async def test_store_unavailable_mid_call_loses_nothing(
             await caller.say("opening hours")
             assert await caller.agent_turn_done(said_at, timeout=60)  # the call goes on
             deadline = time.time() + 60
-            while not await asyncio.to_thread(_spooled, data_dir, "opening hours"):
+            while not await asyncio.to_thread(_spooled_caller_turn, data_dir):
                 assert time.time() < deadline, "the caller's turn never reached the spool"
                 await asyncio.sleep(0.5)
         finally:
@@ -157,7 +176,10 @@ async def test_store_unavailable_mid_call_loses_nothing(
         await asyncio.wait_for(caller.disconnected.wait(), timeout=60)
     report = await _wait_report(stack_store, room, done=True)
     turns = [(t.speaker, t.text) for t in report.rows["turns"]]  # type: ignore[attr-defined]
-    assert [text for who, text in turns if who == "caller"] == ["opening hours", "no thank you"]
+    # both caller turns, in order (the words as heard: a loaded machine's audio may blur
+    # "hours", and the flow still takes "opening ..." for the opening hours)
+    heard = [text for who, text in turns if who == "caller"]
+    assert len(heard) == 2 and heard[0].startswith("opening"), heard
     assert [who for who, _ in turns].count("agent") >= 3, turns
     assert report.call.status == "completed"
     assert not await asyncio.to_thread(_spooled, data_dir, room)  # the spool was flushed
