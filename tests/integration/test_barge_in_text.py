@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import threading
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from livekit.agents import AgentSession
+from livekit.agents import AgentSession, StopResponse, llm
 
 from agent.config import ROOT
 from agent.flow import FlowMachine, ListSink, TemplateContext, TenantInfo, load_flow, parse_flow
@@ -80,7 +81,13 @@ def _no_hints(phrases: object, *, pattern: object = None) -> None:
 
 
 @asynccontextmanager
-async def call(flow: Flow, *, assistant: LlmAssistant | None = None) -> AsyncIterator[Call]:
+async def call(
+    flow: Flow,
+    *,
+    assistant: LlmAssistant | None = None,
+    on_turn: Callable[[llm.ChatMessage], None] | None = None,
+    prepare: Callable[[str], None] | None = None,
+) -> AsyncIterator[Call]:
     sink = ListSink()
     machine = FlowMachine(flow, CTX, sink=sink, clock=lambda: MORNING, assisted=bool(assistant))
     hung_up = asyncio.Event()
@@ -88,7 +95,14 @@ async def call(flow: Flow, *, assistant: LlmAssistant | None = None) -> AsyncIte
     async def hang_up() -> None:
         hung_up.set()
 
-    agent = FlowAgent(machine, set_hints=_no_hints, hang_up=hang_up, assistant=assistant)
+    agent = FlowAgent(
+        machine,
+        set_hints=_no_hints,
+        hang_up=hang_up,
+        assistant=assistant,
+        on_turn=on_turn,
+        prepare=prepare,
+    )
     session: AgentSession[None] = AgentSession(tts=ESpeakTTS())
     speaker = Speaker()
     session.output.audio = speaker
@@ -216,3 +230,27 @@ async def test_an_llm_that_times_out_leaves_the_turn_scripted() -> None:
         c.agent.user_said("ten")
         await c.listening()
         assert c.machine.state.path == ("size", "big", "done")
+
+
+async def test_a_completed_turn_is_handed_over_prepared_off_the_loop_then_read() -> None:
+    """livekit's end of a caller turn: the recorder gets the message (with its metrics),
+    the blocking preparation (a hybrid search's embedding) runs in a thread, and only
+    then does the flow read the words."""
+    heard: list[llm.ChatMessage] = []
+    prepared: list[tuple[str, bool, tuple[str, ...]]] = []
+    loop_thread = threading.get_ident()
+
+    def prepare(text: str) -> None:
+        in_thread = threading.get_ident() != loop_thread
+        prepared.append((text, in_thread, c.machine.state.path))
+
+    async with call(DEMO, on_turn=heard.append, prepare=prepare) as c:
+        await c.listening()
+        message = llm.ChatMessage(role="user", content=["opening hours"], transcript_confidence=0.9)
+        with pytest.raises(StopResponse):  # the flow answers, not an LLM
+            await c.agent.on_user_turn_completed(llm.ChatContext(), message)
+        assert heard == [message]
+        # prepared in a thread, before the machine moved
+        assert prepared == [("opening hours", True, ("greeting", "topic"))]
+        await c.listening()
+        assert c.machine.state.slots["topic"] == "hours"
