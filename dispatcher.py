@@ -17,15 +17,17 @@ from agent.control.dispatch import dispatch_call, livekit_api
 from agent.control.http import build_app
 from agent.errors import FrontdeskError
 from agent.logs import setup_logging
+from agent.tenants.model import Source
+from agent.tenants.resolve import SOURCES
 
 logger = logging.getLogger("frontdesk.dispatcher")
 
 
-async def _dispatch_once(tenant: str, room: str | None) -> None:
+async def _dispatch_once(tenant: str, room: str | None, source: Source | None) -> None:
     settings = load_settings()
     lkapi = livekit_api(settings)
     try:
-        call = await dispatch_call(lkapi, settings, tenant=tenant, room=room)
+        call = await dispatch_call(lkapi, settings, tenant=tenant, room=room, source=source)
     finally:
         await lkapi.aclose()
     print(f"dispatched agent {settings.agent_name!r} to room {call.room} (tenant {call.tenant})")
@@ -38,12 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     one = sub.add_parser("dispatch", help="create a room and dispatch the agent to it")
     one.add_argument("--tenant", required=True)
     one.add_argument("--room")
+    one.add_argument("--source", choices=SOURCES, help="chooses the tenant's flow")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
         setup_logging(settings)
         if args.command == "dispatch":
-            asyncio.run(_dispatch_once(args.tenant, args.room))
+            asyncio.run(_dispatch_once(args.tenant, args.room, args.source))
             return 0
         logger.info(
             "dispatcher listening", extra={"url": f"http://127.0.0.1:{settings.dispatcher_port}"}

@@ -24,6 +24,7 @@ from .postcall.cli import outbox_app, postcall_app
 from .stack import LocalStack, StackPorts
 from .store.cli import calls_app, db_app, retention_app
 from .tenants.cli import tenant_app
+from .tenants.model import Source
 
 app = typer.Typer(
     help="Frontdesk: a self-hostable voice-agent platform on LiveKit Agents.",
@@ -234,6 +235,9 @@ async def _call(settings: Settings, tenant: str) -> None:
 def dispatch(
     tenant: Annotated[str, typer.Option(help="Tenant id")] = "crumb-and-co",
     room: Annotated[str | None, typer.Option(help="Room name")] = None,
+    source: Annotated[
+        Source | None, typer.Option(help="sip, web or meeting: chooses the tenant's flow")
+    ] = None,
 ) -> None:
     """Create a room and dispatch the agent to it (the stack must be up)."""
     from .control.dispatch import dispatch_call, livekit_api
@@ -243,7 +247,7 @@ def dispatch(
     async def go() -> None:
         lkapi = livekit_api(settings)
         try:
-            call = await dispatch_call(lkapi, settings, tenant=tenant, room=room)
+            call = await dispatch_call(lkapi, settings, tenant=tenant, room=room, source=source)
         finally:
             await lkapi.aclose()
         typer.echo(f"dispatched to room {call.room} (tenant {call.tenant})")

@@ -24,6 +24,7 @@ from .knowledge.base import KnowledgeSearch
 from .providers.kinds import AnySTT, AnyTTS
 from .providers.registry import build_llm, build_stt, build_tts
 from .tenants import RoomKeys, Tenant, TenantRegistry
+from .tenants.model import Source
 
 logger = logging.getLogger("frontdesk.session")
 
@@ -47,6 +48,7 @@ class CallPlan:
 
     tenant: Tenant
     flow: Flow
+    source: Source = "web"  # how the room came in: sip, web or meeting
     knowledge: KnowledgeSearch | None = None
     assisted: bool = False
     # the blocking part of a knowledge search (hybrid: the question's embedding), for the
@@ -72,17 +74,19 @@ def prepare_call(settings: Settings, keys: RoomKeys | str | None) -> CallPlan:
     if not isinstance(keys, RoomKeys):
         keys = RoomKeys.from_room(keys)
     tenant = tenant_registry(settings.tenants_dir, settings.default_tenant).resolve(keys)
-    flow = load_flow_by_id(settings.flows_dir, tenant.config.flow)
+    source = keys.call_source
+    flow = load_flow_by_id(settings.flows_dir, tenant.config.flow_for(source, keys.campaign))
     llm_configured = settings.llm != "none"
     require_llm(flow, llm_configured=llm_configured, source=f"tenant {tenant.id!r}")
     if not flow.uses_knowledge():
-        return CallPlan(tenant=tenant, flow=flow, assisted=llm_configured)
+        return CallPlan(tenant=tenant, flow=flow, source=source, assisted=llm_configured)
     from .knowledge.search import knowledge_for  # bm25 and numpy: only when needed
 
     knowledge = knowledge_for(tenant, embeddings=settings.kb_embeddings)
     return CallPlan(
         tenant=tenant,
         flow=flow,
+        source=source,
         knowledge=knowledge,
         assisted=llm_configured,
         prepare_turn=knowledge.prepare if knowledge.hybrid else None,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import json
 import logging
 import uuid
 from dataclasses import dataclass
@@ -30,15 +29,6 @@ from .storage import build_storage
 logger = logging.getLogger("frontdesk.capture")
 
 
-def _source(metadata: str | None) -> str:
-    try:
-        data = json.loads(metadata or "{}")
-    except json.JSONDecodeError:
-        return "web"
-    source = data.get("source") if isinstance(data, dict) else None
-    return source if source in ("sip", "web", "meeting") else "web"
-
-
 @dataclass(frozen=True)
 class CallCapture:
     recorder: CallRecorder  # the flow machine's event sink
@@ -54,7 +44,7 @@ async def capture_call(
     call = NewCall(
         id=f"{ctx.room.name}-{uuid.uuid4().hex[:8]}",
         tenant=plan.tenant.id,
-        source=_source(ctx.job.metadata or ctx.job.room.metadata),
+        source=plan.source,
         room=ctx.room.name,
         started_at=datetime.now(UTC),
         flow_id=plan.flow.id,

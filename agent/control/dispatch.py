@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from livekit import api
 
 from ..config import Settings
+from ..tenants.model import Source
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,17 @@ def new_room_name(tenant: str) -> str:
 
 
 async def dispatch_call(
-    lkapi: api.LiveKitAPI, settings: Settings, *, tenant: str, room: str | None = None
+    lkapi: api.LiveKitAPI,
+    settings: Settings,
+    *,
+    tenant: str,
+    room: str | None = None,
+    source: Source | None = None,
 ) -> DispatchedCall:
-    """Create the room (tenant in its metadata) and explicitly dispatch the agent to it."""
+    """Create the room (tenant, and the source when given, in its metadata: the source
+    chooses among the tenant's flows) and explicitly dispatch the agent to it."""
     room_name = room or new_room_name(tenant)
-    metadata = json.dumps({"tenant": tenant})
+    metadata = json.dumps({"tenant": tenant, **({"source": source} if source else {})})
     await lkapi.room.create_room(
         api.CreateRoomRequest(name=room_name, metadata=metadata, empty_timeout=60)
     )

@@ -1,6 +1,7 @@
 """The dispatcher's HTTP API.
 
-- ``POST /v1/calls``: ``{"tenant": "<id>", "room": "<optional name>"}`` creates a room and
+- ``POST /v1/calls``: ``{"tenant": "<id>", "room": "<optional name>", "source": "<optional:
+  sip, web or meeting>"}`` creates a room and
   dispatches the agent; answers ``201 {"room", "tenant", "dispatch_id"}``.
 - ``POST /livekit/webhook``: LiveKit's signed webhooks, verified with the API secret.
 - ``GET /healthz``.
@@ -21,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..config import Settings
 from ..errors import TenantError
 from ..tenants import load_tenant
+from ..tenants.model import Source
 from .dispatch import dispatch_call, livekit_api
 
 logger = logging.getLogger("frontdesk.dispatcher")
@@ -34,6 +36,7 @@ class CallRequest(BaseModel):
 
     tenant: str = Field(min_length=1)
     room: str | None = Field(None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.-]+$")
+    source: Source | None = None  # sip, web or meeting: chooses the tenant's flow
 
 
 def _error(status: int, message: str, **extra: Any) -> web.Response:
@@ -54,7 +57,9 @@ async def create_call(request: web.Request) -> web.Response:
         await asyncio.to_thread(load_tenant, settings.tenants_dir, body.tenant)
     except TenantError as e:
         return _error(404, str(e), field="tenant")
-    call = await dispatch_call(request.app[API_KEY], settings, tenant=body.tenant, room=body.room)
+    call = await dispatch_call(
+        request.app[API_KEY], settings, tenant=body.tenant, room=body.room, source=body.source
+    )
     logger.info("call dispatched", extra={"room": call.room, "tenant": call.tenant})
     return web.json_response(
         {"room": call.room, "tenant": call.tenant, "dispatch_id": call.dispatch_id}, status=201

@@ -54,10 +54,11 @@ def check_tenant(
 ) -> list[str]:
     """Everything wrong with a loaded tenant's references."""
     problems: list[str] = []
-    try:
-        load_flow_by_id(flows_dir, tenant.config.flow)
-    except FrontdeskError as e:
-        problems.append(f"{tenant.path}: flow {tenant.config.flow!r} does not load: {e}")
+    for flow_id in tenant.config.all_flows():  # `flow`, then those `flows` routes to
+        try:
+            load_flow_by_id(flows_dir, flow_id)
+        except FrontdeskError as e:
+            problems.append(f"{tenant.path}: flow {flow_id!r} does not load: {e}")
     problems += _prompts(tenant)
     problems += _templates(tenant)
     if knowledge is not None and tenant.knowledge_dir.is_dir():
@@ -66,9 +67,13 @@ def check_tenant(
 
 
 def scoring_warnings(tenant: Tenant, flows_dir: Path) -> list[str]:
-    """Lead-scoring rules that read a slot the tenant's flow never fills (they never score)."""
+    """Lead-scoring rules that read a slot none of the tenant's flows fills (they never
+    score)."""
+    flows = tenant.config.all_flows()
+    declared: set[str] = set()
     try:
-        declared = load_flow_by_id(flows_dir, tenant.config.flow).declared_slots()
+        for flow_id in flows:
+            declared |= load_flow_by_id(flows_dir, flow_id).declared_slots()
     except FrontdeskError:
         return []  # reported as a problem by check_tenant
     warnings = []
@@ -80,7 +85,7 @@ def scoring_warnings(tenant: Tenant, flows_dir: Path) -> list[str]:
         for slot in sorted(read - declared):
             warnings.append(
                 f"{tenant.path}: lead_scoring.rules.{i} ({rule.label!r}) reads slot {slot!r}, "
-                f"which flow {tenant.config.flow!r} never fills"
+                f"which no flow of the tenant ({', '.join(flows)}) fills"
             )
     return warnings
 

@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -111,6 +112,21 @@ class Routing(_Strict):
     phone_numbers: list[E164] = Field(default_factory=list, description="E.164 numbers (SIP)")
     campaigns: list[Slug] = Field(default_factory=list, description="Web widget campaign ids")
     meeting_owners: list[Email] = Field(default_factory=list)
+
+
+Source = Literal["sip", "web", "meeting"]  # how a room came in
+
+
+class FlowRoutes(_Strict):
+    """Flows other than the tenant's ``flow`` for some rooms: by how the room came in, or
+    by the web widget's campaign (which wins over ``web``)."""
+
+    sip: str | None = Field(None, min_length=1, description="Flow for phone calls")
+    web: str | None = Field(None, min_length=1, description="Flow for web widget visitors")
+    meeting: str | None = Field(None, min_length=1, description="Flow for meetings")
+    campaigns: dict[Slug, str] = Field(
+        default_factory=dict, description="Flow per campaign id (listed in routing.campaigns)"
+    )
 
 
 class Knowledge(_Strict):
@@ -226,15 +242,41 @@ class TenantConfig(_Strict):
     timezone: str = "UTC"
     hours: Hours = Field(default_factory=Hours)
     greeting: str | None = Field(None, min_length=1)
-    flow: str = Field(min_length=1)
+    flow: str = Field(min_length=1, description="The flow rooms run unless `flows` says else")
     providers: Providers = Field(default_factory=Providers)
     routing: Routing = Field(default_factory=Routing)
+    flows: FlowRoutes = Field(default_factory=FlowRoutes)  # after routing: checked against it
     knowledge: Knowledge = Field(default_factory=Knowledge)
     analyzer: Analyzer = Field(default_factory=Analyzer)
     lead_scoring: LeadScoring = Field(default_factory=LeadScoring)
     notifications: Notifications = Field(default_factory=Notifications)
     recording: Recording = Field(default_factory=Recording)
     budget: Budget = Field(default_factory=Budget)
+
+    @field_validator("flows")
+    @classmethod
+    def _campaign_flows_are_routed(cls, flows: FlowRoutes, info: ValidationInfo) -> FlowRoutes:
+        routing = info.data.get("routing")
+        routed = set(routing.campaigns) if isinstance(routing, Routing) else set()
+        unrouted = sorted(set(flows.campaigns) - routed)
+        if unrouted:
+            raise ValueError(
+                f"campaigns {unrouted} are not listed in routing.campaigns: no room of such "
+                "a campaign would reach this tenant"
+            )
+        return flows
+
+    def flow_for(self, source: Source | None = None, campaign: str | None = None) -> str:
+        """The flow a room runs: its campaign's, else its source's, else ``flow``."""
+        routes = self.flows
+        by_source = getattr(routes, source) if source is not None else None
+        return routes.campaigns.get(campaign or "") or by_source or self.flow
+
+    def all_flows(self) -> list[str]:
+        """Every flow id the tenant's rooms may run, ``flow`` first."""
+        routes = self.flows
+        named = [self.flow, routes.sip, routes.web, routes.meeting, *routes.campaigns.values()]
+        return list(dict.fromkeys(f for f in named if f))
 
     @field_validator("timezone")
     @classmethod

@@ -16,11 +16,10 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from ..errors import TenantError
 from .load import TENANT_FILE, Tenant, known_tenants, load_tenant
-from .resolve import RoomKeys, normalize_number, resolve
+from .resolve import RoomKeys, RoutingKind, normalize_number, resolve
 
 logger = logging.getLogger("frontdesk.tenants")
 
@@ -72,7 +71,7 @@ class TenantRegistry:
                 logger.error("tenant skipped", extra={"tenant": tenant_id, "error": str(e)})
         return tenants
 
-    def find(self, kind: Literal["phone_number", "campaign"], key: str) -> str | None:
+    def find(self, kind: RoutingKind, key: str) -> str | None:
         """The id of the tenant routing ``key``; raises TenantError when two claim it."""
         if kind == "phone_number":
             key = normalize_number(key)
@@ -92,8 +91,10 @@ class TenantRegistry:
         return await asyncio.to_thread(self.resolve, keys)
 
 
-def _keys(tenant: Tenant, kind: Literal["phone_number", "campaign"]) -> list[str]:
+def _keys(tenant: Tenant, kind: RoutingKind) -> list[str]:
     routing = tenant.config.routing
+    if kind == "meeting_owner":
+        return [owner.lower() for owner in routing.meeting_owners]
     return routing.phone_numbers if kind == "phone_number" else routing.campaigns
 
 

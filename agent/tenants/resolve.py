@@ -1,9 +1,13 @@
-"""Which tenant a room belongs to: by tenant id, SIP called number or campaign id.
+"""Which tenant a room belongs to: by tenant id, SIP called number, campaign id or
+meeting owner.
 
-The keys come from the dispatch/room metadata (``{"tenant": "<id>"}`` or
-``{"campaign": "<id>"}``) and, for phone calls, from the SIP participant's
+The keys come from the dispatch/room metadata (``{"tenant": "<id>"}``,
+``{"campaign": "<id>"}`` or ``{"meeting_owner": "<email>"}``, with an optional
+``"source"``: sip, web or meeting) and, for phone calls, from the SIP participant's
 ``sip.trunkPhoneNumber`` attribute (the number the caller dialled). The first key present
-decides, in that order: an explicit tenant id, then the called number, then the campaign.
+decides, in that order: an explicit tenant id, then the called number, then the campaign,
+then the meeting owner. The source and campaign also choose the tenant's flow
+(``TenantConfig.flow_for``).
 A key that no tenant has raises :class:`UnknownTenantError` (logged): the call is refused,
 never handed to the default or another tenant. Only a room with no key at all gets the
 default tenant.
@@ -20,12 +24,15 @@ from typing import Literal, Protocol
 
 from ..errors import TenantError, UnknownTenantError
 from .load import Tenant
+from .model import Source
 
 logger = logging.getLogger("frontdesk.tenants")
 
 # Attributes LiveKit SIP sets on a phone participant: the dialled (trunk) number.
 SIP_CALLED_NUMBER_ATTRIBUTES = ("sip.trunkPhoneNumber", "sip.calledNumber")
-KeyKind = Literal["tenant", "phone_number", "campaign"]
+KeyKind = Literal["tenant", "phone_number", "campaign", "meeting_owner"]
+RoutingKind = Literal["phone_number", "campaign", "meeting_owner"]
+SOURCES: tuple[Source, ...] = ("sip", "web", "meeting")
 SORRY = "Sorry, this number is not set up to take calls yet. Please try again later. Goodbye."
 
 
@@ -36,6 +43,8 @@ class RoomKeys:
     tenant: str | None = None
     called_number: str | None = None
     campaign: str | None = None
+    meeting_owner: str | None = None
+    source: Source | None = None  # None: not said (a web room, unless SIP says otherwise)
 
     @classmethod
     def from_room(
@@ -47,20 +56,41 @@ class RoomKeys:
         data = _metadata(metadata)
         attributes = participant_attributes or {}
         called = next((attributes[a] for a in SIP_CALLED_NUMBER_ATTRIBUTES if a in attributes), "")
+        source = _text(data, "source")
+        if source is not None and source not in SOURCES:
+            raise TenantError(
+                f"room metadata field 'source' must be one of {', '.join(SOURCES)}, not {source!r}"
+            )
+        owner = _text(data, "meeting_owner")
         return cls(
             tenant=_text(data, "tenant"),
             called_number=normalize_number(called) or _text(data, "phone_number"),
             campaign=_text(data, "campaign"),
+            meeting_owner=owner.strip().lower() if owner else None,
+            source="sip" if called else source,
         )
 
+    @property
+    def call_source(self) -> Source:
+        """How the room came in: as said, else a phone call when a number was dialled,
+        else a meeting when it names its owner, else the web."""
+        if self.source is not None:
+            return self.source
+        if self.called_number:
+            return "sip"
+        return "meeting" if self.meeting_owner else "web"
+
     def first(self) -> tuple[KeyKind, str] | None:
-        """The deciding key: tenant id, else called number, else campaign."""
+        """The deciding key: tenant id, else called number, else campaign, else meeting
+        owner."""
         if self.tenant:
             return "tenant", self.tenant
         if self.called_number:
             return "phone_number", self.called_number
         if self.campaign:
             return "campaign", self.campaign
+        if self.meeting_owner:
+            return "meeting_owner", self.meeting_owner
         return None
 
 
@@ -69,7 +99,7 @@ class TenantSource(Protocol):
 
     def get(self, tenant_id: str) -> Tenant: ...
 
-    def find(self, kind: Literal["phone_number", "campaign"], key: str) -> str | None: ...
+    def find(self, kind: RoutingKind, key: str) -> str | None: ...
 
 
 def resolve(source: TenantSource, keys: RoomKeys, *, default: str | None) -> Tenant:

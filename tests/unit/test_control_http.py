@@ -73,3 +73,15 @@ async def test_webhook_with_bad_signature_is_rejected(
         headers={"Authorization": signed(body)},
     )
     assert tampered.status == 401
+
+
+async def test_call_request_with_an_unknown_source_names_it(
+    client: TestClient[object, object],
+) -> None:
+    resp = await client.post(
+        "/v1/calls", data=json.dumps({"tenant": "crumb-and-co", "source": "fax"})
+    )
+    assert resp.status == 422
+    body = await resp.json()
+    assert [f["field"] for f in body["fields"]] == ["source"]
+    assert "sip" in body["fields"][0]["error"]

@@ -9,6 +9,7 @@ import pytest
 from agent.config import ROOT
 from agent.errors import TenantError
 from agent.tenants import load_tenant, tenant_id_for_room
+from agent.tenants.model import Source
 
 pytestmark = pytest.mark.unit
 
@@ -137,3 +138,52 @@ def test_scoring_rule_expression_evaluates_over_slots(tmp_path: Path) -> None:
     assert expression is not None
     assert expression.evaluate({"slots": {"party_size": 9}})
     assert not expression.evaluate({"slots": {"party_size": 3}})
+
+
+ROUTED = """name: Bakery
+flow: receptionist
+flows:
+  meeting: discovery_meeting
+  web: demo_bakery
+  campaigns: {spring-cakes: lead_qualifier}
+routing:
+  campaigns: [spring-cakes, crumb-website]
+"""
+
+
+@pytest.mark.parametrize(
+    ("source", "campaign", "flow"),
+    [
+        (None, None, "receptionist"),
+        ("sip", None, "receptionist"),  # no sip route: the tenant's flow
+        ("meeting", None, "discovery_meeting"),
+        ("web", None, "demo_bakery"),
+        ("web", "crumb-website", "demo_bakery"),  # a campaign with no flow of its own
+        ("web", "spring-cakes", "lead_qualifier"),  # the campaign's flow wins
+    ],
+)
+def test_flows_are_chosen_by_campaign_then_source(
+    tmp_path: Path, source: Source | None, campaign: str | None, flow: str
+) -> None:
+    config = load_tenant(write(tmp_path, ROUTED), "bakery").config
+    assert config.flow_for(source, campaign) == flow
+    assert config.all_flows() == [
+        "receptionist",
+        "demo_bakery",
+        "discovery_meeting",
+        "lead_qualifier",
+    ]
+
+
+def test_a_campaign_flow_for_an_unrouted_campaign_is_an_error(tmp_path: Path) -> None:
+    body = ROUTED.replace("[spring-cakes, crumb-website]", "[crumb-website]")
+    with pytest.raises(
+        TenantError, match=r"tenant\.yaml:3: flows: campaigns \['spring-cakes'\] are not listed"
+    ):
+        load_tenant(write(tmp_path, body), "bakery")
+
+
+def test_the_bakery_meets_prospects_with_its_discovery_flow() -> None:
+    config = load_tenant(ROOT / "tenants", "crumb-and-co").config
+    assert config.flow_for("meeting") == "discovery_meeting"
+    assert config.flow_for("sip") == config.flow_for("web") == "receptionist"

@@ -110,3 +110,10 @@ def test_cli_reports_a_bad_eval_set(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     result = CliRunner().invoke(app, ["tenant", "check"])
     assert result.exit_code == 1
     assert "eval.yaml:2: questions.0.fakt: unknown field" in result.output
+
+
+def test_a_routed_flow_that_does_not_load_is_reported(tmp_path: Path) -> None:
+    body = "name: Shop\nflow: demo_bakery\nflows: {meeting: no_such_meeting}\n"
+    problems = check_tenants(make(tmp_path, body, {}), FLOWS)
+    assert len(problems["shop"]) == 1
+    assert "flow 'no_such_meeting' does not load" in problems["shop"][0]

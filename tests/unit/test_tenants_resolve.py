@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from agent.config import load_settings
 from agent.errors import TenantError, UnknownTenantError
+from agent.session import prepare_call
 from agent.tenants import RoomKeys, TenantRegistry, normalize_number
 
 pytestmark = pytest.mark.unit
@@ -17,6 +19,7 @@ flow: demo_bakery
 routing:
   phone_numbers: ["+442071234567"]
   campaigns: [spring-cakes]
+  meeting_owners: [Owner@Bakery.example]
 """
 SALON = """name: Salon
 flow: demo_bakery
@@ -44,6 +47,7 @@ def registry(tmp_path: Path) -> TenantRegistry:
         ('{"phone_number": "+442079990000"}', {}, "salon"),
         (None, {}, "bakery"),  # no key at all: the default
         ('{"tenant": "salon", "campaign": "spring-cakes"}', {}, "salon"),  # id decides
+        ('{"meeting_owner": "owner@bakery.example"}', {}, "bakery"),  # any case
     ],
 )
 def test_room_keys_find_the_tenant(
@@ -143,3 +147,50 @@ async def test_async_resolve_runs_off_the_loop(registry: TenantRegistry) -> None
 )
 def test_numbers_are_normalized(raw: str, e164: str) -> None:
     assert normalize_number(raw) == e164
+
+
+@pytest.mark.parametrize(
+    ("metadata", "attributes", "source"),
+    [
+        ('{"tenant": "salon"}', {}, "web"),  # not said: the web widget
+        ('{"tenant": "salon", "source": "meeting"}', {}, "meeting"),
+        ('{"meeting_owner": "owner@bakery.example"}', {}, "meeting"),
+        (None, {"sip.trunkPhoneNumber": "+442079990000"}, "sip"),
+        ('{"tenant": "salon", "source": "web"}', {"sip.trunkPhoneNumber": "+4420"}, "sip"),
+        ('{"phone_number": "+442079990000"}', {}, "sip"),
+    ],
+)
+def test_room_keys_say_how_the_room_came_in(
+    metadata: str | None, attributes: dict[str, str], source: str
+) -> None:
+    assert RoomKeys.from_room(metadata, attributes).call_source == source
+
+
+def test_an_unknown_source_is_an_error_naming_the_field() -> None:
+    with pytest.raises(TenantError, match="'source' must be one of sip, web, meeting, not 'fax'"):
+        RoomKeys.from_room('{"tenant": "salon", "source": "fax"}')
+
+
+def test_an_unknown_meeting_owner_is_refused(registry: TenantRegistry) -> None:
+    with pytest.raises(UnknownTenantError) as e:
+        registry.resolve(RoomKeys.from_room('{"meeting_owner": "nobody@else.example"}'))
+    assert e.value.kind == "meeting_owner"
+
+
+@pytest.mark.parametrize(
+    ("metadata", "attributes", "flow", "source"),
+    [
+        ('{"tenant": "crumb-and-co"}', {}, "receptionist", "web"),
+        (None, {"sip.trunkPhoneNumber": "+442071234567"}, "receptionist", "sip"),
+        ('{"meeting_owner": "owner@crumbandco.example"}', {}, "discovery_meeting", "meeting"),
+        ('{"tenant": "crumb-and-co", "source": "meeting"}', {}, "discovery_meeting", "meeting"),
+    ],
+)
+def test_a_call_runs_the_flow_its_room_routes_to(
+    metadata: str | None, attributes: dict[str, str], flow: str, source: str
+) -> None:
+    """The shipped bakery: the receptionist answers the phone and the web, its wholesale
+    discovery flow runs in the owner's meetings; the call records how it came in."""
+    settings = load_settings(check_keys=False)
+    plan = prepare_call(settings, RoomKeys.from_room(metadata, attributes))
+    assert (plan.tenant.id, plan.flow.id, plan.source) == ("crumb-and-co", flow, source)
