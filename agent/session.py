@@ -49,6 +49,7 @@ class CallPlan:
     tenant: Tenant
     flow: Flow
     source: Source = "web"  # how the room came in: sip, web or meeting
+    campaign: str | None = None  # the web widget's campaign, if the room names one
     knowledge: KnowledgeSearch | None = None
     assisted: bool = False
     # the blocking part of a knowledge search (hybrid: the question's embedding), for the
@@ -79,7 +80,13 @@ def prepare_call(settings: Settings, keys: RoomKeys | str | None) -> CallPlan:
     llm_configured = settings.llm != "none"
     require_llm(flow, llm_configured=llm_configured, source=f"tenant {tenant.id!r}")
     if not flow.uses_knowledge():
-        return CallPlan(tenant=tenant, flow=flow, source=source, assisted=llm_configured)
+        return CallPlan(
+            tenant=tenant,
+            flow=flow,
+            source=source,
+            campaign=keys.campaign,
+            assisted=llm_configured,
+        )
     from .knowledge.search import knowledge_for  # bm25 and numpy: only when needed
 
     knowledge = knowledge_for(tenant, embeddings=settings.kb_embeddings)
@@ -87,6 +94,7 @@ def prepare_call(settings: Settings, keys: RoomKeys | str | None) -> CallPlan:
         tenant=tenant,
         flow=flow,
         source=source,
+        campaign=keys.campaign,
         knowledge=knowledge,
         assisted=llm_configured,
         prepare_turn=knowledge.prepare if knowledge.hybrid else None,

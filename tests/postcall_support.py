@@ -120,6 +120,8 @@ async def store_call(
     lines: Sequence[str] = CALLER_LINES,
     slots: dict[str, str] | None = None,
     extra_events: Sequence[tuple[str, dict[str, object]]] = (),
+    source: str = "sip",
+    campaign: str | None = None,
 ) -> None:
     """A finished call as the worker stores it: the call, its turns and flow events."""
     async with store.transaction() as s:
@@ -128,10 +130,11 @@ async def store_call(
             NewCall(
                 id=call_id,
                 tenant="crumb-test",
-                source="sip",
+                source=source,
                 room=f"room-{call_id}",
                 started_at=START,
                 flow_id="demo_bakery",
+                campaign=campaign,
                 caller_number="+447700900123",
             ),
         )

@@ -77,6 +77,7 @@ async def apply(s: AsyncSession, op: Mapping[str, Any], prices: PriceTable) -> N
                 room=op["room"],
                 started_at=_dt(op["started_at"]),
                 flow_id=op.get("flow_id"),
+                campaign=op.get("campaign"),
                 caller_identity=op.get("caller_identity"),
                 caller_number=op.get("caller_number"),
             ),

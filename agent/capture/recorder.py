@@ -99,6 +99,7 @@ class CallRecorder:
                 "room": c.room,
                 "started_at": c.started_at,
                 "flow_id": c.flow_id,
+                "campaign": c.campaign,
                 "caller_identity": c.caller_identity,
                 "caller_number": c.caller_number,
             },

@@ -48,6 +48,7 @@ async def capture_call(
         room=ctx.room.name,
         started_at=datetime.now(UTC),
         flow_id=plan.flow.id,
+        campaign=plan.campaign,
     )
     recorder = CallRecorder(
         store,

@@ -21,6 +21,7 @@ class NewCall:
     room: str
     started_at: datetime
     flow_id: str | None = None
+    campaign: str | None = None
     caller_identity: str | None = None
     caller_number: str | None = None
 
@@ -34,6 +35,7 @@ async def start_call(s: AsyncSession, call: NewCall) -> None:
         room=call.room,
         started_at=call.started_at,
         flow_id=call.flow_id,
+        campaign=call.campaign,
         caller_identity=call.caller_identity,
         caller_number=call.caller_number,
         status="active",

@@ -61,6 +61,7 @@ async def load_call_facts(s: AsyncSession, call_id: str) -> CallFacts | None:
         caller=call.caller_number or call.caller_identity,
         caller_number=call.caller_number,
         flow_id=call.flow_id,
+        campaign=call.campaign,
         end_node=call.end_node,
         turns=tuple(TurnFact(speaker=t.speaker, text=t.text, at=t.started_at) for t in turns),
         slots=slots,

@@ -92,6 +92,7 @@ class Call(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")  # active|completed|failed
     end_reason: Mapped[str | None] = mapped_column(String(255))
     flow_id: Mapped[str | None] = mapped_column(String(128))
+    campaign: Mapped[str | None] = mapped_column(String(128))  # the web widget's campaign id
     end_node: Mapped[str | None] = mapped_column(String(128))
     error_count: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -147,3 +147,15 @@ async def test_a_tenant_llm_without_its_key_is_recorded_and_the_rules_answer(wor
     async with world.store.transaction() as s:
         [analysis] = await analyses_for_call(s, "call-1")
     assert analysis.error == result.outcome.error
+
+
+async def test_a_campaign_visitors_lead_keeps_the_campaign(world: World) -> None:
+    """A web widget visitor who came through a campaign: the call stores the campaign id
+    and the lead it makes carries it."""
+    await store_call(
+        world.store, slots={"items": "a birthday cake"}, source="web", campaign="spring-cakes"
+    )
+    await process_call("call-1", settings=world.settings, store=world.store)
+    async with world.store.transaction() as s:
+        lead = await get_lead(s, "crumb-test", "anna@example.com")
+    assert lead is not None and lead.campaign == "spring-cakes"

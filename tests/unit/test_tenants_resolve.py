@@ -194,3 +194,9 @@ def test_a_call_runs_the_flow_its_room_routes_to(
     settings = load_settings(check_keys=False)
     plan = prepare_call(settings, RoomKeys.from_room(metadata, attributes))
     assert (plan.tenant.id, plan.flow.id, plan.source) == ("crumb-and-co", flow, source)
+
+
+def test_a_campaign_room_carries_its_campaign_into_the_call() -> None:
+    settings = load_settings(check_keys=False)
+    plan = prepare_call(settings, RoomKeys.from_room('{"campaign": "spring-cakes"}'))
+    assert (plan.tenant.id, plan.source, plan.campaign) == ("crumb-and-co", "web", "spring-cakes")
