@@ -192,7 +192,12 @@ def _ms(lat: object, key: str) -> str:
 
 
 @app.command()
-def call(tenant: Annotated[str, typer.Option(help="Tenant to call")] = "crumb-and-co") -> None:
+def call(
+    tenant: Annotated[str, typer.Option(help="Tenant to call")] = "crumb-and-co",
+    source: Annotated[
+        Source | None, typer.Option(help="sip, web or meeting: chooses the tenant's flow")
+    ] = None,
+) -> None:
     """Phone the agent of a running stack (`frontdesk up`) and talk by typing.
 
     Each line you type is spoken into the call with eSpeak NG; the agent's words are
@@ -200,17 +205,17 @@ def call(tenant: Annotated[str, typer.Option(help="Tenant to call")] = "crumb-an
     """
     settings = _settings()
     try:
-        asyncio.run(_call(settings, tenant))
+        asyncio.run(_call(settings, tenant, source))
     except FrontdeskError as e:
         typer.echo(f"frontdesk call: {e}", err=True)
         raise typer.Exit(1) from e
 
 
-async def _call(settings: Settings, tenant: str) -> None:
+async def _call(settings: Settings, tenant: str, source: Source | None) -> None:
     from .demo.call import dial
 
     loop = asyncio.get_running_loop()
-    async with dial(settings, settings.livekit_url, tenant) as (caller, room):
+    async with dial(settings, settings.livekit_url, tenant, source=source) as (caller, room):
         typer.echo(f"connected to room {room}; type what the caller says (Ctrl-D hangs up)")
         shown = 0
         since = time.time()

@@ -15,6 +15,7 @@ from agent.stack import LocalStack
 from agent.store.calls import list_calls
 from agent.store.engine import Store
 from agent.store.postcall import load_call_facts
+from agent.tenants.model import Source
 
 DEMO_TENANT = "crumb-demo"  # crumb-and-co with flows/demo_bakery.yaml (see conftest)
 
@@ -24,10 +25,10 @@ def settings_for(stack: LocalStack, settings: Settings) -> Settings:
 
 
 def call(
-    stack: LocalStack, settings: Settings, tenant: str
+    stack: LocalStack, settings: Settings, tenant: str, *, source: Source | None = None
 ) -> AbstractAsyncContextManager[tuple[SimulatedCaller, str]]:
     """Dispatch the agent to a new room for ``tenant`` and join it as the caller."""
-    return dial(settings, stack.url, tenant)
+    return dial(settings, stack.url, tenant, source=source)
 
 
 async def wait_for_agent_speech(caller: SimulatedCaller, timeout: float = 90) -> float:

@@ -15,6 +15,7 @@ from ..control.dispatch import dispatch_call, livekit_api, participant_token
 from ..errors import DemoError, FrontdeskError
 from ..providers.pocketsphinx_stt import PocketSphinxSTT
 from ..session import prepare_call
+from ..tenants.model import Source
 from .caller import SimulatedCaller, Spoken, transcripts_between
 from .lines import expected_phrases
 from .report import DemoReport, Turn, recall, words
@@ -39,21 +40,22 @@ OnTurn = Callable[[Turn], None]
 
 @asynccontextmanager
 async def dial(
-    settings: Settings, url: str, tenant: str
+    settings: Settings, url: str, tenant: str, *, source: Source | None = None
 ) -> AsyncIterator[tuple[SimulatedCaller, str]]:
-    """Dispatch the agent to a new room for ``tenant`` and join it as the simulated caller.
+    """Dispatch the agent to a new room for ``tenant`` (coming in as ``source``, which
+    chooses among the tenant's flows) and join it as the simulated caller.
 
-    The caller's ear expects the lines of the tenant's flow (see :mod:`.lines`).
+    The caller's ear expects the lines of the room's flow (see :mod:`.lines`).
     """
     settings = replace_url(settings, url)
     lkapi = livekit_api(settings)
     try:
-        call = await dispatch_call(lkapi, settings, tenant=tenant)
+        call = await dispatch_call(lkapi, settings, tenant=tenant, source=source)
     finally:
         await lkapi.aclose()
     ear = PocketSphinxSTT()
     caller = SimulatedCaller(ear)
-    metadata = json.dumps({"tenant": tenant})
+    metadata = json.dumps({"tenant": tenant, **({"source": source} if source else {})})
     with contextlib.suppress(FrontdeskError):  # an unknown tenant: the ear hears free speech
         plan = await asyncio.to_thread(prepare_call, settings, metadata)
         caller.expect(expected_phrases(plan))
