@@ -204,8 +204,9 @@ class _Engine:
                 if words := [w for w in _words(hint) if self._in_dictionary(w)]:
                     self._phrases.setdefault(" ".join(words), hint)
             rule = " | ".join(self._phrases)
-            if pattern:
-                rule = " ".join(self._part_rule(part) for part in pattern)
+            if pattern:  # the answer's wording, or any phrase (the flow's global intents)
+                words = " ".join(self._part_rule(part) for part in pattern)
+                rule = " | ".join([f"( {words} )", *self._phrases])
             if rule.strip():
                 grammar = f"#JSGF V1.0;\ngrammar {_HINTS};\npublic <{_HINTS}> = {rule};\n"
                 self._dec.add_jsgf_string(_HINTS, grammar)

@@ -163,6 +163,21 @@ async def test_a_pattern_grammar_hears_typed_answers(
     assert await transcribe(sphinx, frames(make_audio(speak(spoken)))) == spoken
 
 
+@pytest.mark.parametrize("spoken", ["goodbye", "say that again", "speak to a person"])
+async def test_a_pattern_node_still_hears_the_flows_global_phrases(
+    sphinx: PocketSphinxSTT, speak: Speak, spoken: str
+) -> None:
+    """Asked for their name, a caller may say goodbye or ask for a person: the grammar is
+    the answer's pattern or any hint phrase (the flow adds its global intents' phrases)."""
+    globals_ = ["goodbye", "bye", "say that again", "repeat", "speak to a person"]
+    hints = [*hints_for_type(AskType.NAME), *globals_]
+    sphinx.set_hints(hints, pattern=pattern_for_type(AskType.NAME))
+    assert await transcribe(sphinx, frames(make_audio(speak(spoken)))) == spoken
+    assert await transcribe(sphinx, frames(make_audio(speak("my name is peter smith")))) == (
+        "my name is peter smith"
+    )
+
+
 async def test_out_of_grammar_speech_is_not_forced_onto_a_hint(
     sphinx: PocketSphinxSTT, speak: Speak
 ) -> None:
