@@ -14,6 +14,10 @@ with its VAD, which calls ``recognize`` once per speech segment. Nothing is down
   if it is a whole phrase, every word scores >= ``min_word_score`` per frame and at most
   ``max_uncovered`` of the loud frames lie outside its words; otherwise the audio is decoded
   with the free ``en-us`` LM (``grammar_fallback``): other answers are not forced onto hints.
+  A near miss (the weakest word within ``NEAR_MISS`` of the bound, coverage fine) is kept
+  when the grammar's words score within ``MAX_SCORE_GAP`` per frame of the free LM's words
+  on the same audio: a likelihood ratio that tells a right answer the codec blurred
+  ("my name is peter smith" with "name" at -9.3) from speech forced onto the grammar.
   A typed answer comes with a ``pattern`` (:mod:`agent.phrases`): the grammar is then its
   parts in order, "[my name is] <first name> [<surname>]", each optional or repeated as
   the pattern says, and the words heard are returned as they were decoded.
@@ -115,6 +119,22 @@ def _to_pcm16k(buffer: utils.AudioBuffer) -> _Pcm:
     return pcm
 
 
+NEAR_MISS = 1.0  # how far under min_word_score a word may score for a second chance
+MAX_SCORE_GAP = 0.75  # the most the free LM's words may outscore the grammar's, per frame
+
+
+def _word_score(seg: Any) -> float:
+    frames = seg.end_frame - seg.start_frame + 1
+    return math.log(seg.ascore) / frames if seg.ascore > 0 else -math.inf
+
+
+def _per_frame(segs: list[Any]) -> float:
+    """Acoustic log score per frame over a path's words."""
+    frames = sum(s.end_frame - s.start_frame + 1 for s in segs)
+    total = sum(math.log(s.ascore) if s.ascore > 0 else -1e4 for s in segs)
+    return total / frames if frames else -math.inf
+
+
 def complete_phrase(hyp: str, phrases: Mapping[str, str]) -> str:
     """A grammar hypothesis that stopped short of its phrase's end, completed if unique.
 
@@ -156,9 +176,14 @@ class _Engine:
             return "", 0.0
         noise = np.random.default_rng(0).normal(0.0, self._opts.noise_floor, pcm.size)
         data = np.clip(pcm + noise, -32768, 32767).astype(np.int16).tobytes()
+        free: tuple[str, list[Any]] | None = None
         if (hints or pattern) and self._use_grammar(hints, pattern):
             text, segs = self._decode(data, _HINTS)
-            confidence = self._grammar_confidence(segs, rms >= 0.1 * rms.max())
+            loud = rms >= 0.1 * rms.max()
+            confidence = self._grammar_confidence(segs, loud)
+            if confidence is None and self._near_miss(segs, loud):
+                free = self._decode(data, _LM)
+                confidence = self._second_chance(segs, free[1])
             if pattern and text and confidence is not None:
                 return text, confidence
             text = complete_phrase(text, self._phrases)
@@ -166,7 +191,7 @@ class _Engine:
                 return self._phrases[text], confidence
             if not self._opts.grammar_fallback:
                 return "", 0.0
-        text, segs = self._decode(data, _LM)
+        text, segs = free or self._decode(data, _LM)
         return text, float(np.mean([s.prob for s in segs])) if text and segs else 0.0
 
     def _decode(self, data: bytes, search: str) -> tuple[str, list[Any]]:
@@ -195,6 +220,31 @@ class _Engine:
             return None
         return (1.0 - uncovered) / (1.0 + math.exp(self._opts.min_word_score - worst))
 
+    def _near_miss(self, segs: list[Any], loud: npt.NDArray[np.bool_]) -> bool:
+        """A grammar path rejected only because its weakest word scored a little under
+        ``min_word_score`` (a codec or a clipped onset can do that to a right answer)."""
+        if not segs:
+            return False
+        worst = min(_word_score(s) for s in segs)
+        floor = self._opts.min_word_score - NEAR_MISS
+        return floor <= worst < self._opts.min_word_score and self._covers(segs, loud)
+
+    def _covers(self, segs: list[Any], loud: npt.NDArray[np.bool_]) -> bool:
+        covered = np.zeros(loud.size, dtype=bool)
+        for s in segs:
+            covered[s.start_frame : s.end_frame + 1] = True
+        uncovered = float(np.sum(loud & ~covered)) / max(1, int(np.sum(loud)))
+        return uncovered <= self._opts.max_uncovered
+
+    @staticmethod
+    def _second_chance(grammar: list[Any], free: list[Any]) -> float | None:
+        """Keep a near miss when the grammar's words explain the audio almost as well as
+        the free language model's best words do (acoustic score per frame, each path's
+        own words): right answers measured within 0.5 of it, wrong ones forced onto the
+        grammar 1.1 to 4 below. The confidence is then low: 0.2 down to 0."""
+        gap = _per_frame(free) - _per_frame(grammar)
+        return None if gap > MAX_SCORE_GAP else 0.2 * (1.0 - max(gap, 0.0) / MAX_SCORE_GAP)
+
     def _use_grammar(self, hints: tuple[str, ...], pattern: Pattern | None) -> bool:
         """Make ``hints`` (or ``pattern``, when given) the grammar of the hints search;
         False when no phrase is usable."""
@@ -205,8 +255,8 @@ class _Engine:
                     self._phrases.setdefault(" ".join(words), hint)
             rule = " | ".join(self._phrases)
             if pattern:  # the answer's wording, or any phrase (the flow's global intents)
-                words = " ".join(self._part_rule(part) for part in pattern)
-                rule = " | ".join([f"( {words} )", *self._phrases])
+                answer = " ".join(self._part_rule(part) for part in pattern)
+                rule = " | ".join([f"( {answer} )", *self._phrases])
             if rule.strip():
                 grammar = f"#JSGF V1.0;\ngrammar {_HINTS};\npublic <{_HINTS}> = {rule};\n"
                 self._dec.add_jsgf_string(_HINTS, grammar)
