@@ -14,14 +14,18 @@ import numpy as np
 import pytest
 
 from agent.config import Settings
+from agent.control.dispatch import dispatch_call, livekit_api, participant_token
 from agent.demo.call import run_demo_call
+from agent.demo.caller import SimulatedCaller
 from agent.demo.report import recall
+from agent.providers.pocketsphinx_stt import PocketSphinxSTT
 from agent.stack import LocalStack
 from tests.callers import (
     DEMO_TENANT,
     agent_said,
     call,
     caller_transcribed,
+    settings_for,
     stored_call,
     wait_for_agent_speech,
 )
@@ -97,3 +101,30 @@ async def test_silent_caller_gets_reprompt_then_goodbye(
         assert "sorry" in said or "still there" in said, said  # the reprompt
         assert "goodbye" in said, said
         assert caller_transcribed(caller) == ""
+
+
+async def test_the_agent_waits_for_a_late_visitor_before_greeting(
+    stack: LocalStack, stack_settings: Settings
+) -> None:
+    """A web visitor's room is created and the agent dispatched before the visitor joins:
+    they still hear the greeting from its first word (livekit holds the agent's audio
+    until someone subscribes to it)."""
+    settings = settings_for(stack, stack_settings)
+    lkapi = livekit_api(settings)
+    try:
+        dispatched = await dispatch_call(lkapi, settings, tenant=TENANT)
+    finally:
+        await lkapi.aclose()
+    await asyncio.sleep(6)  # the agent joins within a second or two; the greeting lasts ~8 s
+    ear = PocketSphinxSTT()
+    caller = SimulatedCaller(ear)
+    try:
+        token = participant_token(settings, room=dispatched.room, identity="caller")
+        await caller.join(stack.url, token)
+        start = await wait_for_agent_speech(caller)
+        assert await caller.agent_turn_done(start, timeout=60)
+        said = agent_said(caller)
+        assert said.startswith("Good "), said  # "Good morning, thanks for calling ..."
+    finally:
+        await caller.leave()
+        await ear.aclose()
