@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -75,30 +75,18 @@ def prepare_call(settings: Settings, keys: RoomKeys | str | None) -> CallPlan:
     if not isinstance(keys, RoomKeys):
         keys = RoomKeys.from_room(keys)
     tenant = tenant_registry(settings.tenants_dir, settings.default_tenant).resolve(keys)
-    source = keys.call_source
-    flow = load_flow_by_id(settings.flows_dir, tenant.config.flow_for(source, keys.campaign))
+    flow_id = tenant.config.flow_for(keys.call_source, keys.campaign)
+    flow = load_flow_by_id(settings.flows_dir, flow_id)
     llm_configured = settings.llm != "none"
     require_llm(flow, llm_configured=llm_configured, source=f"tenant {tenant.id!r}")
+    plan = CallPlan(tenant, flow, keys.call_source, keys.campaign, assisted=llm_configured)
     if not flow.uses_knowledge():
-        return CallPlan(
-            tenant=tenant,
-            flow=flow,
-            source=source,
-            campaign=keys.campaign,
-            assisted=llm_configured,
-        )
+        return plan
     from .knowledge.search import knowledge_for  # bm25 and numpy: only when needed
 
     knowledge = knowledge_for(tenant, embeddings=settings.kb_embeddings)
-    return CallPlan(
-        tenant=tenant,
-        flow=flow,
-        source=source,
-        campaign=keys.campaign,
-        knowledge=knowledge,
-        assisted=llm_configured,
-        prepare_turn=knowledge.prepare if knowledge.hybrid else None,
-    )
+    prepare = knowledge.prepare if knowledge.hybrid else None
+    return replace(plan, knowledge=knowledge, prepare_turn=prepare)
 
 
 @cache
