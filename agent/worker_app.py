@@ -64,6 +64,16 @@ async def entrypoint(ctx: JobContext) -> None:
         logger.error("refusing call: configuration is invalid", extra={"reason": str(e)})
         await apologise(ctx, settings, UNAVAILABLE)
         return
+    # The flow greets whoever is there: a web visitor or a meeting's attendee may join
+    # after the agent (a SIP caller is in the room first). Wait for them: livekit holds
+    # the agent's audio until someone subscribes, but a transcript stream opened before
+    # they joined never reaches them (their screen would miss the greeting).
+    try:
+        await asyncio.wait_for(ctx.wait_for_participant(), PARTICIPANT_WAIT_S)
+    except TimeoutError:
+        logger.info("nobody joined the room; leaving", extra={"waited_s": PARTICIPANT_WAIT_S})
+        ctx.shutdown(reason="nobody joined")
+        return
     logger.info("call starting", extra={"tenant": plan.tenant.id, "flow": plan.flow.id})
 
     pipeline = Pipeline.build(settings, ctx.proc.userdata["vad"])
