@@ -110,11 +110,11 @@ class FlowAgent(Agent):
         self, turn_ctx: llm.ChatContext, new_message: llm.ChatMessage
     ) -> None:
         text = (new_message.text_content or "").strip()
-        if text and self._on_turn is not None:
-            self._on_turn(new_message)
-        if text and self._prepare is not None:
-            await asyncio.to_thread(self._prepare, text)
         if text:
+            if self._on_turn is not None:
+                self._on_turn(new_message)
+            if self._prepare is not None:
+                await asyncio.to_thread(self._prepare, text)
             self.user_said(text)
         raise StopResponse()  # the flow already answered; no LLM reply
 
