@@ -176,7 +176,8 @@ async def _demo(settings: Settings, tenant: str, json_report: bool) -> bool:
     lat = summary["latency_ms"]
     print(
         f"\n{'PASS' if report.ok and summary['postcall_ok'] else 'FAIL'}: caller understood "
-        f"{summary['caller_turns_understood']}/{summary['caller_turns']}, agent heard "
+        f"{summary['caller_turns_understood']}/{summary['caller_turns']}{_again(summary)}, "
+        f"agent heard "
         f"{summary['agent_turns_heard']}/{summary['agent_turns']}, hung up: {report.hung_up}, "
         f"voice-to-voice p50 {_ms(lat, 'p50')} p95 {_ms(lat, 'p95')}",
         flush=True,
@@ -184,6 +185,11 @@ async def _demo(settings: Settings, tenant: str, json_report: bool) -> bool:
     if json_report:
         print(json.dumps(summary), flush=True)
     return report.ok and bool(summary["postcall_ok"])
+
+
+def _again(summary: dict[str, object]) -> str:
+    again = summary.get("caller_lines_said_again")
+    return f" ({again} said again)" if isinstance(again, int) and again else ""
 
 
 def _ms(lat: object, key: str) -> str:

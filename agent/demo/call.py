@@ -19,21 +19,7 @@ from ..tenants.model import Source
 from .caller import SimulatedCaller, Spoken, transcripts_between
 from .lines import expected_phrases
 from .report import DemoReport, Turn, recall, words
-
-# What the caller says, in order, for each flow the demo can call: the receptionist books a
-# table (flows/receptionist.yaml); the skeleton's demo flow asks about hours and specials.
-BOOKING_SCRIPT: tuple[str, ...] = (
-    "book a table",
-    "four",
-    "tomorrow at seven in the evening",
-    "my name is peter smith",
-    # "zero", not "oh": PocketSphinx hears eSpeak's "oh seven" as "oh two one" (digits
-    # said as "zero" came through 9 times in 9 voices, "oh" in at most 5)
-    "zero two zero nine four six zero one two three four",
-    "yes",
-)
-BAKERY_SCRIPT: tuple[str, ...] = ("opening hours", "yes", "today's specials", "no thank you")
-SCRIPTS: dict[str, tuple[str, ...]] = {"receptionist": BOOKING_SCRIPT, "demo_bakery": BAKERY_SCRIPT}
+from .script import SCRIPTS, Line, ScriptCursor
 
 OnTurn = Callable[[Turn], None]
 
@@ -72,11 +58,12 @@ async def run_demo_call(
     url: str,
     *,
     tenant: str,
-    script: Sequence[str] | None = None,
+    script: Sequence[Line] | None = None,
     on_turn: OnTurn = lambda _t: None,
     on_progress: Callable[[str], None] = lambda _m: None,
 ) -> DemoReport:
-    """Call ``tenant`` and speak ``script`` (default: the script of the tenant's flow)."""
+    """Call ``tenant`` and speak ``script`` (default: the script of the tenant's flow),
+    saying a line again when the agent asks for it again (see :mod:`.script`)."""
     if script is None:
         script = await asyncio.to_thread(script_for, settings, tenant)
     async with dial(settings, url, tenant) as (caller, room):
@@ -91,7 +78,7 @@ async def run_demo_call(
     return report
 
 
-def script_for(settings: Settings, tenant: str) -> tuple[str, ...]:
+def script_for(settings: Settings, tenant: str) -> tuple[Line, ...]:
     """The caller's lines for the flow ``tenant`` answers with; raises FrontdeskError."""
     flow_id = prepare_call(settings, json.dumps({"tenant": tenant})).flow.id
     script = SCRIPTS.get(flow_id)
@@ -109,23 +96,27 @@ def replace_url(settings: Settings, url: str) -> Settings:
 
 
 async def _converse(
-    caller: SimulatedCaller, report: DemoReport, script: Sequence[str], on_turn: OnTurn, t0: float
+    caller: SimulatedCaller, report: DemoReport, script: Sequence[Line], on_turn: OnTurn, t0: float
 ) -> None:
-    since = t0
     # The first answer can take a while: the worker process loads its models.
-    await caller.agent_turn_done(since, timeout=90)
-    _agent_turn(caller, report, since, t0, on_turn)
-    for line in script:
-        if caller.disconnected.is_set():
-            break
-        spoken = await caller.say(line)
+    await caller.agent_turn_done(t0, timeout=90)
+    _agent_turn(caller, report, t0, t0, on_turn)
+    cursor = ScriptCursor(script)
+    while (line := cursor.line) is not None and not caller.disconnected.is_set():
+        spoken = await caller.say(line.text)
         await caller.agent_turn_done(spoken.end)
-        _caller_turn(caller, report, spoken, t0, on_turn)
-        _agent_turn(caller, report, spoken.end, t0, on_turn)
+        _caller_turn(caller, report, spoken, t0, on_turn, repeat=cursor.repeats)
+        cursor.heard(_agent_turn(caller, report, spoken.end, t0, on_turn).said)
 
 
 def _caller_turn(
-    caller: SimulatedCaller, report: DemoReport, spoken: Spoken, t0: float, on_turn: OnTurn
+    caller: SimulatedCaller,
+    report: DemoReport,
+    spoken: Spoken,
+    t0: float,
+    on_turn: OnTurn,
+    *,
+    repeat: int,
 ) -> None:
     heard = transcripts_between(caller.transcripts, spoken.start, time.time(), own=True)
     first_audio = caller.first_agent_audio_after(spoken.end)
@@ -136,6 +127,7 @@ def _caller_turn(
         at_s=spoken.start - t0,
         latency_ms=(first_audio - spoken.end) * 1000 if first_audio else None,
         understood=words(heard) == words(spoken.text),
+        repeat=repeat,
     )
     report.turns.append(turn)
     on_turn(turn)
@@ -143,7 +135,7 @@ def _caller_turn(
 
 def _agent_turn(
     caller: SimulatedCaller, report: DemoReport, since: float, t0: float, on_turn: OnTurn
-) -> None:
+) -> Turn:
     said = transcripts_between(caller.transcripts, since, time.time(), own=False)
     heard_parts = [h for h in caller.heard if h.start >= since - 0.05]
     heard = " ".join(h.text for h in heard_parts if h.text)
@@ -157,3 +149,4 @@ def _agent_turn(
     )
     report.turns.append(replace(turn))
     on_turn(turn)
+    return turn

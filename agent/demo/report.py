@@ -31,6 +31,7 @@ class Turn:
     at_s: float  # seconds since the call started
     latency_ms: float | None = None  # caller turns: end of speech -> first agent audio
     understood: bool = False
+    repeat: int = 0  # caller turns: 1 for the first time a line is said again, and so on
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
@@ -54,14 +55,27 @@ class DemoReport:
         return [t.latency_ms for t in self.turns if t.latency_ms is not None]
 
     @property
-    def ok(self) -> bool:
+    def final_caller_turns(self) -> list[Turn]:
+        """Each caller line's last attempt: a line the agent asked for again was said
+        again, and its earlier attempts were not understood (or not in full)."""
         callers = [t for t in self.turns if t.speaker == "caller"]
+        return [
+            t
+            for t, after in zip(callers, [*callers[1:], None], strict=True)
+            if not after or not after.repeat
+        ]
+
+    @property
+    def ok(self) -> bool:
+        """The call ran to its end: the agent understood each line (the last time the
+        caller said it), the caller heard each of the agent's turns, and the agent hung up."""
         agents = [t for t in self.turns if t.speaker == "agent"]
+        finals = self.final_caller_turns
         return bool(
-            callers
+            finals
             and agents
             and self.hung_up
-            and all(t.understood for t in callers)
+            and all(t.understood for t in finals)
             and all(t.understood for t in agents)
         )
 
@@ -82,6 +96,9 @@ class DemoReport:
                 t.understood for t in self.turns if t.speaker == "caller"
             ),
             "caller_turns": sum(t.speaker == "caller" for t in self.turns),
+            "caller_lines_said_again": sum(
+                t.repeat > 0 for t in self.turns if t.speaker == "caller"
+            ),
             "agent_turns_heard": sum(t.understood for t in self.turns if t.speaker == "agent"),
             "agent_turns": sum(t.speaker == "agent" for t in self.turns),
         }
@@ -95,6 +112,8 @@ def format_turn(turn: Turn) -> str:
         f"{clock} {turn.speaker:<6} said: {turn.said}\n{'':10}{other}: {turn.heard or '(nothing)'}"
     )
     line += f"  [{mark}]"
+    if turn.repeat:
+        line += "  (said again: the agent asked again)"
     if turn.latency_ms is not None:
         line += f"  voice-to-voice {turn.latency_ms:.0f} ms"
     return line

@@ -49,7 +49,8 @@ async def test_caller_speaks_and_agent_answers(stack: LocalStack, stack_settings
     # the transcript holds both sides
     speakers = {t.speaker for t in turns}
     assert speakers == {"agent", "caller"}
-    assert summary["latency_ms"]["count"] == 4  # type: ignore[index]
+    # every caller turn got an answer (a line the agent asked for again is said again)
+    assert summary["latency_ms"]["count"] == summary["caller_turns"] >= 4  # type: ignore[index]
 
 
 async def test_silence_and_low_noise_make_no_turn(

@@ -5,6 +5,7 @@ stored as a meeting, and its post-call analysis carries the meeting fields."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 import pytest
@@ -44,8 +45,12 @@ async def test_a_meeting_runs_the_tenants_meeting_flow(
         said_at = time.time()
         await caller.say("my name is peter smith")
         assert await caller.agent_turn_done(said_at, timeout=60)
-        await caller.say("goodbye")
-        await asyncio.wait_for(caller.disconnected.wait(), timeout=60)
+        for _attempt in range(2):  # a caller says goodbye again when not heard
+            await caller.say("goodbye")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(caller.disconnected.wait(), timeout=30)
+                break
+        assert caller.disconnected.is_set(), "the agent did not hang up after goodbye"
     report = await _analysed(stack_settings, room)
     data = report.as_dict()
     assert (data["call"]["source"], data["call"]["flow_id"]) == ("meeting", "discovery_meeting")

@@ -1,0 +1,85 @@
+"""What the simulated caller says, and when it says a line again.
+
+A caller on the phone answers the question it is asked, and when the agent asks the same
+question again ("Sorry, how many people is the table for?") it says its answer once more.
+Each :class:`Line` names the question it answers by words of that question's prompt and
+reprompts (``asked``, a regular expression), so the caller can tell "asked again" from
+"moved on" by what the agent said, as a person does, without reading the flow's state.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+MAX_REPEATS = 2  # a line is said at most three times (the flows shipped reprompt twice)
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    asked: str  # matches the agent's words when it asks for this line (prompt or reprompt)
+    node: str  # the flow node whose question this line answers (checked by the tests)
+    _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_pattern", re.compile(self.asked, re.IGNORECASE))
+
+    def is_asked(self, said: str) -> bool:
+        return bool(self._pattern.search(said))
+
+
+@dataclass
+class ScriptCursor:
+    """Where the caller is in its script: the line it says next, and how often it has
+    said that line already."""
+
+    script: Sequence[Line]
+    index: int = 0
+    repeats: int = 0
+
+    @property
+    def line(self) -> Line | None:
+        return self.script[self.index] if self.index < len(self.script) else None
+
+    def heard(self, reply: str) -> None:
+        """Take the agent's ``reply`` to the line just said: say it again when the reply
+        asks this line's question and not the next one's (at most :data:`MAX_REPEATS`
+        times), else go on to the next line."""
+        following = self.script[self.index + 1] if self.index + 1 < len(self.script) else None
+        asked_again = (
+            self.line is not None
+            and self.line.is_asked(reply)
+            and not (following is not None and following.is_asked(reply))
+        )
+        if asked_again and self.repeats < MAX_REPEATS:
+            self.repeats += 1
+        else:
+            self.index, self.repeats = self.index + 1, 0
+
+
+# flows/receptionist.yaml: book a table
+BOOKING_SCRIPT: tuple[Line, ...] = (
+    Line("book a table", r"how can i help|place an order, book a table|order, table", "main_menu"),
+    Line("four", r"how many", "party_size"),
+    Line("tomorrow at seven in the evening", r"what day|which day|when would", "booking_when"),
+    Line("my name is peter smith", r"\bname\b", "booking_name"),
+    # "zero", not "oh": PocketSphinx hears eSpeak's "oh seven" as "oh two one" (digits
+    # said as "zero" came through 9 times in 9 voices, "oh" in at most 5)
+    Line("zero two zero nine four six zero one two three four", r"number", "booking_phone"),
+    Line("yes", r"shall i|go ahead|say yes", "booking_confirm"),
+)
+# flows/demo_bakery.yaml (the skeleton's demo flow): hours, then specials
+_TOPIC = r"what would you like|our hours, our specials|say hours"
+_MORE = r"anything else|yes or a no"
+BAKERY_SCRIPT: tuple[Line, ...] = (
+    Line("opening hours", _TOPIC, "topic"),
+    Line("yes", _MORE, "anything_else"),
+    Line("today's specials", _TOPIC, "topic"),
+    Line("no thank you", _MORE, "anything_else"),
+)
+SCRIPTS: dict[str, tuple[Line, ...]] = {
+    "receptionist": BOOKING_SCRIPT,
+    "demo_bakery": BAKERY_SCRIPT,
+}
