@@ -18,7 +18,7 @@ from .model_base import TransitionReason
 
 __all__ = ["TransitionReason"]
 
-RepromptReason = Literal["no_match", "no_input", "unsure"]
+RepromptReason = Literal["no_match", "no_input", "unsure", "outside_hours"]
 
 
 @dataclass(frozen=True, kw_only=True)

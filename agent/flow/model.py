@@ -93,10 +93,13 @@ NodeKind = Literal[
 ]
 
 
+OUTSIDE_HOURS = "What other day or time would suit you?"
 _TYPE_OPTIONS = (
     ("min", AskType.NUMBER),
     ("max", AskType.NUMBER),
     ("earliest_hour", AskType.DATETIME),
+    ("business_hours", AskType.DATETIME),
+    ("outside_hours", AskType.DATETIME),
     ("default_country_code", AskType.PHONE),
 )
 
@@ -123,8 +126,10 @@ class AskNode(ListeningNode):
 
     ``choice`` and ``yes_no`` asks match phrases; the other types are read by the
     extractors of :mod:`.slots`, tuned by the options of their type: ``min``/``max``
-    (number), ``earliest_hour`` (datetime: an hour below it without am/pm is pm) and
-    ``default_country_code`` (phone, else the flow's). A choice answer that fits several
+    (number), ``earliest_hour`` (datetime: an hour below it without am/pm is pm),
+    ``business_hours`` (datetime: only a time when the tenant is open; another is
+    answered with when it is open, then ``outside_hours``) and ``default_country_code``
+    (phone, else the flow's). A choice answer that fits several
     choices equally goes to the ``clarify`` node when one is given (else the first)."""
 
     kind: Literal["ask"]
@@ -135,6 +140,14 @@ class AskNode(ListeningNode):
     min: float | None = None
     max: float | None = None
     earliest_hour: int | None = Field(default=None, ge=1, le=12)
+    business_hours: bool | None = Field(
+        default=None, description="datetime: take only a time when the tenant is open"
+    )
+    outside_hours: Template | None = Field(
+        default=None,
+        description="datetime with business_hours: asked after saying when the tenant is "
+        f"open (default: {OUTSIDE_HOURS!r})",
+    )
     default_country_code: CountryCode | None = None
     clarify: NodeId | None = None
     transitions: tuple[Transition, ...] = Field(min_length=1)
@@ -157,12 +170,22 @@ class AskNode(ListeningNode):
                 raise ValueError(f"{option!r} only applies to type {applies_to.value!r}")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"'min' ({self.min:g}) is above 'max' ({self.max:g})")
+        if self.outside_hours is not None and not self.business_hours:
+            raise ValueError("'outside_hours' needs 'business_hours: true'")
         if self.clarify is not None and self.type is not AskType.CHOICE:
             raise ValueError("'clarify' only applies to type 'choice' (ambiguous choices)")
         return self
 
     def templates(self) -> list[tuple[Loc, str]]:
-        return [(("prompt",), self.prompt), *self._reprompt_templates()]
+        found = [(("prompt",), self.prompt), *self._reprompt_templates()]
+        if self.outside_hours is not None:
+            found.append((("outside_hours",), self.outside_hours))
+        return found
+
+    @property
+    def another_time(self) -> str:
+        """What a ``business_hours`` ask asks after a time when the tenant is closed."""
+        return self.outside_hours or OUTSIDE_HOURS
 
     def exits(self) -> list[Exit]:
         filled = frozenset({self.slot})

@@ -21,6 +21,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import TenantError
 from .model import ClarifyNode, Node
+from .opening import OpeningHours, Span
 
 GREETING = "greeting_for_time_of_day"
 CLARIFY_FIELDS = frozenset({"options", "heard"})
@@ -39,11 +40,17 @@ class TenantInfo:
 TENANT_FIELDS = frozenset(f.name for f in fields(TenantInfo))
 
 
+class _HoursLike(Protocol):
+    def spans(self) -> tuple[Span | None, ...]: ...
+
+
 class _TenantConfigLike(Protocol):
     @property
     def timezone(self) -> str: ...
     @property
     def language(self) -> str: ...
+    @property
+    def hours(self) -> _HoursLike: ...
 
 
 class TenantLike(Protocol):
@@ -57,9 +64,12 @@ class TenantLike(Protocol):
 
 @dataclass(frozen=True)
 class TemplateContext:
-    """The per-call facts templates are rendered with (time comes from the machine's clock)."""
+    """The per-call facts templates are rendered with (time comes from the machine's
+    clock), and the tenant's opening hours (None: not given), which asks with
+    ``business_hours`` check times against."""
 
     tenant: TenantInfo
+    hours: OpeningHours | None = None
 
     def __post_init__(self) -> None:
         _zone(self.tenant.timezone)  # fail when the call is prepared, not mid-sentence
@@ -69,7 +79,7 @@ class TemplateContext:
         """The context for a loaded tenant (``agent.tenants.Tenant``)."""
         config = tenant.config
         info = TenantInfo(name=tenant.name, timezone=config.timezone, language=config.language)
-        return cls(tenant=info)
+        return cls(tenant=info, hours=OpeningHours.from_spans(config.hours.spans()))
 
     @property
     def tz(self) -> tzinfo:

@@ -177,9 +177,10 @@ class Turn:
         silent: bool,
         give_up: Callable[[bool], None],
         reason: RepromptReason | None = None,
+        instead: str | None = None,
     ) -> None:
-        """Reprompt (``node``'s reprompts, else ``prompt``) and listen again, or, past
-        the node's limits, call ``give_up(silent)``."""
+        """Reprompt (``node``'s reprompts, else ``prompt``; or the text ``instead``) and
+        listen again, or, past the node's limits, call ``give_up(silent)``."""
         retries, no_inputs = self.state.retries + 1, self.state.no_inputs + int(silent)
         if retries > node.max_retries or no_inputs > node.max_no_input:
             give_up(silent)
@@ -187,7 +188,10 @@ class Turn:
         why: RepromptReason = reason or ("no_input" if silent else "no_match")
         self.update(retries=retries, no_inputs=no_inputs)
         self.emit(Reprompt(node=self.state.current, attempt=retries, reason=why, at=self.now))
-        self.say(node.reprompt_for(retries, prompt))
+        if instead is None:
+            self.say(node.reprompt_for(retries, prompt))
+        else:
+            self.say_text(instead)
         self.listen(node)
 
     def remember(self, role: str, text: str) -> None:

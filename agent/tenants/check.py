@@ -3,7 +3,8 @@
 A tenant passes when its ``tenant.yaml`` validates, its flow loads, its prompts and
 templates are readable (and present where referenced: ``prompts/assistant.txt`` when it
 uses an LLM, ``prompts/analyzer.txt`` when it defines call types), every knowledge
-document parses, and no routing key is claimed by another tenant. Each problem is one
+document parses, its opening hours are given when a flow books within them, and no
+routing key is claimed by another tenant. Each problem is one
 ``file[:line]: message`` string. A lead-scoring rule reading a slot the tenant's flow never
 fills is a warning (the flow may be switched later), not a problem.
 """
@@ -18,6 +19,7 @@ import jinja2
 
 from ..errors import FrontdeskError, KnowledgeError
 from ..flow.load import load_flow_by_id
+from ..flow.model import AskNode, Flow
 from .load import Tenant, known_tenants, load_tenant
 
 # A knowledge reader: the documents' problems, by file (set by agent.knowledge, which
@@ -56,14 +58,28 @@ def check_tenant(
     problems: list[str] = []
     for flow_id in tenant.config.all_flows():  # `flow`, then those `flows` routes to
         try:
-            load_flow_by_id(flows_dir, flow_id)
+            flow = load_flow_by_id(flows_dir, flow_id)
         except FrontdeskError as e:
             problems.append(f"{tenant.path}: flow {flow_id!r} does not load: {e}")
+            continue
+        problems += _hours_needed(tenant, flow)
     problems += _prompts(tenant)
     problems += _templates(tenant)
     if knowledge is not None and tenant.knowledge_dir.is_dir():
         problems += [str(e) for e in knowledge(tenant.knowledge_dir)]
     return problems
+
+
+def _hours_needed(tenant: Tenant, flow: Flow) -> list[str]:
+    """A flow that takes times only within business hours needs the tenant's hours."""
+    if any(tenant.config.hours.spans()):
+        return []
+    return [
+        f"{tenant.path}: hours: flow {flow.id!r}, node {node_id!r} takes only times when "
+        "the business is open (business_hours: true), but no day has opening hours"
+        for node_id, node in flow.nodes.items()
+        if isinstance(node, AskNode) and node.business_hours
+    ]
 
 
 def scoring_warnings(tenant: Tenant, flows_dir: Path) -> list[str]:

@@ -99,6 +99,10 @@ class Hours(_Strict):
         """When the business opens and closes on ``day``, or None when closed."""
         return parse_range(str(getattr(self, day)))
 
+    def spans(self) -> tuple[tuple[time, time] | None, ...]:
+        """Opening and closing time per weekday, Monday first (None: closed)."""
+        return tuple(self.opening(day) for day in WEEKDAYS)
+
     def is_open(self, at: datetime, tz: ZoneInfo) -> bool:
         """Whether the business is open at ``at`` (converted to the tenant's timezone)."""
         local = at.astimezone(tz)

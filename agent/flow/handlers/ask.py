@@ -3,9 +3,14 @@
 An ambiguous choice ("the cake", with a carrot and a chocolate cake on offer) goes to the
 ask's ``clarify`` node, which hands the reply back here: it is then read against the
 candidates first ("the second one", "carrot").
+
+A ``business_hours`` datetime ask takes only a time when the tenant is open; for another
+it says when it is open and asks for another time (a retry, reason ``outside_hours``).
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from ...errors import FlowRuntimeError
 from ..actions import Replied, ToolCalled, ToolSpec
@@ -66,12 +71,24 @@ class AskHandler(ListeningHandler[AskNode]):
     def keep(self, turn: Turn, node: AskNode, text: str) -> None:
         ctx = slot_context(node, turn.flow, now=turn.now, timezone=turn.services.context.tz)
         answer = read_answer(node, text, ctx)
-        if answer is not None:
+        if answer is not None and _closed_at(turn, node, answer) is None:
             turn.fill(node.slot, answer, text)
 
     def _filled(
         self, turn: Turn, node: AskNode, answer: Answer, raw: str, *, llm: bool = False
     ) -> bool:
+        closed = _closed_at(turn, node, answer)
+        if closed is not None:  # understood, but not a time the tenant can take
+            another = f"{closed} {turn.render(node.another_time)}"
+            turn.retry(
+                node,
+                node.prompt,
+                silent=False,
+                give_up=lambda quiet: self.give_up(turn, node, quiet),
+                reason="outside_hours",
+                instead=another,
+            )
+            return True
         turn.fill(node.slot, answer, raw)
         target = fill_target(node, turn.state.slots, turn.env())
         if target is None:
@@ -124,6 +141,18 @@ class AskHandler(ListeningHandler[AskNode]):
             turn.go(target, "intent", by_llm=True)
             return True
         return False
+
+
+def _closed_at(turn: Turn, node: AskNode, answer: Answer) -> str | None:
+    """Why ``answer`` (a date and time) is no good for a ``business_hours`` ask, to be
+    said ("Sorry, we're closed on Mondays."), or None when the tenant is open then (or
+    its hours are not given)."""
+    hours = turn.services.context.hours
+    if not node.business_hours or hours is None or node.type is not AskType.DATETIME:
+        return None
+    return hours.closed_at(
+        datetime.fromisoformat(answer.value).astimezone(turn.services.context.tz)
+    )
 
 
 def _spoken_options(node: AskNode, candidates: tuple[str, ...]) -> str:
