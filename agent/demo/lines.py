@@ -23,7 +23,8 @@ _CLAUSE = re.compile(r",\s+")
 
 def flow_texts(plan: CallPlan) -> list[str]:
     """Every template the flow's nodes speak (not a handoff's reason or summary)."""
-    spoken = {"text", "prompt", "reprompts", "email_prompt", "consent", "followup", "unknown"}
+    spoken = {"text", "prompt", "reprompts", "outside_hours", "email_prompt", "consent"}
+    spoken |= {"followup", "unknown"}
     spoken |= {"intro", "questions", "say", "tools"}
     return [
         source

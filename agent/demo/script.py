@@ -63,7 +63,12 @@ class ScriptCursor:
 BOOKING_SCRIPT: tuple[Line, ...] = (
     Line("book a table", r"how can i help|place an order, book a table|order, table", "main_menu"),
     Line("four", r"how many", "party_size"),
-    Line("tomorrow at seven in the evening", r"what day|which day|when would", "booking_when"),
+    # a Saturday morning: the bakery is open then, whatever day the demo runs
+    Line(
+        "saturday at eleven in the morning",
+        r"what day|which day|other day|when would",
+        "booking_when",
+    ),
     Line("my name is peter smith", r"\bname\b", "booking_name"),
     # "zero", not "oh": PocketSphinx hears eSpeak's "oh seven" as "oh two one" (digits
     # said as "zero" came through 9 times in 9 voices, "oh" in at most 5)

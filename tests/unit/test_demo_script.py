@@ -63,7 +63,8 @@ def test_each_line_recognizes_its_question_and_not_the_next_one(flow_id: str) ->
     for line, following in zip(script, [*script[1:], None], strict=True):
         node = flow.nodes[line.node]
         assert isinstance(node, AskNode), line
-        for question in (node.prompt, *node.reprompts):
+        asked_again = (node.another_time,) if node.business_hours else ()
+        for question in (node.prompt, *node.reprompts, *asked_again):
             assert line.is_asked(question), (line.text, question)
             if following is not None and following.node != line.node:
                 assert not following.is_asked(question), (following.text, question)
