@@ -165,6 +165,14 @@ def test_words_normalize_speech() -> None:
         ("uh tomorrow at um seven", "2025-03-13 07:00", "tomorrow at 7 am"),
         ("Tomorrow at 7:30PM.", "2025-03-13 19:30", "tomorrow at 7:30 pm"),
         ("tomorrow for the two of us at 7 pm", "2025-03-13 19:00", "tomorrow at 7 pm"),
+        # a weekday and a date that agree: that date; the next month's when this one's is not
+        ("friday the 14th at noon", "2025-03-14 12:00", "Friday the 14th at noon"),
+        ("sunday the 20th at noon", "2025-04-20 12:00", "Sunday the 20th of April at noon"),
+        (
+            "saturday the 3rd of may at 10 am",
+            "2025-05-03 10:00",
+            "Saturday the 3rd of May at 10 am",
+        ),
     ],
 )
 def test_datetime(text: str, expected: str, display: str) -> None:
@@ -232,6 +240,8 @@ def test_datetime_is_in_the_tenant_timezone() -> None:
         "at 7:75",
         "in 5000 days",
         "the 32nd at 7",
+        "saturday the 14th at noon",  # the 14th is a Friday, and a Monday next month
+        "monday march 20th at 7 pm",  # a Thursday this year, a Friday the next
     ],
 )
 def test_datetime_rejects(text: str) -> None:

@@ -117,11 +117,13 @@ def _read_day(said: Sequence[str], i: int) -> tuple[int, int, bool] | None:
 
 def _date_at(said: Sequence[str], i: int, today: date) -> _Found:
     """ "march 14th", "the 14th of march", "14th march", "the fourteenth", "the 14"."""
+    before = _at(said, i - 1)
+    weekday = _WEEKDAYS.index(before) if before in _WEEKDAYS else None  # "saturday the 20th"
     if said[i] in _MONTHS:
         day = _read_day(said, i + 1 + int(_at(said, i + 1) == "the"))
         if day is None:
             return None
-        return _Days(_month_days(today, day[0], _MONTHS.index(said[i]) + 1)), day[1]
+        return _Days(_month_days(today, day[0], _MONTHS.index(said[i]) + 1, weekday)), day[1]
     the = said[i] == "the"
     day = _read_day(said, i + int(the))
     if day is None or _at(said, i - 1) == "a":  # "just a second"
@@ -131,12 +133,16 @@ def _date_at(said: Sequence[str], i: int, today: date) -> _Found:
         return None  # "the two of us"
     j += _at(said, j) == "of"
     if _at(said, j) in _MONTHS:
-        return _Days(_month_days(today, value, _MONTHS.index(said[j]) + 1)), j + 1
-    return (_Days(_month_days(today, value, None)), j) if the or ordinal else None
+        return _Days(_month_days(today, value, _MONTHS.index(said[j]) + 1, weekday)), j + 1
+    return (_Days(_month_days(today, value, None, weekday)), j) if the or ordinal else None
 
 
-def _month_days(today: date, day: int, month: int | None) -> tuple[date, ...]:
-    """The next two dates on or after ``today`` with this ``day`` (and ``month``)."""
+def _month_days(
+    today: date, day: int, month: int | None, weekday: int | None = None
+) -> tuple[date, ...]:
+    """The next two dates on or after ``today`` with this ``day`` (and ``month``); with
+    a ``weekday`` ("saturday the 20th"), those of them that fall on it: none when neither
+    does (the caller misspoke, or was misheard: better asked again than booked wrong)."""
     found: list[date] = []
     year, current = today.year, month or today.month
     while len(found) < 2 and year <= today.year + 8:
@@ -147,7 +153,7 @@ def _month_days(today: date, day: int, month: int | None) -> tuple[date, ...]:
             current += 1
         else:
             year, current = year + 1, month or 1
-    return tuple(found)
+    return tuple(d for d in found if weekday in (None, d.weekday()))
 
 
 def _cue_at(said: Sequence[str], i: int, today: date) -> _Found:

@@ -5,7 +5,9 @@
 - Days: today, tonight, tomorrow, (the) day after tomorrow, "this evening", weekdays
   ("friday": the next Friday, today included; "next friday": the first after today), a
   day of the month ("on the 14th": this month, else the next month that has one), a
-  month and day ("march 14th", "the 14th of march": this year, else next), "in 3 days".
+  month and day ("march 14th", "the 14th of march": this year, else next), "in 3 days";
+  a weekday before a date ("saturday the 20th") must agree with it: of the date's next
+  two occurrences, the one on that weekday, else None (asked again, never booked wrong).
 - Times: "7", "7:30", "19:30", "seven thirty", "half past six", "quarter to eight",
   "ten past seven", "noon", "midnight"; then "am"/"pm", "o'clock", or a part of the day
   ("in the morning", "afternoon", "evening", "at night", "tonight").
