@@ -30,6 +30,7 @@ from .events import (
     ListSink,
     NodeEntered,
     Reprompt,
+    SlotCleared,
     SlotSet,
     TransitionTaken,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "Reprompt",
     "Say",
     "SayNode",
+    "SlotCleared",
     "SlotEquals",
     "SlotSet",
     "TemplateContext",

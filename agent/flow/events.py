@@ -37,6 +37,15 @@ class SlotSet:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SlotCleared:
+    """A slot's value was dropped: the caller declined consent to keep it (lead gate)."""
+
+    slot: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
 class TransitionTaken:
     """``by_llm``: the LLM chose it (LLM-assisted mode), no deterministic matcher did."""
 
@@ -114,6 +123,7 @@ class AssistFailed:
 FlowEvent = (
     NodeEntered
     | SlotSet
+    | SlotCleared
     | TransitionTaken
     | Reprompt
     | GlobalIntent

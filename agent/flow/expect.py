@@ -29,6 +29,7 @@ Fragment = Annotated[str, StringConstraints(min_length=1)]
 EventName = Literal[
     "node_entered",
     "slot_set",
+    "slot_cleared",
     "transition_taken",
     "reprompt",
     "global_intent",

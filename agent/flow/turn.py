@@ -18,7 +18,15 @@ from ..errors import FlowRuntimeError
 from ..knowledge.base import KnowledgeSearch
 from .actions import Action, Listen, Say
 from .answers import Answer, condition_env
-from .events import FlowEvent, NodeEntered, Reprompt, RepromptReason, SlotSet, TransitionTaken
+from .events import (
+    FlowEvent,
+    NodeEntered,
+    Reprompt,
+    RepromptReason,
+    SlotCleared,
+    SlotSet,
+    TransitionTaken,
+)
 from .expr import Env
 from .match import answer_pattern, hints_for_node
 from .model import AnyNode, ClarifyNode, Flow, ListeningAnyNode
@@ -161,6 +169,15 @@ class Turn:
         spoken = {**self.state.spoken, slot: answer.spoken}
         self.update(slots=slots, spoken=spoken)
         self.emit(SlotSet(slot=slot, value=answer.value, raw_text=raw, at=self.now))
+
+    def clear(self, slot: str, reason: str) -> None:
+        """Drop ``slot``'s value (it is not to be kept: ``reason``)."""
+        if slot not in self.state.slots:
+            return
+        slots = {k: v for k, v in self.state.slots.items() if k != slot}
+        spoken = {k: v for k, v in self.state.spoken.items() if k != slot}
+        self.update(slots=slots, spoken=spoken)
+        self.emit(SlotCleared(slot=slot, reason=reason, at=self.now))
 
     def env(self) -> Env:
         started = self.state.started_at

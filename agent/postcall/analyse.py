@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 
 from ..flow.slots import SlotContext
 from ..providers.kinds import AnyLLM
 from ..tenants import Tenant
+from .consent import withhold_email
 from .deterministic import analyse_deterministic
 from .facts import CallFacts
 from .llm_analysis import LLMAnalysisError, analyse_with_llm
@@ -25,6 +27,12 @@ def slot_context(facts: CallFacts, tenant: Tenant) -> SlotContext:
 async def analyse_call(
     facts: CallFacts, tenant: Tenant, *, model: AnyLLM | None
 ) -> AnalysisOutcome:
+    """The call's analysis (an email the caller did not consent to keep withheld)."""
+    outcome = await _analyse(facts, tenant, model=model)
+    return replace(outcome, analysis=withhold_email(facts, outcome.analysis))
+
+
+async def _analyse(facts: CallFacts, tenant: Tenant, *, model: AnyLLM | None) -> AnalysisOutcome:
     analyzer = tenant.config.analyzer
     ctx = slot_context(facts, tenant)
     if model is None:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from ..tenants.model import LeadScoring
+from .consent import email_declined
 from .facts import CallFacts
 from .lexicon import contains_phrase
 from .models import CallAnalysis, Level
@@ -68,10 +69,11 @@ def _typed_value(analysis: CallAnalysis, facts: CallFacts, *names: str) -> str |
 
 
 def contact_for(facts: CallFacts, analysis: CallAnalysis) -> Contact | None:
-    """The caller's contact: an email given in the call, else a phone number (given, or
-    the SIP caller's number). None when the call holds neither."""
+    """The caller's contact: an email given in the call (unless the caller declined
+    consent to keep it), else a phone number (given, or the SIP caller's number). None
+    when the call holds neither."""
     email = _typed_value(analysis, facts, "email", "contact_email")
-    if email and not _EMAIL.match(email):
+    if email and (not _EMAIL.match(email) or email_declined(facts)):
         email = None
     phone = _typed_value(analysis, facts, "phone", "phone_number", "callback_number")
     phone = phone or facts.caller_number

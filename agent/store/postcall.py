@@ -32,6 +32,8 @@ def _slots_and_path(events: Sequence[FlowEventRow]) -> tuple[dict[str, str], tup
         payload = event.payload or {}
         if event.type == "SlotSet" and isinstance(payload.get("slot"), str):
             slots[payload["slot"]] = str(payload.get("value", ""))
+        elif event.type == "SlotCleared" and isinstance(payload.get("slot"), str):
+            slots.pop(payload["slot"], None)
         elif event.type == "NodeEntered" and event.node:
             path.append(event.node)
         elif event.type in _HANDOFF_TYPES or (

@@ -117,10 +117,15 @@ async def test_an_unknown_call_is_an_error_naming_it(world: World) -> None:
 async def test_stored_flow_events_reach_the_pipeline(world: World) -> None:
     declined = {"who": "caller", "wording": "May we email you?", "granted": False}
     handoff = {"reason": "caller asked for a person", "node": "order"}
+    cleared = {"slot": "email", "reason": "consent declined"}
     await store_call(
         world.store,
-        slots={"pickup_time": "2026-11-21T09:00:00+00:00"},
-        extra_events=[("ConsentRecorded", declined), ("HandoffRequested", handoff)],
+        slots={"pickup_time": "2026-11-21T09:00:00+00:00", "email": "anna@example.com"},
+        extra_events=[
+            ("ConsentRecorded", declined),
+            ("SlotCleared", cleared),
+            ("HandoffRequested", handoff),
+        ],
     )
     async with world.store.transaction() as s:
         facts = await load_call_facts(s, "call-1")
@@ -134,6 +139,10 @@ async def test_stored_flow_events_reach_the_pipeline(world: World) -> None:
     assert "asked for a person" in result.outcome.analysis.summary
     assert result.outcome.analysis.fields["pickup_time"] == "2026-11-21T09:00:00+00:00"
     assert [p.name.split("-", 1)[1] for p in world.mail.messages()] == ["owner@crumb.example.eml"]
+    # the declined consent: no email on the analysis or the lead, which is keyed by phone
+    assert not any("@" in v for v in result.outcome.analysis.fields.values())
+    assert result.scored.contact is not None
+    assert (result.scored.contact.key, result.scored.contact.email) == ("+447700900123", None)
 
 
 async def test_a_tenant_llm_without_its_key_is_recorded_and_the_rules_answer(world: World) -> None:

@@ -19,6 +19,7 @@ from agent.flow.events import (
     FlowEvent,
     HandoffRequested,
     KnowledgeAnswered,
+    SlotCleared,
     SlotSet,
     TransitionTaken,
 )
@@ -132,7 +133,26 @@ def test_lead_gate_refusal_takes_its_own_transition_and_is_recorded() -> None:
     assert said(machine.on_user_text("no thanks")) == "Goodbye."
     (consent,) = of(ConsentRecorded, sink.events)
     assert isinstance(consent, ConsentRecorded) and not consent.granted
+    assert consent.who == "jane@example.com"  # who declined is part of the record
     assert ("gate", "bye", "refused") in transitions(sink.events)
+    # the consent asked to keep the email: declined, the call keeps it no longer
+    assert "email" not in machine.state.slots and "email" not in machine.state.spoken
+    (cleared,) = of(SlotCleared, sink.events)
+    assert isinstance(cleared, SlotCleared)
+    assert (cleared.slot, cleared.reason) == ("email", "consent declined")
+
+
+def test_lead_gate_without_an_answer_keeps_no_email() -> None:
+    machine, sink = run(GATE)
+    machine.start()
+    machine.on_user_text("jane@example.com")
+    for _ in range(5):
+        if machine.state.ended:
+            break
+        machine.on_no_input()
+    assert machine.state.slots["consent"] == "no"
+    assert "email" not in machine.state.slots
+    assert [e.slot for e in of(SlotCleared, sink.events) if isinstance(e, SlotCleared)] == ["email"]
 
 
 def test_lead_gate_refusing_the_email_is_a_refusal() -> None:

@@ -73,6 +73,36 @@ def test_contact_prefers_email_then_phone() -> None:
     assert contact_for(facts(caller_number=None), analysis()) is None
 
 
+async def test_a_declined_consent_keeps_no_email_in_the_analysis_or_the_lead(
+    tenant: Tenant,
+) -> None:
+    lines = ["I want to order a cake for pickup", "my email is anna at example dot com"]
+    given = replace(facts(lines, slots={"email": "anna@example.com"}), consent=True)
+    kept = await analyse_call(given, tenant, model=None)
+    declined = replace(given, consent=False, slots={})  # the flow dropped the slot
+    withheld = await analyse_call(declined, tenant, model=None)
+    assert any("anna@example.com" in v for v in kept.analysis.fields.values()), kept
+    assert not any("@" in v for v in withheld.analysis.fields.values()), withheld
+    assert "@" not in withheld.analysis.summary
+    # even when an email is still on hand (an LLM's field), the lead is keyed by phone
+    contact = contact_for(declined, analysis(email="anna@example.com"))
+    assert contact is not None
+    assert (contact.key, contact.email) == ("+447700900123", None)
+    with_consent = contact_for(given, analysis(email="anna@example.com"))
+    assert with_consent is not None and with_consent.email == "anna@example.com"
+
+
+def test_withholding_reaches_the_summary() -> None:
+    from agent.postcall.consent import WITHHELD, withhold_email
+
+    noted = CallAnalysis(
+        call_type=None, fields={"note": "call back"}, summary="Reach anna@example.com", sentiment=0
+    )
+    call = replace(facts(), consent=False)
+    assert withhold_email(call, noted).summary == f"Reach {WITHHELD}"
+    assert withhold_email(replace(call, consent=None), noted) is noted
+
+
 @pytest.mark.parametrize(("consent", "customer_emails"), [(None, 1), (True, 1), (False, 0)])
 async def test_customer_confirmation_respects_a_declined_consent(
     tenant: Tenant, consent: bool | None, customer_emails: int

@@ -2,7 +2,9 @@
 
 The consent is recorded (:class:`~..events.ConsentRecorded`: who, the exact wording
 spoken, granted or not, when) and kept in the consent slot as yes/no. Refusing the email
-or the consent takes ``on_refusal``, and so does running out of retries (no consent).
+or the consent takes ``on_refusal``, and so does running out of retries (no consent);
+without consent the email is not kept (:class:`~..events.SlotCleared`), and the post-call
+pipeline keeps no email of that call either.
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ class LeadGateHandler(ListeningHandler[LeadGateNode]):
             )
         )
         turn.fill(node.consent_slot, Answer(value, value), text)
+        if not granted:  # the consent asks to keep the email: declined, it is not kept
+            turn.clear(node.email_slot, "consent declined")
         if granted:
             turn.go(node.on_consent, "consented")
         else:
@@ -74,4 +78,5 @@ class LeadGateHandler(ListeningHandler[LeadGateNode]):
 
     def give_up(self, turn: Turn, node: LeadGateNode, silent: bool) -> None:
         turn.fill(node.consent_slot, Answer(YesNo.NO, YesNo.NO), "")
+        turn.clear(node.email_slot, "no consent")
         turn.go(node.on_refusal, "no_input" if silent else "retries_exhausted")
