@@ -347,7 +347,24 @@ def _ask_hints(node: AskNode) -> tuple[str, ...]:
         case AskType.YES_NO:
             return YES_PHRASES + NO_PHRASES
         case _:
-            return hints_for_type(node.type)
+            return _typed_hints(node.type)
+
+
+# What callers say instead of a typed answer. As hints they give a grammar-bound
+# recognizer somewhere to put these words: without them, PocketSphinx forced "I don't
+# know" onto the name grammar ("I'm Julia Hill") and "hold on a second" onto digits. No
+# extractor takes any of them for a value, so the ask reprompts.
+NON_ANSWERS = (
+    "i don't know", "not sure", "no idea", "hold on a second", "hold on a minute",
+    "one moment", "just a moment", "wait a second", "give me a second", "let me check",
+    "bear with me",
+)  # fmt: skip
+
+
+def _typed_hints(slot_type: AskType) -> tuple[str, ...]:
+    """A typed answer's hints, and the non-answers, when the type has hints at all."""
+    typed = hints_for_type(slot_type)
+    return typed + NON_ANSWERS if typed else ()
 
 
 DONE_PHRASES = (
@@ -382,7 +399,7 @@ def hints_for_node(node: ListeningAnyNode, flow: Flow, state: FlowState) -> tupl
         case AnswerNode():
             own = DONE_PHRASES + YES_PHRASES
         case QuestionsNode() if state.step < len(node.questions):
-            own = hints_for_type(node.questions[state.step].type) + SKIP_PHRASES
+            own = _typed_hints(node.questions[state.step].type) + SKIP_PHRASES
         case ClarifyNode() if state.clarifying is not None:
             asker = flow.nodes.get(state.clarifying.return_to)
             own = (*_ORDINALS, "the last one")

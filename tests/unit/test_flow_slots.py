@@ -81,7 +81,17 @@ def test_number(text: str, expected: int | float) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "no", "lots of people", "a table", "i don't know", "a few of us", "me and my wife"],
+    [
+        "",
+        "no",
+        "lots of people",
+        "a table",
+        "i don't know",
+        "a few of us",
+        "me and my wife",
+        "one moment",  # asks the agent to wait
+        "give me two secs",
+    ],
 )
 def test_number_rejects(text: str) -> None:
     assert extract_number(text, CTX) is None
@@ -240,6 +250,8 @@ def test_datetime_is_in_the_tenant_timezone() -> None:
         "at 7:75",
         "in 5000 days",
         "the 32nd at 7",
+        "one moment",  # a caller asking the agent to wait, not one o'clock
+        "hold on two minutes",
         "saturday the 14th at noon",  # the 14th is a Friday, and a Monday next month
         "monday march 20th at 7 pm",  # a Thursday this year, a Friday the next
     ],
@@ -405,6 +417,8 @@ def test_name(text: str, expected: str) -> None:
         "my name is",
         "it's 42",
         "a b c d e",  # five words: a sentence, not a name
+        "hold on",
+        "wait a moment",
     ],
 )
 def test_name_rejects(text: str) -> None:

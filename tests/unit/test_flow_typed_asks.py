@@ -193,6 +193,44 @@ def test_typed_asks_hint_the_recognizer_with_their_words() -> None:
     assert isinstance(party, AskNode)
     hints = hints_for(party, FLOW.globals)
     assert "a dozen" in hints and "say that again" in hints
+    assert {"i don't know", "hold on a second", "one moment"} <= set(hints)  # non-answers
+
+
+def test_only_typed_asks_hint_the_non_answers() -> None:
+    from agent.flow.match import NON_ANSWERS
+
+    flow = parse_flow(
+        """\
+version: 1
+id: asks
+start: ok
+nodes:
+  ok:
+    kind: ask
+    prompt: Okay?
+    slot: ok
+    type: yes_no
+    transitions: [{when: always, to: pick}, {when: retries_exhausted, to: bye}]
+  pick:
+    kind: ask
+    prompt: Which?
+    slot: pick
+    type: choice
+    choices: {cake: [a cake], bread: [some bread]}
+    transitions: [{when: always, to: note}, {when: retries_exhausted, to: bye}]
+  note:
+    kind: ask
+    prompt: Anything?
+    slot: note
+    type: text
+    transitions: [{when: always, to: bye}, {when: retries_exhausted, to: bye}]
+  bye: {kind: end, text: Bye.}
+"""
+    )
+    for node_id in ("ok", "pick", "note"):
+        node = flow.nodes[node_id]
+        assert isinstance(node, AskNode)
+        assert not set(NON_ANSWERS) & set(hints_for(node, flow.globals)), node_id
 
 
 def test_a_condition_can_read_how_long_the_call_has_lasted() -> None:

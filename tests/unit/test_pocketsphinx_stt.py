@@ -213,6 +213,41 @@ async def test_other_speech_is_not_forced_onto_a_name(
     assert set(text.split()) - name_words, text
 
 
+@pytest.mark.parametrize(
+    ("node_id", "spoken"),
+    [
+        ("booking_name", "i don't know"),  # was heard "i'm julia hill" (1 voice in 3)
+        ("booking_phone", "hold on a second"),  # was digits: "two plus two two eight"
+        ("booking_phone", "i don't know"),  # was "nine two eight two oh"
+        ("party_size", "one moment"),
+        ("booking_when", "just a moment"),
+    ],
+)
+async def test_a_typed_ask_hears_a_non_answer_as_said_and_takes_no_value(
+    sphinx: PocketSphinxSTT, speak: Speak, node_id: str, spoken: str
+) -> None:
+    """The hints of a typed ask include what callers say instead of an answer, so the
+    grammar has somewhere to put those words; no extractor takes them for a value."""
+    from datetime import UTC, datetime
+
+    from agent.config import ROOT
+    from agent.flow.answers import read_answer
+    from agent.flow.load import load_flow_by_id
+    from agent.flow.match import answer_pattern, hints_for_node
+    from agent.flow.model import AskNode
+    from agent.flow.slots import SlotContext
+    from agent.flow.state import FlowState
+
+    flow = load_flow_by_id(ROOT / "flows", "receptionist")
+    node, state = flow.nodes[node_id], FlowState(current=node_id)
+    assert isinstance(node, AskNode)
+    sphinx.set_hints(hints_for_node(node, flow, state), pattern=answer_pattern(node, state))
+    heard = await transcribe(sphinx, frames(make_audio(speak(spoken))))
+    assert heard == spoken
+    ctx = SlotContext(now=datetime(2026, 11, 20, 10, tzinfo=UTC), default_country_code="44")
+    assert read_answer(node, heard, ctx) is None
+
+
 async def test_out_of_grammar_speech_is_not_forced_onto_a_hint(
     sphinx: PocketSphinxSTT, speak: Speak
 ) -> None:

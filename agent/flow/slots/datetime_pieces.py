@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Literal
 
-from .numbers import _ORDINALS, _SMALL, _at, read_number
+from .numbers import _ORDINALS, _SMALL, WAIT_WORDS, _at, read_number
 
 Meridiem = Literal["am", "pm"]
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -175,7 +175,7 @@ def _clock_at(said: Sequence[str], i: int, today: date) -> _Found:
     if _at(said, j) in ("am", "pm"):
         meridiem, j = ("am" if said[j] == "am" else "pm"), j + 1
     marked = clock.marked or oclock or meridiem is not None or _at(said, i - 1) in _AT
-    if not marked and _at(said, j) in _PARTY:  # "for six people"
+    if not marked and _at(said, j) in _PARTY | WAIT_WORDS:  # "for six people", "one moment"
         return None
     return replace(clock, meridiem=meridiem, marked=marked), j
 

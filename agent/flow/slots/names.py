@@ -19,7 +19,8 @@ _NOT_NAMES = frozenset({
     "what", "pardon", "thank", "thanks", "nothing", "nobody", "none", "not", "know", "dont",
     "don't", "i", "me", "my", "the", "a", "an", "is", "it", "you", "your", "name", "repeat",
     "again", "bye", "goodbye", "oh", "o", "idea", "clue", "rather", "skip", "pass",
-    "unknown", "anonymous", "private", *_FILLERS, *_SMALL, *_ORDINALS,
+    "unknown", "anonymous", "private", "hold", "wait", "moment", "minute", "second",
+    *_FILLERS, *_SMALL, *_ORDINALS,
 })  # fmt: skip
 
 

@@ -24,6 +24,10 @@ _ORDINAL_WORDS = (
 )  # fmt: skip
 _ORDINALS = {w: n + 1 for n, w in enumerate(_ORDINAL_WORDS)} | {"thirtieth": 30}
 _FILLERS = frozenset({"uh", "um", "uhm", "er", "erm", "hmm", "mm"})
+# "one moment", "two secs": a number before these asks the agent to wait; it is no answer
+WAIT_WORDS = frozenset(
+    {"moment", "moments", "sec", "secs", "second", "seconds", "minute", "minutes", "mo"}
+)
 
 
 def words(text: str) -> list[str]:
@@ -93,9 +97,17 @@ def _say_number(value: int | float) -> str:
 
 
 def extract_number(text: str, ctx: SlotContext) -> SlotValue | None:
-    """The first number said ("party of six" -> 6), within ``ctx``'s min and max."""
+    """The first number said ("party of six" -> 6), within ``ctx``'s min and max; not
+    one that asks the agent to wait ("one moment")."""
     said = words(text)
-    found = next((n for i in range(len(said)) if (n := read_number(said, i))), None)
+    found = next(
+        (
+            n
+            for i in range(len(said))
+            if (n := read_number(said, i)) and _at(said, n[1]) not in WAIT_WORDS
+        ),
+        None,
+    )
     if found is None:
         return None
     value = found[0]
