@@ -1,6 +1,6 @@
 """web visits per campaign: one row per widget token request
 
-Revision ID: 0004
+Revision ID: 0004_web_visits
 Revises: 0003
 Create Date: 2026-12-02 15:31:33.451578
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004"
+revision: str = "0004_web_visits"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -3,7 +3,7 @@
 
 BEGIN;
 
--- Running upgrade 0003 -> 0004
+-- Running upgrade 0003 -> 0004_web_visits
 
 CREATE TABLE web_visits (
     id BIGSERIAL NOT NULL, 
@@ -20,7 +20,7 @@ ALTER TABLE web_visits ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY web_visits_tenant_isolation ON web_visits USING (tenant = (nullif(current_setting('request.jwt.claims', true), '')::jsonb -> 'app_metadata' ->> 'tenant')) WITH CHECK (tenant = (nullif(current_setting('request.jwt.claims', true), '')::jsonb -> 'app_metadata' ->> 'tenant'));
 
-UPDATE alembic_version SET version_num='0004' WHERE alembic_version.version_num = '0003';
+UPDATE alembic_version SET version_num='0004_web_visits' WHERE alembic_version.version_num = '0003';
 
 COMMIT;
 
