@@ -6,6 +6,9 @@ import asyncio
 import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime, timedelta
+from datetime import time as clock
+from zoneinfo import ZoneInfo
 
 from agent.config import Settings
 from agent.demo.call import dial
@@ -72,3 +75,11 @@ async def stored_call(
         return facts
     finally:
         await store.close()
+
+
+def next_saturday_at_eleven(now: datetime, zone: str = "Europe/London") -> datetime:
+    """What "saturday at eleven in the morning" means at ``now``, in the bakery's zone."""
+    local = now.astimezone(ZoneInfo(zone))
+    saturday = local.date() + timedelta(days=(5 - local.weekday()) % 7)
+    at = datetime.combine(saturday, clock(11), local.tzinfo)
+    return at if at > local else at + timedelta(days=7)

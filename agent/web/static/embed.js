@@ -5,9 +5,10 @@
 //           data-tenant="crumb-and-co" data-campaign="crumb-website"
 //           data-label="Talk to us"></script>
 //
-// The widget runs in an iframe from the dispatcher's own origin (its microphone prompt
-// names that origin; the host page never sees the call's token). The host site's origin
-// must be in FRONTDESK_CORS_ORIGINS, which is also the list of sites allowed to frame it.
+// The widget runs in an iframe from the dispatcher's own origin, so the host page never
+// sees the call's token or transcript; the iframe may use the microphone (allow=), which
+// browsers ask of the visitor for the host site. The host site's origin must be in
+// FRONTDESK_CORS_ORIGINS, which is also the list of sites allowed to frame the widget.
 (function () {
   "use strict";
   var script = document.currentScript;

@@ -37,7 +37,14 @@ const call = new VoiceCall({
   }),
 });
 // what tests and benchmarks read (no secrets: the page has no others)
-window.frontdesk = { call, clickedAt: null, firstAgentAudioAt: null, config };
+window.frontdesk = {
+  call,
+  config,
+  clickedAt: null,
+  firstAgentAudioAt: null,
+  agentSpeaking: false,
+  agentAudioChangedAt: 0,
+};
 
 call.addEventListener("statechange", ({ detail: { state, error } }) => {
   document.body.dataset.state = state;
@@ -63,9 +70,10 @@ call.addEventListener("agentstate", ({ detail: { state } }) => {
 });
 
 call.addEventListener("agentaudio", ({ detail: { speaking, at } }) => {
-  if (speaking && window.frontdesk.firstAgentAudioAt === null) {
-    window.frontdesk.firstAgentAudioAt = at;
-  }
+  const f = window.frontdesk;
+  if (speaking && f.firstAgentAudioAt === null) f.firstAgentAudioAt = at;
+  f.agentSpeaking = speaking;
+  f.agentAudioChangedAt = at;
   document.body.classList.toggle("agent-speaking", speaking);
 });
 
