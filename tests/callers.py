@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from datetime import time as clock
 from zoneinfo import ZoneInfo
 
+from livekit import api
+
 from agent.config import Settings
 from agent.demo.call import dial
 from agent.demo.caller import SimulatedCaller
@@ -83,3 +85,26 @@ def next_saturday_at_eleven(now: datetime, zone: str = "Europe/London") -> datet
     saturday = local.date() + timedelta(days=(5 - local.weekday()) % 7)
     at = datetime.combine(saturday, clock(11), local.tzinfo)
     return at if at > local else at + timedelta(days=7)
+
+
+def booked_table_slots(started_at: datetime) -> dict[str, str]:
+    """The slots of the demo script's booking (flows/receptionist.yaml), as stored."""
+    return {
+        "call_type": "booking",
+        "party_size": "4",
+        "booking_at": next_saturday_at_eleven(started_at).isoformat(),
+        "name": "Peter Smith",
+        "phone": "+442094601234",
+        "booking_ok": "yes",
+    }
+
+
+async def agent_in_room(lkapi: api.LiveKitAPI, room: str, timeout: float) -> bool:
+    """Wait until an agent participant is in ``room``."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        listing = await lkapi.room.list_participants(api.ListParticipantsRequest(room=room))
+        if any(p.kind == api.ParticipantInfo.Kind.AGENT for p in listing.participants):
+            return True
+        await asyncio.sleep(0.2)
+    return False

@@ -22,7 +22,7 @@ from agent.stack import LocalStack
 from agent.store.engine import Store
 from agent.store.visits import campaign_stats
 from agent.web.tokens import visitor_token
-from tests.callers import settings_for
+from tests.callers import agent_in_room, settings_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -45,16 +45,6 @@ async def _visits(settings: Settings) -> int:
         await store.close()
 
 
-async def _agent_joined(lkapi: api.LiveKitAPI, room: str, timeout: float) -> bool:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        listing = await lkapi.room.list_participants(api.ListParticipantsRequest(room=room))
-        if any(p.kind == api.ParticipantInfo.Kind.AGENT for p in listing.participants):
-            return True
-        await asyncio.sleep(0.2)
-    return False
-
-
 async def test_a_session_opens_the_campaign_room_with_the_agent(
     stack: LocalStack, stack_settings: Settings, lkapi: api.LiveKitAPI
 ) -> None:
@@ -68,7 +58,7 @@ async def test_a_session_opens_the_campaign_room_with_the_agent(
         assert session["url"] == stack.url
         rooms = await lkapi.room.list_rooms(api.ListRoomsRequest(names=[room]))
         assert json.loads(rooms.rooms[0].metadata) == {**CAMPAIGN, "source": "web"}
-        assert await _agent_joined(lkapi, room, timeout=60)
+        assert await agent_in_room(lkapi, room, timeout=60)
         assert await _visits(stack_settings) == before + 1
         # the token the browser got joins that room as the visitor
         visitor = rtc.Room()
