@@ -134,6 +134,7 @@ def test_widget_page_and_its_security_headers(client: TestClient) -> None:
     assert f"frame-ancestors 'self' {SITE}" in csp
     assert "connect-src 'self' ws://127.0.0.1:9 http://127.0.0.1:9" in csp
     assert 'aria-live="polite"' in page and 'role="alert"' in page
+    assert "disabled>Call</button>" in page  # until widget.js is ready for the click
 
 
 def test_widget_page_of_an_unknown_campaign_is_an_html_404(client: TestClient) -> None:

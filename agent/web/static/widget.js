@@ -119,3 +119,6 @@ function setMuted(muted) {
   ui.mute.setAttribute("aria-pressed", String(muted));
   ui.mute.textContent = muted ? "Unmute" : "Mute";
 }
+
+// the button works from here on (until now a click would have done nothing)
+ui.call.disabled = false;
