@@ -110,6 +110,7 @@ export class VoiceCall extends EventTarget {
     this._meter = null;
     this._segments = new Map();
     this._agentTimer = null;
+    this._attempt = 0; // a hang-up during start() abandons that attempt
   }
 
   get state() { return this._state; }
@@ -121,18 +122,24 @@ export class VoiceCall extends EventTarget {
     if (!["idle", "ended", "failed"].includes(this._state)) return;
     this._error = null;
     this._segments.clear();
+    const attempt = ++this._attempt;
+    const abandoned = () => attempt !== this._attempt;
     try {
       this._setState("microphone");
+      let mic;
       try {
-        this._mic = await createLocalAudioTrack({ echoCancellation: true, noiseSuppression: true });
+        mic = await createLocalAudioTrack({ echoCancellation: true, noiseSuppression: true });
       } catch (cause) {
         throw microphoneError(cause);
       }
+      if (abandoned()) return mic.stop();
+      this._mic = mic;
       this._setState("connecting");
       const session = await this._session();
+      if (abandoned()) return;
       await this._join(session);
     } catch (error) {
-      await this._fail(error);
+      if (!abandoned()) await this._fail(error);
     }
   }
 
@@ -145,6 +152,7 @@ export class VoiceCall extends EventTarget {
   }
 
   async hangUp() {
+    this._attempt += 1;
     if (this._room) await this._room.disconnect();
     this._cleanup();
     if (this._state !== "failed") this._setState("ended");
