@@ -40,7 +40,9 @@ async def browser_run(browser: Browser, origin: str, tenant: str, campaign: str)
         visitor = WidgetVisitor(page)
         await visitor.open(f"{origin}/w/{tenant}/{campaign}")
         await visitor.press_call()
-        await page.wait_for_function("window.frontdesk.firstAgentAudioAt !== null", timeout=90_000)
+        await page.wait_for_function(
+            "() => window.frontdesk.firstAgentAudioAt !== null", timeout=90_000
+        )
         delay = await visitor.greeting_delay_s()
         assert delay is not None
         await page.get_by_role("button", name="Hang up").click()

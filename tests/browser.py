@@ -111,7 +111,7 @@ class WidgetVisitor:
 
     async def open(self, url: str) -> None:
         await self.page.goto(url)
-        await self.page.wait_for_function("window.frontdesk !== undefined")
+        await self.page.wait_for_function("() => window.frontdesk !== undefined")
 
     async def state(self) -> str:
         return str(await self.page.evaluate("window.frontdesk.call.state"))
