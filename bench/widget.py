@@ -27,7 +27,10 @@ from playwright.async_api import Browser, async_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from livekit import api
+
 from agent.config import Settings, load_settings
+from agent.control.dispatch import livekit_api
 from agent.demo.call import dial
 from agent.stack import LocalStack, StackPorts
 from tests.browser import WidgetVisitor, launch, silent_wav, visitor_context
@@ -63,6 +66,20 @@ async def caller_run(settings: Settings, url: str, tenant: str) -> float:
         return time.time() - started
 
 
+async def rooms_closed(settings: Settings, timeout: float = 90) -> None:
+    """Wait until the last run's room is gone, so its agent job (and its post-call
+    pipeline) holds no worker capacity and no CPU while the next run is timed."""
+    lkapi = livekit_api(settings)
+    try:
+        deadline = time.monotonic() + timeout
+        while (await lkapi.room.list_rooms(api.ListRoomsRequest())).rooms:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the last run's room did not close in 90 s")
+            await asyncio.sleep(0.5)
+    finally:
+        await lkapi.aclose()
+
+
 def describe(values: list[float]) -> str:
     ms = sorted(v * 1000 for v in values)
     return f"median {statistics.median(ms):6.0f} ms   min {ms[0]:6.0f}   max {ms[-1]:6.0f}"
@@ -82,7 +99,9 @@ async def main(runs: int, tenant: str, campaign: str) -> None:
             browser = await launch(playwright, silent_wav(work / "silence.wav"))
             await caller_run(url_settings, stack.url, tenant)  # warm-up: the worker loads
             for n in range(runs):
+                await rooms_closed(url_settings)
                 widget.append(await browser_run(browser, origin, tenant, campaign))
+                await rooms_closed(url_settings)
                 caller.append(await caller_run(url_settings, stack.url, tenant))
                 print(
                     f"run {n + 1}: widget {widget[-1] * 1000:5.0f} ms   "
