@@ -25,6 +25,7 @@ from ..match import (
     pick_ordinal,
 )
 from ..model import AskNode, AskType
+from ..slots import SlotContext
 from ..state import Clarifying
 from ..turn import Turn
 from .base import ListeningHandler
@@ -64,12 +65,12 @@ class AskHandler(ListeningHandler[AskNode]):
                 turn.update(clarifying=Clarifying(turn.node_id, text, candidates, options))
                 turn.go(node.clarify, "clarify")
                 return True
-        ctx = slot_context(node, turn.flow, now=turn.now, timezone=turn.services.context.tz)
+        ctx = _slot_context(turn, node)
         answer = read_answer(node, text, ctx)
         return answer is not None and self._filled(turn, node, answer, text)
 
     def keep(self, turn: Turn, node: AskNode, text: str) -> None:
-        ctx = slot_context(node, turn.flow, now=turn.now, timezone=turn.services.context.tz)
+        ctx = _slot_context(turn, node)
         answer = read_answer(node, text, ctx)
         if answer is not None and _closed_at(turn, node, answer) is None:
             turn.fill(node.slot, answer, text)
@@ -130,7 +131,7 @@ class AskHandler(ListeningHandler[AskNode]):
             return False
         if assist.name == f"set_{node.slot}":
             value = assist.arguments.get("value", "")
-            ctx = slot_context(node, turn.flow, now=turn.now, timezone=turn.services.context.tz)
+            ctx = _slot_context(turn, node)
             answer = read_answer(node, value, ctx)  # the LLM's value is checked like words
             if node.type is AskType.CHOICE and value in node.choices:
                 answer = Answer(value, value)
@@ -143,6 +144,13 @@ class AskHandler(ListeningHandler[AskNode]):
         return False
 
 
+def _slot_context(turn: Turn, node: AskNode) -> SlotContext:
+    context = turn.services.context
+    return slot_context(
+        node, turn.flow, now=turn.now, timezone=context.tz, country_code=context.country_code
+    )
+
+
 def _closed_at(turn: Turn, node: AskNode, answer: Answer) -> str | None:
     """Why ``answer`` (a date and time) is no good for a ``business_hours`` ask, to be
     said ("Sorry, we're closed on Mondays."), or None when the tenant is open then (or
@@ -150,8 +158,9 @@ def _closed_at(turn: Turn, node: AskNode, answer: Answer) -> str | None:
     hours = turn.services.context.hours
     if not node.business_hours or hours is None or node.type is not AskType.DATETIME:
         return None
+    tz = turn.services.context.tz
     return hours.closed_at(
-        datetime.fromisoformat(answer.value).astimezone(turn.services.context.tz)
+        datetime.fromisoformat(answer.value).astimezone(tz), today=turn.now.astimezone(tz).date()
     )
 
 
