@@ -43,6 +43,15 @@ _TYPE_HELP = {
 
 class AskHandler(ListeningHandler[AskNode]):
     def enter(self, turn: Turn, node: AskNode) -> None:
+        """Ask; but a choice the words that brought the call here name, and name alone,
+        is taken at once: "I'd like to book a cleaning" at a menu fills the service."""
+        carried, turn.carried = turn.carried, ""
+        if carried and node.type is AskType.CHOICE:
+            candidates = choice_candidates(carried, node.choices)
+            if len(candidates) == 1:
+                value = candidates[0]
+                self._filled(turn, node, Answer(value, node.spoken_choice(value)), carried)
+                return
         turn.say(node.prompt)
         turn.listen(node)
 
