@@ -106,7 +106,7 @@ class OpeningHours:
             return f"Sorry, we're {closed}{note}."
         if span[0] <= at.time() < span[1] and not note:
             return f"Sorry, we don't take appointments on {when}."
-        on = when.capitalize() if when in ("today", "tomorrow") else f"on {when}"
+        on = when if when in ("today", "tomorrow") else f"on {when}"
         hours = f"from {say_time(span[0])} to {say_time(span[1])}"
         return _sentence(f"Sorry, {on} we're open {hours}{note}")
 

@@ -110,7 +110,15 @@ def new(
     import sys
 
     from ..phones import zone_countries
-    from .new import DEFAULT_SERVICES, NewTenant, normalize_phone, parse_hours, scaffold
+    from .new import (
+        DEFAULT_SERVICES,
+        NewTenant,
+        check_country,
+        check_timezone,
+        normalize_phone,
+        parse_hours,
+        scaffold,
+    )
 
     settings = _settings()
     ask = sys.stdin.isatty() if interactive is None else interactive
@@ -126,9 +134,11 @@ def new(
         if not the_name:
             raise ValueError("give the business's name (--name)")
         zone = value(timezone, "Timezone (e.g. America/New_York, Europe/London)", "UTC") or "UTC"
+        check_timezone(zone)
         region = value(country, "Country (ISO 3166 code)", zone_countries().get(zone))
         if not region:
             raise ValueError(f"give the country (--country): the timezone {zone!r} does not tell")
+        region = check_country(region)
         spec = value(hours, "Opening hours (e.g. mon-fri 09:00-17:00; sat 10:00-14:00)",
                      "mon-fri 09:00-17:00")  # fmt: skip
         number = value(phone, "Phone number callers dial (optional)")
@@ -151,9 +161,9 @@ def new(
             id=tenant_id,
             name=the_name,
             timezone=zone,
-            country=region.upper(),
+            country=region,
             hours=parse_hours(spec or ""),
-            phone=normalize_phone(number, region.upper()) if number else None,
+            phone=normalize_phone(number, region) if number else None,
             services=services or DEFAULT_SERVICES,
             documents=documents,
             owner_email=value(owner_email, "Email for call summaries (optional)"),

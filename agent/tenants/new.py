@@ -116,18 +116,30 @@ def normalize_phone(number: str, country: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def check_timezone(zone: str) -> str:
+    """``zone`` if the tz database knows it, else ValueError."""
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise ValueError(f"unknown timezone {zone!r} (e.g. America/New_York)") from e
+    return zone
+
+
+def check_country(country: str) -> str:
+    """``country`` upper-cased if it is an ISO 3166 code libphonenumber knows."""
+    if not is_region(country):
+        raise ValueError(f"unknown country code {country!r} (ISO 3166, e.g. US or GB)")
+    return country.upper()
+
+
 def validate(new: NewTenant) -> None:
     """Raise ValueError for a fact that would make a broken tenant."""
     if not TENANT_ID.match(new.id):
         raise ValueError(f"tenant id {new.id!r}: use lowercase letters, digits and '-'")
     if not new.name.strip():
         raise ValueError("the business needs a name")
-    try:
-        ZoneInfo(new.timezone)
-    except (ZoneInfoNotFoundError, ValueError) as e:
-        raise ValueError(f"unknown timezone {new.timezone!r} (e.g. America/New_York)") from e
-    if not is_region(new.country):
-        raise ValueError(f"unknown country code {new.country!r} (ISO 3166, e.g. US or GB)")
+    check_timezone(new.timezone)
+    check_country(new.country)
     if not any(span != "closed" for span in new.hours.values()):
         raise ValueError("give the opening hours of at least one day (e.g. mon-fri 09:00-17:00)")
     for path in new.documents:
