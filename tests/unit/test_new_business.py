@@ -16,14 +16,17 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
-from agent.config import ROOT
+from agent.config import ROOT, load_settings
+from agent.flow.cli import default_scenario_dirs
 from agent.flow.events import ListSink
-from agent.flow.load import load_flow_by_id
+from agent.flow.load import load_flow_by_id, parse_flow
 from agent.flow.machine import FlowMachine, Say
+from agent.flow.scenario import run_scenario
 from agent.flow.templates import TemplateContext
 from agent.knowledge.ingest import document_problems
 from agent.knowledge.search import knowledge_for
 from agent.knowledge.speech import compose_answer
+from agent.session import prepare_call
 from agent.tenants import load_tenant
 from agent.tenants.check import check_tenants
 
@@ -104,6 +107,25 @@ def test_a_us_callers_number_is_read_back_with_the_tenants_country(tmp_path: Pat
     assert machine.state.slots["phone"] == "+12125550142"
     assert "2 1 2, 5 5 5, 0 1 4 2" in read_back
     assert "plus 4 4" not in read_back
+
+
+def test_an_ask_may_still_fix_its_own_country(tmp_path: Path) -> None:
+    text = (ROOT / "flows" / "receptionist.yaml").read_text()
+    own = text.replace("    slot: phone\n    type: phone\n", "    slot: phone\n    type: phone\n"
+                       "    default_country_code: \"44\"\n", 1)  # fmt: skip
+    tenant = load_tenant(clinic(tmp_path), "clinic")
+    machine = FlowMachine(
+        parse_flow(own, source="receptionist.yaml"),
+        TemplateContext.for_tenant(tenant),
+        clock=lambda: datetime(2026, 3, 3, 10, 0, tzinfo=NEW_YORK),
+        knowledge=knowledge_for(tenant),
+    )
+    machine.start()
+    for line in ("I'd like to order a cake", "a carrot cake", "saturday at ten", "Ann Lee"):
+        machine.on_user_text(line)
+    read_back = said(machine.on_user_text("oh seven seven zero zero nine zero zero one two three"))
+    assert machine.state.slots["phone"] == "+447700900123"
+    assert "0 7 7 0 0, 9 0 0, 1 2 3" in read_back  # as the ask's country writes it
 
 
 def test_a_spoken_answer_is_not_cut_at_titles_and_initials() -> None:
@@ -207,6 +229,18 @@ def test_a_tenant_keeps_its_own_flows(tmp_path: Path) -> None:
     text = (ROOT / "flows" / "receptionist.yaml").read_text()
     (own / "clinic_line.yaml").write_text(text.replace("id: receptionist", "id: clinic_line"))
     assert check_tenants(tenants, ROOT / "flows", knowledge=document_problems) == {"clinic": []}
+    settings = load_settings(check_keys=False).model_copy(
+        update={"tenants_dir": tenants, "flows_dir": ROOT / "flows"}
+    )
+    assert prepare_call(settings, '{"tenant": "clinic"}').flow.id == "clinic_line"  # a call
+    scenario = own / "scenarios" / "clinic_line" / "greeting.yaml"
+    scenario.parent.mkdir(parents=True)
+    scenario.write_text(
+        "flow: clinic_line\ntenant: clinic\nname: greets\nturns:\n"
+        "  - expect: {says: ['Thank you for calling Brightside Dental']}\n"
+    )
+    assert own / "scenarios" in default_scenario_dirs(settings)  # `flow test` runs it
+    assert run_scenario(scenario, flows_dir=ROOT / "flows", tenants_dir=tenants).passed
     shutil.rmtree(own)
     problems = check_tenants(tenants, ROOT / "flows")["clinic"]
     assert "clinic_line" in problems[0] and str(own) in problems[0]

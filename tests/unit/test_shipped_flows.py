@@ -124,7 +124,7 @@ def test_the_general_receptionist_speaks_in_the_tenants_words(
     """Its lines come from the tenant: the greeting, the name, the services offered (and
     taken as the appointment's choices), the country its numbers are read in."""
     said = " ".join(t for r in runs["general_receptionist"] for turn in r.turns for t in turn.said)
-    assert "thank you for calling Hudson Street Dental. This is the practice's" in said
+    assert "thank you for calling Hudson Street Dental. I'm the virtual receptionist" in said
     assert "a cleaning and check-up, a filling, teeth whitening" in said
     assert "2 1 2, 5 5 5, 0 1 9 8" in said and "plus 1" not in said
     for bakery in ("table", "order", "allergen", "menu"):
