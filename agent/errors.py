@@ -20,7 +20,8 @@ file, field, flow, node, tenant or variable involved; causes are chained with
     ├── StackError           the local LiveKit stack cannot be found, built or started
     ├── DemoError            the demo cannot call this tenant (no script for its flow)
     ├── StoreError           the call store failed
-    └── DeliveryError        a notification could not be delivered
+    ├── DeliveryError        a notification could not be delivered
+    └── RequestError         a bad request to the dispatcher's HTTP API (names the field)
 """
 
 from __future__ import annotations
@@ -104,4 +105,14 @@ class DeliveryError(FrontdeskError):
 
     def __init__(self, message: str, *, retryable: bool = True) -> None:
         self.retryable = retryable
+        super().__init__(message)
+
+
+class RequestError(FrontdeskError):
+    """A request to the dispatcher's HTTP API that cannot be served: answered with
+    ``status`` and a JSON body ``{"error": message, "field": field}``."""
+
+    def __init__(self, message: str, *, status: int = 400, field: str | None = None) -> None:
+        self.status = status
+        self.field = field
         super().__init__(message)
