@@ -25,6 +25,7 @@ from agent.flow.scenario import run_scenario
 from agent.flow.templates import TemplateContext
 from agent.knowledge.ingest import document_problems
 from agent.knowledge.search import knowledge_for
+from agent.knowledge.sentences import split_sentences
 from agent.knowledge.speech import compose_answer
 from agent.session import prepare_call
 from agent.tenants import load_tenant
@@ -136,6 +137,40 @@ def test_a_spoken_answer_is_not_cut_at_titles_and_initials() -> None:
     assert "Dr. B. Chen, who sees children" in answer
     assert "Dr. Chen also covers the Saturday emergency clinic" in answer
     assert not re.search(r"\bDr\.$", answer)
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("Dr. A. Rivera sees adults. Dr. B. Chen sees children.",
+         ["Dr. A. Rivera sees adults.", "Dr. B. Chen sees children."]),
+        ("A cleaning is $95.50 and takes 1.5 hours. A filling is $180.",
+         ["A cleaning is $95.50 and takes 1.5 hours.", "A filling is $180."]),
+        ("We open at 8:30 a.m. Monday to Friday. On Saturday we open at 9 a.m. for emergencies.",
+         ["We open at 8:30 a.m. Monday to Friday.",
+          "On Saturday we open at 9 a.m. for emergencies."]),
+        ("The phones are answered until 6 p.m. ET. Leave a message after that.",
+         ["The phones are answered until 6 p.m. ET.", "Leave a message after that."]),
+        ("The office is 2.5 mi. from the ferry. Parking is free.",
+         ["The office is 2.5 mi. from the ferry.", "Parking is free."]),
+        ("We close at 5 p.m. On Fridays we close at 4 p.m.",
+         ["We close at 5 p.m.", "On Fridays we close at 4 p.m."]),
+    ],
+)  # fmt: skip
+def test_sentences_end_where_they_end_not_at_titles_decimals_or_times(
+    text: str, sentences: list[str]
+) -> None:
+    assert list(split_sentences(text)) == sentences
+
+
+def test_a_spoken_answer_keeps_the_days_after_a_time() -> None:
+    passage = (
+        "Our front desk answers the phone from 8:30 a.m. Monday to Friday, and from 9 a.m. "
+        "Saturday for emergencies only. We are at 12 St. Mark's Place, two blocks from the "
+        "6 train, and there is free parking behind the building for all our patients."
+    )
+    answer = compose_answer(passage, "when does the front desk answer the phone on saturday")
+    assert "8:30 a.m. Monday to Friday, and from 9 a.m. Saturday" in answer, answer
 
 
 def test_a_phone_number_in_a_document_is_spoken_as_a_number(tmp_path: Path) -> None:
