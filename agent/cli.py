@@ -208,26 +208,34 @@ def call(
     source: Annotated[
         Source | None, typer.Option(help="sip, web or meeting: chooses the tenant's flow")
     ] = None,
+    join_timeout: Annotated[
+        float, typer.Option(min=1, help="Seconds to wait for the agent to join the room")
+    ] = 30.0,
 ) -> None:
     """Phone the agent of a running stack (`frontdesk up`) and talk by typing.
 
     Each line you type is spoken into the call with eSpeak NG; the agent's words are
-    printed as it says them. An empty line stays silent; Ctrl-D hangs up.
+    printed as it says them. An empty line stays silent; Ctrl-D hangs up. When no agent
+    joins within --join-timeout seconds, it says so and exits 1.
     """
     settings = _settings()
     try:
-        asyncio.run(_call(settings, tenant, source))
+        asyncio.run(_call(settings, tenant, source, join_timeout))
     except FrontdeskError as e:
         typer.echo(f"frontdesk call: {e}", err=True)
         raise typer.Exit(1) from e
 
 
-async def _call(settings: Settings, tenant: str, source: Source | None) -> None:
-    from .demo.call import dial
+async def _call(
+    settings: Settings, tenant: str, source: Source | None, join_timeout: float = 30.0
+) -> None:
+    from .demo.call import dial, expect_agent
 
     loop = asyncio.get_running_loop()
     async with dial(settings, settings.livekit_url, tenant, source=source) as (caller, room):
-        typer.echo(f"connected to room {room}; type what the caller says (Ctrl-D hangs up)")
+        typer.echo(f"joined room {room}; waiting for the agent ...")
+        await expect_agent(caller, room, settings, join_timeout)
+        typer.echo("the agent is here; type what the caller says (Ctrl-D hangs up)")
         shown = 0
         since = time.time()
         while not caller.disconnected.is_set():

@@ -16,7 +16,7 @@ from livekit.agents import NOT_GIVEN, AgentSession, TurnHandlingOptions, vad
 
 from .config import Settings
 from .flow.events import EventSink
-from .flow.load import load_flow_by_id, require_llm
+from .flow.load import require_llm
 from .flow.machine import FlowMachine
 from .flow.model import Flow
 from .flow.templates import TemplateContext
@@ -24,6 +24,7 @@ from .knowledge.base import KnowledgeSearch
 from .providers.kinds import AnySTT, AnyTTS
 from .providers.registry import build_llm, build_stt, build_tts
 from .tenants import RoomKeys, Tenant, TenantRegistry
+from .tenants.flows import load_tenant_flow
 from .tenants.model import Source
 
 logger = logging.getLogger("frontdesk.session")
@@ -76,7 +77,7 @@ def prepare_call(settings: Settings, keys: RoomKeys | str | None) -> CallPlan:
         keys = RoomKeys.from_room(keys)
     tenant = tenant_registry(settings.tenants_dir, settings.default_tenant).resolve(keys)
     flow_id = tenant.config.flow_for(keys.call_source, keys.campaign)
-    flow = load_flow_by_id(settings.flows_dir, flow_id)
+    flow = load_tenant_flow(tenant, settings.flows_dir, flow_id)  # its own, else shared
     llm_configured = settings.llm != "none"
     require_llm(flow, llm_configured=llm_configured, source=f"tenant {tenant.id!r}")
     plan = CallPlan(tenant, flow, keys.call_source, keys.campaign, assisted=llm_configured)

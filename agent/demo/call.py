@@ -22,6 +22,23 @@ from .report import DemoReport, Turn, recall, words
 from .script import SCRIPTS, Line, ScriptCursor
 
 OnTurn = Callable[[Turn], None]
+AGENT_JOIN_TIMEOUT = 30.0  # seconds for a registered worker to take the job and join
+
+
+async def expect_agent(
+    caller: SimulatedCaller, room: str, settings: Settings, timeout: float = AGENT_JOIN_TIMEOUT
+) -> None:
+    """Wait for the agent to join ``room``; raises DemoError saying what to check when it
+    does not within ``timeout`` seconds (no worker running, or one registered under
+    another agent name or with another LiveKit server)."""
+    if await caller.wait_for_agent(timeout):
+        return
+    raise DemoError(
+        f"the agent did not join room {room} within {timeout:.0f} s. Is a worker running "
+        f"(`frontdesk up`, or `python worker.py start`) with agent name "
+        f"{settings.agent_name!r}, connected to {settings.livekit_url}? The worker's log "
+        "says why a job failed."
+    )
 
 
 @asynccontextmanager
@@ -68,6 +85,7 @@ async def run_demo_call(
         script = await asyncio.to_thread(script_for, settings, tenant)
     async with dial(settings, url, tenant) as (caller, room):
         on_progress(f"dispatched the agent to room {room}; the caller dials in")
+        await expect_agent(caller, room, replace_url(settings, url), timeout=90)
         report = DemoReport(room=room)
         await _converse(caller, report, script, on_turn, time.time())
         try:
@@ -102,8 +120,8 @@ async def _converse(
     await caller.agent_turn_done(t0, timeout=90)
     _agent_turn(caller, report, t0, t0, on_turn)
     cursor = ScriptCursor(script)
-    while (line := cursor.line) is not None and not caller.disconnected.is_set():
-        spoken = await caller.say(line.text)
+    while cursor.line is not None and not caller.disconnected.is_set():
+        spoken = await caller.say(cursor.text)
         await caller.agent_turn_done(spoken.end)
         _caller_turn(caller, report, spoken, t0, on_turn, repeat=cursor.repeats)
         cursor.heard(_agent_turn(caller, report, spoken.end, t0, on_turn).said)

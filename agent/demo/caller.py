@@ -201,6 +201,22 @@ class SimulatedCaller:
             self.agent_state = changed[ATTRIBUTE_AGENT_STATE]
             self._state_changed.set()
 
+    def agent_present(self) -> bool:
+        """Whether an agent participant is in the room."""
+        return any(
+            p.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT
+            for p in self.room.remote_participants.values()
+        )
+
+    async def wait_for_agent(self, timeout: float) -> bool:
+        """Wait until an agent has joined the room (True), or ``timeout`` seconds (False)."""
+        deadline = time.monotonic() + timeout
+        while not self.agent_present():
+            if time.monotonic() >= deadline or self.disconnected.is_set():
+                return False
+            await asyncio.sleep(0.1)
+        return True
+
     async def agent_turn_done(
         self, since: float, *, quiet_s: float = 1.2, timeout: float = 45.0
     ) -> bool:

@@ -37,7 +37,7 @@ def read_answer(ask: AskNode, text: str, ctx: SlotContext) -> Answer | None:
     match ask.type:
         case AskType.CHOICE:
             choice = match_choice(text, ask.choices)
-            return None if choice is None else Answer(choice, choice)
+            return None if choice is None else Answer(choice, ask.spoken_choice(choice))
         case AskType.YES_NO:
             answer = match_yes_no(text)
             return None if answer is None else Answer(answer.value, answer.value)
@@ -51,9 +51,19 @@ def value_text(value: str | int | float | datetime) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
-def slot_context(ask: AskNode, flow: Flow, *, now: datetime, timezone: tzinfo) -> SlotContext:
-    """What the extractor of ``ask`` needs beyond the words, from the ask and the flow."""
-    country = ask.default_country_code or flow.default_country_code
+def slot_context(
+    ask: AskNode,
+    flow: Flow,
+    *,
+    now: datetime,
+    timezone: tzinfo,
+    country_code: str | None = None,
+) -> SlotContext:
+    """What the extractor of ``ask`` needs beyond the words, from the ask, the tenant
+    and the flow. A phone number without its country code is read in the ask's
+    ``default_country_code``, else the tenant's country's (``country_code``), else the
+    flow's ``default_country_code``."""
+    country = ask.default_country_code or country_code or flow.default_country_code
     return SlotContext(
         now=now,
         timezone=timezone,

@@ -26,7 +26,8 @@ import typer
 from ..cli_settings import settings_or_exit
 from ..config import Settings
 from ..errors import FlowLoadError, FrontdeskError
-from ..tenants import load_tenant
+from ..tenants import Tenant, load_tenant
+from ..tenants.flows import load_tenant_flow
 from .actions import AssistError, Consult
 from .assist import LlmAssistant
 from .check import Finding, check_flow, source_lines
@@ -57,10 +58,13 @@ def _fail(command: str, error: FrontdeskError) -> NoReturn:
     raise typer.Exit(1) from error
 
 
-def _flow(ref: str, flows_dir: Path) -> Flow:
-    """A flow by id (``<flows_dir>/<id>.yaml``) or, if ``ref`` names a file, from it."""
+def _flow(ref: str, flows_dir: Path, tenant: Tenant | None = None) -> Flow:
+    """A flow by id (the tenant's own ``tenants/<id>/flows/<id>.yaml``, else
+    ``<flows_dir>/<id>.yaml``) or, if ``ref`` names a file, from it."""
     path = Path(ref)
-    return load_flow(path) if path.suffix in (".yaml", ".yml") else load_flow_by_id(flows_dir, ref)
+    if path.suffix in (".yaml", ".yml"):
+        return load_flow(path)
+    return load_tenant_flow(tenant, flows_dir, ref) if tenant else load_flow_by_id(flows_dir, ref)
 
 
 def _shown(path: Path) -> str:
@@ -126,7 +130,10 @@ class _Outcome:
 def test(
     scenarios: Annotated[
         list[Path] | None,
-        typer.Argument(help="Scenario files or folders (default: <flows dir>/scenarios)"),
+        typer.Argument(
+            help="Scenario files or folders (default: <flows dir>/scenarios and every "
+            "tenants/<id>/flows/scenarios)"
+        ),
     ] = None,
     show_coverage: Annotated[
         bool, typer.Option("--coverage", help="Show the nodes and edges never reached")
@@ -135,7 +142,7 @@ def test(
     """Run scenario files against their flows; exit 1 if any fails."""
     settings = _settings()
     started = time.perf_counter()
-    paths = scenarios or [settings.flows_dir / "scenarios"]
+    paths = scenarios or default_scenario_dirs(settings)
     outcomes: list[_Outcome] = []
     for file in (f for p in paths for f in (sorted(p.rglob("*.yaml")) if p.is_dir() else [p])):
         outcomes.append(_run_one(file, settings))
@@ -151,6 +158,12 @@ def test(
     summary += f", {counts['ERROR']} errors" if counts["ERROR"] else ""
     typer.echo(f"{summary} in {time.perf_counter() - started:.2f}s")
     raise typer.Exit(0 if outcomes and counts["PASSED"] == len(outcomes) else 1)
+
+
+def default_scenario_dirs(settings: Settings) -> list[Path]:
+    """The shipped flows' scenarios, then those of each tenant's own flows."""
+    own = sorted(settings.tenants_dir.glob("*/flows/scenarios"))
+    return [settings.flows_dir / "scenarios", *own]
 
 
 def _run_one(file: Path, settings: Settings) -> _Outcome:
@@ -202,10 +215,10 @@ def chat(
     LLM-assisted (and may have llm nodes), as in a call."""
     settings = _settings()
     try:
-        loaded = _flow(flow, settings.flows_dir)
+        the_tenant = load_tenant(settings.tenants_dir, tenant or settings.default_tenant)
+        loaded = _flow(flow, settings.flows_dir, the_tenant)
         assisted = settings.llm != "none"
         require_llm(loaded, llm_configured=assisted)
-        the_tenant = load_tenant(settings.tenants_dir, tenant or settings.default_tenant)
         context = TemplateContext.for_tenant(the_tenant)
         sink = ListSink()
         knowledge = knowledge_for_flow(loaded, the_tenant)

@@ -12,8 +12,9 @@ A condition is a bare keyword (``always``, ``yes``, ``no``, ``retries_exhausted`
   ``{if: "call.seconds > 300"}``);
 - ``{intent: order}``: the caller's words match the flow's intent ``order`` (declared
   under ``intents:``), or an inline one: ``{intent: {keywords: [order, buy]}}``. An intent
-  has ``examples`` (phrases matched like choices), ``keywords`` (any one word) and/or a
-  ``regex`` (searched in the lower-cased words); any one of them matching is enough.
+  has ``examples`` (phrases matched like choices), ``keywords`` (any one word), a
+  ``regex`` (searched in the lower-cased words) and/or ``questions: true`` (any
+  question, see :mod:`.questions`); any one of them matching is enough.
 
 Intent conditions read the words themselves, so they are tried on every turn, before
 the node reads an answer; the others (but the exits ``retries_exhausted`` and
@@ -105,11 +106,16 @@ Phrase = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class IntentSpec(_Condition):
-    """What the caller says to mean an intent: example phrases, keywords, a regex."""
+    """What the caller says to mean an intent: example phrases, keywords, a regex, or
+    (``questions: true``) any question (:mod:`.questions`: "what do I do?", "can I park
+    nearby?", "should I bring my card?", "I was wondering ...")."""
 
     examples: tuple[Phrase, ...] = ()
     keywords: tuple[Annotated[str, StringConstraints(pattern=r"^[a-z0-9' -]+$")], ...] = ()
     regex: str | None = None
+    questions: bool = Field(
+        default=False, description="Match any question or request for information."
+    )
 
     @field_validator("regex")
     @classmethod
@@ -123,8 +129,8 @@ class IntentSpec(_Condition):
 
     @model_validator(mode="after")
     def _not_empty(self) -> IntentSpec:
-        if not (self.examples or self.keywords or self.regex):
-            raise ValueError("an intent needs examples, keywords or a regex")
+        if not (self.examples or self.keywords or self.regex or self.questions):
+            raise ValueError("an intent needs examples, keywords, a regex or questions: true")
         return self
 
 

@@ -203,7 +203,7 @@ def _ask_problems(flow: Flow, node_id: str, ask: AskNode) -> list[_Problem]:
     ]
     if all(t.when is not Keyword.RETRIES_EXHAUSTED for t in ask.transitions):
         found.append((where, "needs a 'retries_exhausted' transition (when nothing matched)", 0))
-    if ask.extracted and all(t.when is not Keyword.ALWAYS for t in ask.transitions):
+    if ask.open_answers and all(t.when is not Keyword.ALWAYS for t in ask.transitions):
         found.append((where, "needs an 'always' transition (when no other one holds)", 0))
     for answer in ask.answers():
         if not any(condition_holds(t.when, ask, {ask.slot: answer}) for t in ask.transitions):

@@ -39,7 +39,7 @@ from .actions import (
 from .events import AssistFailed, EventSink, GlobalIntent
 from .handlers import HANDLERS, Handler, ListeningHandler
 from .match import match_global_intent, word_transition
-from .model import LISTENING_KINDS, Flow, GlobalIntentName, ListeningAnyNode
+from .model import LISTENING_KINDS, AskNode, Flow, GlobalIntentName, ListeningAnyNode
 from .state import Clarifying, FlowState
 from .templates import TemplateContext, TemplateRenderer
 from .turn import CallServices, Turn
@@ -59,6 +59,27 @@ _UTC_NOW = partial(datetime.now, UTC)
 HUMAN_REASON = "the caller asked for a person"
 
 
+def with_tenant_choices(flow: Flow, context: TemplateContext) -> Flow:
+    """``flow`` with each ``choices_from: services`` ask offering the tenant's services
+    (``context.services``); raises FlowRuntimeError when the tenant lists none."""
+    offering = [
+        node_id
+        for node_id, node in flow.nodes.items()
+        if isinstance(node, AskNode) and node.choices_from == "services"
+    ]
+    if not offering:
+        return flow
+    if not context.services:
+        raise FlowRuntimeError(
+            f"flow {flow.id!r}: node(s) {', '.join(offering)} offer the tenant's services "
+            "(choices_from: services), but the tenant lists none (tenant.yaml `services`)"
+        )
+    nodes = dict(flow.nodes)
+    for node_id in offering:
+        nodes[node_id] = nodes[node_id].model_copy(update={"choices": dict(context.services)})
+    return flow.model_copy(update={"nodes": nodes})
+
+
 class FlowMachine:
     """Runs one call through ``flow``. Not thread-safe: drive it from one task.
 
@@ -76,6 +97,7 @@ class FlowMachine:
         knowledge_threshold: float = 0.5,
         assisted: bool = False,
     ) -> None:
+        flow = with_tenant_choices(flow, context)
         if flow.uses_knowledge() and knowledge is None:
             nodes = ", ".join(flow.uses_knowledge())
             raise FlowRuntimeError(

@@ -167,7 +167,8 @@ def _fold(word: str) -> str:
 
 def match_intent(spec: IntentSpec, text: str, *, min_overlap: float = 0.75) -> bool:
     """Whether ``text`` expresses ``spec``: a keyword among its words (plurals folded),
-    its regex found in the normalized words, or an example phrase matched as a choice."""
+    its regex found in the normalized words, a question when ``spec.questions``, or an
+    example phrase matched as a choice."""
     words = tokens(text)
     if not words:
         return False
@@ -178,8 +179,16 @@ def match_intent(spec: IntentSpec, text: str, *, min_overlap: float = 0.75) -> b
             return True
     if spec.regex is not None and re.search(spec.regex, " ".join(words)):
         return True
+    if spec.questions and _is_question(text):
+        return True
     examples = {"intent": spec.examples}
     return bool(spec.examples) and match_choice(text, examples, min_overlap=min_overlap) is not None
+
+
+def _is_question(text: str) -> bool:
+    from .questions import is_question  # it reads tokens() from here
+
+    return is_question(text)
 
 
 def intent_spec(condition: IntentCondition, flow: Flow) -> IntentSpec:

@@ -137,6 +137,11 @@ class AskNode(ListeningNode):
     slot: SlotName
     type: AskType
     choices: dict[ChoiceValue, tuple[Phrase, ...]] = Field(default_factory=dict)
+    choices_from: Literal["services"] | None = Field(
+        default=None,
+        description="choice: offer the tenant's services (tenant.yaml `services`) as the "
+        "choices; the slot holds the service's id, templates say its name",
+    )
     min: float | None = None
     max: float | None = None
     earliest_hour: int | None = Field(default=None, ge=1, le=12)
@@ -154,10 +159,13 @@ class AskNode(ListeningNode):
 
     @model_validator(mode="after")
     def _choices_match_type(self) -> AskNode:
-        if self.type is AskType.CHOICE and not self.choices:
-            raise ValueError("an ask of type 'choice' needs 'choices'")
-        if self.type is not AskType.CHOICE and self.choices:
-            raise ValueError(f"'choices' only applies to type 'choice', not {self.type.value!r}")
+        if self.choices_from is not None and self.choices:
+            raise ValueError("give 'choices' or 'choices_from', not both")
+        if self.type is AskType.CHOICE and not self.choices and self.choices_from is None:
+            raise ValueError("an ask of type 'choice' needs 'choices' (or 'choices_from')")
+        if self.type is not AskType.CHOICE and (self.choices or self.choices_from):
+            field = "choices" if self.choices else "choices_from"
+            raise ValueError(f"{field!r} only applies to type 'choice', not {self.type.value!r}")
         empty = [value for value, phrases in self.choices.items() if not phrases]
         if empty:
             raise ValueError(f"choice {empty[0]!r} needs at least one example phrase")
@@ -214,6 +222,17 @@ class AskNode(ListeningNode):
         """Whether an extractor reads the answer (not a choice or yes/no)."""
         return self.type not in (AskType.CHOICE, AskType.YES_NO)
 
+    @property
+    def open_answers(self) -> bool:
+        """Whether the answers cannot be listed when the flow loads (typed answers, and
+        choices that come from the tenant): such an ask needs an ``always`` transition."""
+        return self.extracted or self.choices_from is not None
+
+    def spoken_choice(self, value: str) -> str:
+        """How a choice is said back: a tenant's service by its name, else its value."""
+        phrases = self.choices.get(value) if self.choices_from is not None else None
+        return phrases[0] if phrases else value
+
     def answers(self) -> tuple[str, ...]:
         """Every value this ask can fill its slot with (() when they cannot be listed)."""
         if self.type is AskType.CHOICE:
@@ -236,6 +255,8 @@ class AskNode(ListeningNode):
                 return typed
             case SlotEquals(slot=slot) if slot == self.slot and self.extracted:
                 return typed
+            case OwnSlotEquals() | SlotEquals() if self.choices_from is not None:
+                return ""  # the tenant's services: not known until a tenant runs the flow
             case OwnSlotEquals(slot_equals=value) if value not in answers:
                 return unknown.format(value, self.slot)
             case SlotEquals(slot=slot, equals=value) if slot == self.slot and value not in answers:

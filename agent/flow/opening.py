@@ -1,49 +1,132 @@
 """When the business is open, for asks that must fall inside its hours.
 
-An ``ask`` of type ``datetime`` with ``business_hours: true`` (a table, a collection) takes
-only a time when the tenant is open. :meth:`OpeningHours.closed_at` says why another time
-does not work, the way a receptionist would ("Sorry, we're closed on Mondays."), and the
-ask then asks for another time.
+An ``ask`` of type ``datetime`` with ``business_hours: true`` (a table, a collection, an
+appointment) takes only a time when the tenant is open and takes appointments.
+:meth:`OpeningHours.closed_at` says why another time does not work, the way a
+receptionist would, with the note the business gave that day, and the ask then asks for
+another time:
+
+- "Sorry, we're closed on Mondays."
+- "Sorry, on Saturdays we're open from 9 a.m. to noon, emergencies only."
+- "Sorry, we're closed on Thursday the 26th of November, for Thanksgiving Day."
+- "Sorry, we're closed on Thursday the 24th of December, Christmas Eve."
+
+A date's hours are, first, an exceptional day covering it (``special``), then a public
+holiday (``holiday``), then its weekday.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
+
+from .slots.datetimes import say_date
 
 Span = tuple[time, time]  # opens, closes (tenant-local)
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @dataclass(frozen=True)
-class OpeningHours:
-    """Opening and closing time per weekday, Monday first; None: closed all day."""
+class Day:
+    """One day's opening: ``span`` (None: closed), the ``note`` a caller hears with it,
+    and whether a ``business_hours`` ask may take a time on it (``appointments``)."""
 
-    days: tuple[Span | None, ...]
+    span: Span | None
+    note: str = ""
+    appointments: bool = True
+
+
+@dataclass(frozen=True)
+class SpecialDay:
+    """Exceptional hours from ``first`` to ``last`` (inclusive): a closure when the
+    day's ``span`` is None."""
+
+    first: date
+    last: date
+    day: Day
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """Opening per weekday, Monday first (a :class:`Day`, or a span, or None: closed),
+    exceptional days, and the public holiday of a date (its name; None: a working day)."""
+
+    days: tuple[Day | Span | None, ...]
+    special: tuple[SpecialDay, ...] = ()
+    holiday: Callable[[date], str | None] | None = None
 
     def __post_init__(self) -> None:
         if len(self.days) != len(DAY_NAMES):
             raise ValueError(f"opening hours need 7 days, Monday first, not {len(self.days)}")
+        object.__setattr__(self, "days", tuple(_day(d) for d in self.days))
 
     @classmethod
-    def from_spans(cls, spans: Sequence[Span | None]) -> OpeningHours | None:
-        """The hours of ``spans``, or None when every day is closed (hours not given:
+    def from_spans(
+        cls,
+        spans: Sequence[Day | Span | None],
+        *,
+        special: Sequence[SpecialDay] = (),
+        holiday: Callable[[date], str | None] | None = None,
+    ) -> OpeningHours | None:
+        """The hours of ``spans``, or None when every weekday is closed (hours not given:
         nothing can be checked against them)."""
-        return cls(tuple(spans)) if any(spans) else None
-
-    def closed_at(self, at: datetime) -> str | None:
-        """None when open at ``at`` (a tenant-local time), else why not, to be said."""
-        weekday = at.weekday()
-        span = self.days[weekday]
-        plural = DAY_NAMES[weekday] + "s"
-        if span is None:
-            return f"Sorry, we're closed on {plural}."
-        opens, closes = span
-        if opens <= at.time() < closes:
+        days = tuple(_day(d) for d in spans)
+        if not any(d.span for d in days):
             return None
-        said = f"Sorry, on {plural} we're open from {say_time(opens)} to {say_time(closes)}"
-        return said if said.endswith(".") else f"{said}."
+        return cls(days, tuple(special), holiday)
+
+    def weekday(self, day: date) -> Day:
+        found = self.days[day.weekday()]
+        assert isinstance(found, Day)  # __post_init__ made every entry a Day
+        return found
+
+    def on(self, day: date) -> tuple[Day, str]:
+        """The opening on ``day`` and why it is not the weekday's: "special", "holiday"
+        or "" (the weekday's own)."""
+        for special in self.special:
+            if special.first <= day <= special.last:
+                return special.day, "special"
+        name = self.holiday(day) if self.holiday is not None else None
+        if name:
+            return Day(None, f"for {name}"), "holiday"
+        return self.weekday(day), ""
+
+    def closed_at(self, at: datetime, *, today: date | None = None) -> str | None:
+        """None when ``at`` (a tenant-local time) can be taken, else why not, to be said.
+        ``today`` (tenant-local) lets a date be said as "today" or "tomorrow"."""
+        day, why = self.on(at.date())
+        span = day.span
+        if span is not None and span[0] <= at.time() < span[1] and day.appointments:
+            return None
+        when = _when(at.date(), why, today)
+        note = f", {day.note}" if day.note else ""
+        if span is None:
+            closed = f"closed {when}" if when in ("today", "tomorrow") else f"closed on {when}"
+            return f"Sorry, we're {closed}{note}."
+        if span[0] <= at.time() < span[1] and not note:
+            return f"Sorry, we don't take appointments on {when}."
+        on = when if when in ("today", "tomorrow") else f"on {when}"
+        hours = f"from {say_time(span[0])} to {say_time(span[1])}"
+        return _sentence(f"Sorry, {on} we're open {hours}{note}")
+
+
+def _day(value: Day | Span | None) -> Day:
+    return value if isinstance(value, Day) else Day(value)
+
+
+def _when(day: date, why: str, today: date | None) -> str:
+    """A weekday's plural ("Saturdays"), or the date itself for an exceptional day."""
+    if not why:
+        return DAY_NAMES[day.weekday()] + "s"
+    if today is None:  # a reference that is neither the day nor the day before it
+        today = date(day.year, 12, 31) if (day.month, day.day) <= (1, 2) else date(day.year, 1, 1)
+    return say_date(day, today)
+
+
+def _sentence(text: str) -> str:
+    text = text[0].upper() + text[1:] if text else text
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def say_time(at: time) -> str:

@@ -39,6 +39,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from ..errors import FlowRuntimeError, FrontdeskError, ScenarioError
 from ..knowledge.base import KnowledgeSearch
 from ..tenants import Tenant, load_tenant
+from ..tenants.flows import flow_path, load_tenant_flow
 from ..yamlfile import SourceLines, parse_model, read_source
 from .events import FlowEvent, ListSink
 from .expect import Expect, Fragment, check_path, check_turn, indent
@@ -222,8 +223,10 @@ def _bind(
     except FrontdeskError as e:
         raise error("tenant", e) from e
     try:
-        path = flows_dir / f"{model.flow}.yaml"
+        path = flow_path(tenant, flows_dir, model.flow)  # the tenant's own, else shared
         stamp = path.stat().st_mtime_ns if path.is_file() else 0
+        if path.parent != flows_dir:  # the tenant's own flow
+            return tenant, load_tenant_flow(tenant, flows_dir, model.flow)
         return tenant, _flow(flows_dir, model.flow, stamp)
     except FrontdeskError as e:
         raise error("flow", e) from e
@@ -231,8 +234,8 @@ def _bind(
 
 @lru_cache(maxsize=64)
 def _flow(flows_dir: Path, flow_id: str, stamp: int) -> Flow:
-    """A flow loaded once per file version (``stamp``): a run of many scenarios of one
-    flow parses it once. Flows are frozen, so sharing them is safe."""
+    """A shared flow loaded once per file version (``stamp``): a run of many scenarios
+    of one flow parses it once. Flows are frozen, so sharing them is safe."""
     return load_flow_by_id(flows_dir, flow_id)
 
 

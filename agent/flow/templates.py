@@ -2,6 +2,9 @@
 
 Templates see three names: ``tenant`` (a :class:`TenantInfo`), ``slots`` (the slots filled
 so far) and ``greeting_for_time_of_day`` ("Good morning" ... in the tenant's timezone).
+``tenant.greeting`` is the tenant's own opening line (its ``greeting:``, itself a template
+of ``tenant.name`` and ``greeting_for_time_of_day``), else :data:`DEFAULT_GREETING`;
+``tenant.services`` says what it offers ("a cleaning, a filling or an emergency visit").
 A ``clarify`` node's templates also see ``clarify.options`` and ``clarify.heard``.
 Undefined names fail loudly (``StrictUndefined``), and :func:`find_template_problems` finds
 them, and unknown ``tenant.*`` fields or undeclared ``slots.*``, before a call starts.
@@ -10,10 +13,10 @@ them, and unknown ``tenant.*`` fields or undeclared ``slots.*``, before a call s
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
-from typing import Protocol
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta, nodes
@@ -21,65 +24,60 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import TenantError
 from .model import ClarifyNode, Node
-from .opening import OpeningHours, Span
+from .opening import OpeningHours
+
+if TYPE_CHECKING:
+    from ..tenants.load import Tenant
 
 GREETING = "greeting_for_time_of_day"
+DEFAULT_GREETING = "{{ greeting_for_time_of_day }}, thanks for calling {{ tenant.name }}."
 CLARIFY_FIELDS = frozenset({"options", "heard"})
 Extra = Mapping[str, Mapping[str, str]]
+Services = Mapping[str, tuple[str, ...]]  # id -> (name as said, other words for it)
 
 
 @dataclass(frozen=True)
 class TenantInfo:
-    """The tenant facts a template may read as ``tenant.<field>``."""
+    """The tenant facts a template may read as ``tenant.<field>`` (and expressions too).
+    ``greeting`` is filled in when a template is rendered (see :class:`TemplateRenderer`);
+    ``services`` is the spoken list of what the tenant offers; ``country`` its ISO 3166
+    code ("" when unknown)."""
 
     name: str
     timezone: str = "UTC"
     language: str = "en-US"
+    country: str = ""
+    greeting: str = ""
+    services: str = ""
 
 
 TENANT_FIELDS = frozenset(f.name for f in fields(TenantInfo))
 
 
-class _HoursLike(Protocol):
-    def spans(self) -> tuple[Span | None, ...]: ...
-
-
-class _TenantConfigLike(Protocol):
-    @property
-    def timezone(self) -> str: ...
-    @property
-    def language(self) -> str: ...
-    @property
-    def hours(self) -> _HoursLike: ...
-
-
-class TenantLike(Protocol):
-    """What :meth:`TemplateContext.for_tenant` needs of a tenant (``agent.tenants.Tenant``)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def config(self) -> _TenantConfigLike: ...
-
-
 @dataclass(frozen=True)
 class TemplateContext:
     """The per-call facts templates are rendered with (time comes from the machine's
-    clock), and the tenant's opening hours (None: not given), which asks with
-    ``business_hours`` check times against."""
+    clock); the tenant's opening hours (None: not given), which asks with
+    ``business_hours`` check times against; its greeting (a template source); its
+    services (the choices of asks with ``choices_from: services``); and the country
+    calling code its phone asks read national numbers in ("1", "44"; None: unknown)."""
 
     tenant: TenantInfo
     hours: OpeningHours | None = None
+    greeting: str = DEFAULT_GREETING
+    services: Services = field(default_factory=dict)
+    country_code: str | None = None
 
     def __post_init__(self) -> None:
         _zone(self.tenant.timezone)  # fail when the call is prepared, not mid-sentence
 
     @classmethod
-    def for_tenant(cls, tenant: TenantLike) -> TemplateContext:
-        """The context for a loaded tenant (``agent.tenants.Tenant``)."""
-        config = tenant.config
-        info = TenantInfo(name=tenant.name, timezone=config.timezone, language=config.language)
-        return cls(tenant=info, hours=OpeningHours.from_spans(config.hours.spans()))
+    def for_tenant(cls, tenant: Tenant) -> TemplateContext:
+        """The context for a loaded tenant (built by :mod:`agent.tenants.context`, which
+        knows the tenant file's sections)."""
+        from ..tenants.context import template_context
+
+        return template_context(tenant)
 
     @property
     def tz(self) -> tzinfo:
@@ -141,18 +139,26 @@ class TemplateRenderer:
         self._env = _environment()
         self._compiled: dict[str, Template] = {}
 
+    def _template(self, source: str) -> Template:
+        template = self._compiled.get(source)
+        if template is None:
+            template = self._compiled[source] = self._env.from_string(source)
+        return template
+
     def render(
         self, source: str, *, slots: Mapping[str, str], now: datetime, extra: Extra | None = None
     ) -> str:
         """Render ``source``; raises a ``jinja2.TemplateError`` (e.g. an unfilled slot).
         ``extra`` adds node-specific names (``clarify``)."""
-        template = self._compiled.get(source)
-        if template is None:
-            template = self._compiled[source] = self._env.from_string(source)
-        text = template.render(
-            tenant=self._context.tenant,
+        greeting = greeting_for_time_of_day(now.astimezone(self._context.tz))
+        tenant = self._context.tenant
+        opening = self._template(self._context.greeting).render(
+            tenant=tenant, greeting_for_time_of_day=greeting
+        )
+        text = self._template(source).render(
+            tenant=replace(tenant, greeting=" ".join(opening.split())),
             slots=SlotView(slots),
-            greeting_for_time_of_day=greeting_for_time_of_day(now.astimezone(self._context.tz)),
+            greeting_for_time_of_day=greeting,
             **{name: dict(values) for name, values in (extra or {}).items()},
         )
         return " ".join(text.split())  # speech: one line, single spaces
@@ -189,6 +195,18 @@ def find_template_problems(
     ]
     problems.extend(_attribute_problems(ast, {"tenant": TENANT_FIELDS, "slots": slots, **extra}))
     return tuple(problems)
+
+
+def reads_tenant_field(source: str, name: str) -> bool:
+    """Whether the template ``source`` reads ``tenant.<name>`` (False if it does not parse)."""
+    try:
+        ast = _environment().parse(source)
+    except TemplateSyntaxError:
+        return False
+    return any(
+        isinstance(node.node, nodes.Name) and node.node.name == "tenant" and node.attr == name
+        for node in ast.find_all(nodes.Getattr)
+    )
 
 
 def node_template_problems(

@@ -18,7 +18,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import tempfile
 from collections import Counter
@@ -32,13 +31,13 @@ import numpy.typing as npt
 
 from ..errors import KnowledgeError
 from .ingest import Block, document_files, read_document
+from .sentences import split_sentences
 from .tokens import PRICE, terms
 
 logger = logging.getLogger("frontdesk.knowledge")
 
-INDEX_VERSION = "1"  # bump when chunking, tokens or the file layout change
+INDEX_VERSION = "2"  # bump when chunking, tokens or the file layout change
 MAX_WORDS = 60  # a longer paragraph is split into groups of sentences
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9£$€\"'(])")
 
 
 @dataclass(frozen=True)
@@ -74,10 +73,6 @@ def index_terms(chunk: Chunk) -> list[str]:
     return [*heading, *heading, *terms(chunk.text), *price]
 
 
-def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
-
-
 def chunk_blocks(blocks: list[Block], source: str) -> list[Chunk]:
     """One chunk per block; a long block split into groups of whole sentences."""
     chunks = []
@@ -97,7 +92,7 @@ def chunk_blocks(blocks: list[Block], source: str) -> list[Chunk]:
 def _code_digest() -> bytes:
     """The modules that shape an index: a change to any of them rebuilds every index."""
     sha = hashlib.sha256(f"frontdesk-kb-{INDEX_VERSION}".encode())
-    for module in ("ingest.py", "index.py", "tokens.py"):
+    for module in ("ingest.py", "index.py", "tokens.py", "sentences.py"):
         sha.update((Path(__file__).parent / module).read_bytes())
     return sha.digest()
 

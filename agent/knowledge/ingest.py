@@ -247,12 +247,47 @@ def read_document(path: Path) -> list[Block]:
     return blocks
 
 
+def unsupported_files(folder: Path) -> list[Path]:
+    """Files of a knowledge folder that no reader takes (``.rtf``, ``.pages``, images...):
+    they would be skipped, so ``tenant check`` names them."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() not in READERS
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+
+
+def unsupported_problem(path: Path) -> KnowledgeError:
+    kinds = ", ".join(SUFFIXES)
+    return KnowledgeError(
+        f"not a document type Frontdesk reads ({kinds}): convert it (e.g. save it as .docx, "
+        "or paste it into a .md file) or move it out of the folder",
+        path=str(path),
+    )
+
+
 def document_problems(folder: Path) -> list[KnowledgeError]:
-    """Every document of ``folder`` that cannot be read (for ``tenant check``)."""
-    problems = []
+    """Everything wrong with a knowledge folder (for ``tenant check``): each document
+    that cannot be read, each file of a type no reader takes, and a folder with no
+    readable document at all."""
+    problems = [unsupported_problem(path) for path in unsupported_files(folder)]
+    readable = 0
     for path in document_files(folder):
         try:
             read_document(path)
+            readable += 1
         except KnowledgeError as e:
             problems.append(e)
+    if not readable:
+        problems.append(
+            KnowledgeError(
+                "no documents Frontdesk can read: the answer node would know nothing; add "
+                f"{', '.join(SUFFIXES)} files (opening hours, prices, policies)",
+                path=str(folder),
+            )
+        )
     return problems

@@ -32,8 +32,10 @@ Encode = Callable[[list[str]], Vectors]
 class KnowledgeBase:
     """A searchable, in-memory knowledge base (one per tenant and content hash).
 
-    With ``vectors`` (one unit-length sentence embedding per chunk) and ``encode`` (texts
-    to such vectors) the search is hybrid: BM25 fused with cosine similarity."""
+    ``region`` (ISO 3166, "US") is the business's country: a phone number in an answer is
+    read out the way that country writes it. With ``vectors`` (one unit-length sentence
+    embedding per chunk) and ``encode`` (texts to such vectors) the search is hybrid: BM25
+    fused with cosine similarity."""
 
     def __init__(
         self,
@@ -44,9 +46,11 @@ class KnowledgeBase:
         vectors: Vectors | None = None,
         encode: Encode | None = None,
         similarity_weight: float = SIMILARITY_WEIGHT,
+        region: str | None = None,
     ) -> None:
         self.index = index
         self.threshold = threshold
+        self.region = region  # the business's country: how phone numbers are read out
         self.hybrid = vectors is not None and encode is not None
         self.vectors, self.encode = vectors, encode
         self.similarity_weight = similarity_weight
@@ -90,7 +94,7 @@ class KnowledgeBase:
             return SearchResult(question, passages, 0.0, "")
         confidence = self.calibration.confidence(features)
         text, whole = self._answer_text(question, ranked[0][0])
-        answer = compose_answer(text, question, whole=whole)
+        answer = compose_answer(text, question, whole=whole, region=self.region)
         return SearchResult(question, passages, round(confidence, 4), answer)
 
     def _answer_text(self, question: str, best: int) -> tuple[str, bool]:
@@ -185,11 +189,12 @@ def knowledge_for(tenant: Tenant, *, embeddings: bool = False) -> KnowledgeBase:
     (the ``FRONTDESK_KB_EMBEDDINGS`` setting); the chunks' embeddings are computed here,
     with the index, and the model is loaded here too, so that a search never loads it."""
     digest = content_hash(tenant.knowledge_dir)
-    threshold = tenant.config.knowledge.threshold
+    threshold, region = tenant.config.knowledge.threshold, tenant.config.region
     with _lock:
         cached = _cache.get(tenant.knowledge_dir)
     if cached is not None and cached.index.content_hash == digest:
-        if cached.threshold == threshold and cached.hybrid == embeddings:
+        same = (cached.threshold, cached.hybrid, cached.region) == (threshold, embeddings, region)
+        if same:
             return cached
         index = cached.index
     else:
@@ -198,9 +203,11 @@ def knowledge_for(tenant: Tenant, *, embeddings: bool = False) -> KnowledgeBase:
         from .embed import encoder
 
         vectors = load_vectors(index, tenant.folder / ".index")
-        kb = KnowledgeBase(index, threshold=threshold, vectors=vectors, encode=encoder().encode)
+        kb = KnowledgeBase(
+            index, threshold=threshold, vectors=vectors, encode=encoder().encode, region=region
+        )
     else:
-        kb = KnowledgeBase(index, threshold=threshold)
+        kb = KnowledgeBase(index, threshold=threshold, region=region)
     with _lock:
         _cache[tenant.knowledge_dir] = kb
     return kb

@@ -2,14 +2,18 @@
 
 Extractive, no LLM: the sentences of the best passage that share the most terms with the
 question (at most two, about 45 words), with markdown removed and prices, times, day
-abbreviations and symbols written as a voice would say them ("£3.50" -> "3 pounds 50",
-"18:00" -> "6 p.m.", "Mon–Fri" -> "Monday to Friday").
+abbreviations, phone numbers and symbols written as a voice would say them ("£3.50" ->
+"3 pounds 50", "18:00" -> "6 p.m.", "Mon–Fri" -> "Monday to Friday", "555-0142" ->
+"5 5 5, 0 1 4 2"). Sentences end where :mod:`.sentences` says (not at "Dr." or "$95.50");
+phone numbers are found by libphonenumber for the business's country (:mod:`agent.phones`).
 """
 
 from __future__ import annotations
 
 import re
 
+from ..phones import speak_numbers
+from .sentences import split_sentences
 from .tokens import terms
 
 MAX_WORDS = 45
@@ -28,20 +32,25 @@ _DAYS = {
 }
 _CURRENCIES = {"£": ("pound", "pounds", "pence"), "$": ("dollar", "dollars", "cents"),
                "€": ("euro", "euros", "cents")}  # fmt: skip
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9£$€\"'(])")
 
 
 def compose_answer(
-    text: str, question: str, max_words: int = MAX_WORDS, *, whole: bool = False
+    text: str,
+    question: str,
+    max_words: int = MAX_WORDS,
+    *,
+    whole: bool = False,
+    region: str | None = None,
 ) -> str:
     """What to say for ``question`` from the passage ``text``: all of it when ``whole`` or
     short (a chunk is one fact already), else its one or two sentences sharing most terms
-    with the question; made speakable and cut to ``max_words`` at a sentence end."""
-    sentences = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    with the question; made speakable (phone numbers read in ``region``'s way) and cut
+    to ``max_words`` at a sentence end."""
+    sentences = list(split_sentences(text))
     if not sentences:
         return ""
     if whole or len(text.split()) <= WHOLE_PASSAGE_WORDS:
-        return _trim(speakable(text), max_words)
+        return _trim(speakable(text, region=region), max_words)
     wanted = set(terms(question))
     overlap = [len(wanted & set(terms(s))) for s in sentences]
     best = max(range(len(sentences)), key=lambda i: (overlap[i], -i))
@@ -51,24 +60,33 @@ def compose_answer(
         words = len(sentences[best].split()) + len(sentences[runner_up[0]].split())
         if words <= max_words:
             chosen.append(runner_up[0])
-    return _trim(speakable(" ".join(sentences[i] for i in sorted(chosen))), max_words)
+    said = " ".join(sentences[i] for i in sorted(chosen))
+    return _trim(speakable(said, region=region), max_words)
 
 
 def _trim(text: str, max_words: int) -> str:
-    words = text.split()
-    if len(words) <= max_words:
+    """``text`` cut to ``max_words``: at the last sentence end that keeps a third of them,
+    else at the word limit."""
+    if len(text.split()) <= max_words:
         return text
-    cut = " ".join(words[:max_words])
-    sentence_end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
-    return cut[: sentence_end + 1] if sentence_end > len(cut) // 3 else cut.rstrip(",;:") + "."
+    kept: list[str] = []
+    for sentence in split_sentences(text):
+        if len(" ".join([*kept, sentence]).split()) > max_words:
+            break
+        kept.append(sentence)
+    if kept and len(" ".join(kept).split()) > max_words // 3:
+        return " ".join(kept)
+    return " ".join(text.split()[:max_words]).rstrip(",;:") + "."
 
 
-def speakable(text: str) -> str:
-    """``text`` as it should be read aloud: no markdown, natural prices and times."""
+def speakable(text: str, *, region: str | None = None) -> str:
+    """``text`` as it should be read aloud: no markdown, natural prices and times, and
+    phone numbers digit by digit (found for the business's country, ``region``)."""
     text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # [label](url) -> label
     text = re.sub(r"https?://(www\.)?([^\s/]+)\S*", r"\2", text)
     text = re.sub(r"[*_`#>|]+", "", text)
     text = re.sub(r"^\s*([-•]|\d+[.)])\s+", "", text)
+    text = speak_numbers(text, region)  # before ranges: "555-0142" is not "555 to 0142"
     text = _ranges(text)
     text = _prices(text)
     text = _times(text)

@@ -8,6 +8,7 @@ import logging
 from dataclasses import replace
 
 from ..flow.slots import SlotContext
+from ..phones import calling_code
 from ..providers.kinds import AnyLLM
 from ..tenants import Tenant
 from .consent import withhold_email
@@ -20,8 +21,10 @@ log = logging.getLogger(__name__)
 
 
 def slot_context(facts: CallFacts, tenant: Tenant) -> SlotContext:
-    """Dates are read relative to when the call happened, in the tenant's timezone."""
-    return SlotContext(now=facts.started_at, timezone=tenant.tz)
+    """Dates are read relative to when the call happened, in the tenant's timezone; phone
+    numbers said without a country code are the tenant's country's."""
+    code = calling_code(tenant.config.region)
+    return SlotContext(now=facts.started_at, timezone=tenant.tz, default_country_code=code)
 
 
 async def analyse_call(

@@ -18,8 +18,9 @@ from pathlib import Path
 import jinja2
 
 from ..errors import FrontdeskError, KnowledgeError
-from ..flow.load import load_flow_by_id
 from ..flow.model import AskNode, Flow
+from ..flow.templates import find_template_problems, reads_tenant_field
+from .flows import load_tenant_flow
 from .load import Tenant, known_tenants, load_tenant
 
 # A knowledge reader: the documents' problems, by file (set by agent.knowledge, which
@@ -56,17 +57,29 @@ def check_tenant(
 ) -> list[str]:
     """Everything wrong with a loaded tenant's references."""
     problems: list[str] = []
+    flows: list[Flow] = []
     for flow_id in tenant.config.all_flows():  # `flow`, then those `flows` routes to
         try:
-            flow = load_flow_by_id(flows_dir, flow_id)
+            flow = load_tenant_flow(tenant, flows_dir, flow_id)
         except FrontdeskError as e:
             problems.append(f"{tenant.path}: flow {flow_id!r} does not load: {e}")
             continue
+        flows.append(flow)
         problems += _hours_needed(tenant, flow)
+        problems += _services_needed(tenant, flow)
     problems += _prompts(tenant)
     problems += _templates(tenant)
-    if knowledge is not None and tenant.knowledge_dir.is_dir():
-        problems += [str(e) for e in knowledge(tenant.knowledge_dir)]
+    problems += _greeting(tenant, flows)
+    if tenant.knowledge_dir.is_dir():
+        if knowledge is not None:
+            problems += [str(e) for e in knowledge(tenant.knowledge_dir)]
+    elif answering := [
+        f"{f.id} ({', '.join(f.uses_knowledge())})" for f in flows if f.uses_knowledge()
+    ]:
+        problems.append(
+            f"{tenant.knowledge_dir}: missing: flow {', '.join(answering)} answers questions "
+            "from the tenant's documents; add them there (.md, .txt, .html, .pdf, .docx)"
+        )
     return problems
 
 
@@ -82,6 +95,46 @@ def _hours_needed(tenant: Tenant, flow: Flow) -> list[str]:
     ]
 
 
+def _services_needed(tenant: Tenant, flow: Flow) -> list[str]:
+    """A flow that offers the tenant's services as choices needs the tenant to list them."""
+    if tenant.config.services:
+        return []
+    return [
+        f"{tenant.path}: services: flow {flow.id!r}, node {node_id!r} offers the tenant's "
+        "services as choices (choices_from: services), but tenant.yaml lists none"
+        for node_id, node in flow.nodes.items()
+        if isinstance(node, AskNode) and node.choices_from == "services"
+    ]
+
+
+def _greeting(tenant: Tenant, flows: list[Flow]) -> list[str]:
+    """The greeting is a template of ``tenant.name`` and ``greeting_for_time_of_day``,
+    and some flow of the tenant must say it (``{{ tenant.greeting }}``)."""
+    source = tenant.config.greeting
+    if source is None:
+        return []
+    where = f"{tenant.path}: greeting"
+    problems = [f"{where}: {p.message}" for p in find_template_problems(source, slots=frozenset())]
+    if reads_tenant_field(source, "greeting"):
+        problems.append(f"{where}: the greeting cannot say {{{{ tenant.greeting }}}} itself")
+    if flows and not any(speaks_greeting(flow) for flow in flows):
+        names = ", ".join(repr(f.id) for f in flows)
+        problems.append(
+            f"{where}: no flow of the tenant says it ({names}): open a flow with "
+            "{{ tenant.greeting }} (the shipped receptionists do), or remove the greeting"
+        )
+    return problems
+
+
+def speaks_greeting(flow: Flow) -> bool:
+    """Whether some line of ``flow`` says the tenant's greeting."""
+    return any(
+        reads_tenant_field(source, "greeting")
+        for node in flow.nodes.values()
+        for _, source in node.templates()
+    )
+
+
 def scoring_warnings(tenant: Tenant, flows_dir: Path) -> list[str]:
     """Lead-scoring rules that read a slot none of the tenant's flows fills (they never
     score)."""
@@ -89,7 +142,7 @@ def scoring_warnings(tenant: Tenant, flows_dir: Path) -> list[str]:
     declared: set[str] = set()
     try:
         for flow_id in flows:
-            declared |= load_flow_by_id(flows_dir, flow_id).declared_slots()
+            declared |= load_tenant_flow(tenant, flows_dir, flow_id).declared_slots()
     except FrontdeskError:
         return []  # reported as a problem by check_tenant
     warnings = []

@@ -24,6 +24,8 @@ from pydantic import (
 
 from ..config import LLMName, STTName, TTSName
 from ..flow.expr import Expression, ExpressionError, parse_expression
+from ..phones import is_region, region_for
+from .hours import DaySpec, HolidayLookup, PublicHolidays, SpecialDay, holiday_lookup
 
 E164 = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,62}$")]
@@ -74,12 +76,14 @@ def parse_range(value: str) -> tuple[time, time] | None:
     return opens, closes
 
 
-DayHours = Annotated[str, Field(examples=["07:30-18:00", "closed"])]
+DayHours = Annotated[str, Field(examples=["07:30-18:00", "closed"])] | DaySpec
 
 
 class Hours(_Strict):
-    """Business hours, tenant-local: ``"closed"`` or ``"HH:MM-HH:MM"``; a day not listed
-    is closed."""
+    """Business hours, tenant-local: ``"closed"`` or ``"HH:MM-HH:MM"``, or
+    ``{open: "09:00-12:00", note: "emergencies only", appointments: false}``; a day not
+    listed is closed. ``holidays``: closed on public holidays; ``exceptions``: closures
+    and special hours on given dates (see :mod:`.hours`)."""
 
     mon: DayHours = "closed"
     tue: DayHours = "closed"
@@ -88,16 +92,34 @@ class Hours(_Strict):
     fri: DayHours = "closed"
     sat: DayHours = "closed"
     sun: DayHours = "closed"
+    holidays: PublicHolidays | None = Field(
+        None, description="Closed on public holidays (of the tenant's country by default)"
+    )
+    exceptions: tuple[SpecialDay, ...] = Field(
+        (), description="Holidays and exceptional days: closed, or open as 'open' says"
+    )
 
     @field_validator(*WEEKDAYS)
     @classmethod
-    def _valid_range(cls, value: str) -> str:
-        parse_range(value)
+    def _valid_range(cls, value: str | DaySpec) -> str | DaySpec:
+        parse_range(value.open if isinstance(value, DaySpec) else value)
         return value
+
+    @field_validator("exceptions")
+    @classmethod
+    def _valid_exceptions(cls, value: tuple[SpecialDay, ...]) -> tuple[SpecialDay, ...]:
+        for special in value:
+            parse_range(special.open)
+        return value
+
+    def day(self, day: Weekday) -> DaySpec:
+        """``day``'s hours, note and whether it takes appointments."""
+        value = getattr(self, day)
+        return value if isinstance(value, DaySpec) else DaySpec(open=value)
 
     def opening(self, day: Weekday) -> tuple[time, time] | None:
         """When the business opens and closes on ``day``, or None when closed."""
-        return parse_range(str(getattr(self, day)))
+        return parse_range(self.day(day).open)
 
     def spans(self) -> tuple[tuple[time, time] | None, ...]:
         """Opening and closing time per weekday, Monday first (None: closed)."""
@@ -108,6 +130,14 @@ class Hours(_Strict):
         local = at.astimezone(tz)
         span = self.opening(WEEKDAYS[local.weekday()])
         return span is not None and span[0] <= local.time() < span[1]
+
+
+class Service(_Strict):
+    """One thing the business offers: ``name`` as it is said ("a cleaning and check-up"),
+    and other words callers use for it (``also``)."""
+
+    name: str = Field(min_length=1, max_length=80)
+    also: tuple[Annotated[str, StringConstraints(min_length=1, max_length=80)], ...] = ()
 
 
 class Routing(_Strict):
@@ -244,8 +274,23 @@ class TenantConfig(_Strict):
     name: str = Field(min_length=1)
     language: str = "en-US"
     timezone: str = "UTC"
+    country: str | None = Field(
+        None,
+        pattern=r"^[A-Z]{2}$",
+        description="ISO 3166 country (US, GB): phone numbers, public holidays; default: "
+        "the timezone's country, else the language's region",
+    )
     hours: Hours = Field(default_factory=Hours)
-    greeting: str | None = Field(None, min_length=1)
+    greeting: str | None = Field(
+        None,
+        min_length=1,
+        description="The opening line of flows that say {{ tenant.greeting }} (a template)",
+    )
+    services: dict[Slug, Service] = Field(
+        default_factory=dict,
+        description="What the business offers: said in prompts ({{ tenant.services }}) "
+        "and offered as the choices of asks with choices_from: services",
+    )
     flow: str = Field(min_length=1, description="The flow rooms run unless `flows` says else")
     providers: Providers = Field(default_factory=Providers)
     routing: Routing = Field(default_factory=Routing)
@@ -281,6 +326,45 @@ class TenantConfig(_Strict):
         routes = self.flows
         named = [self.flow, routes.sip, routes.web, routes.meeting, *routes.campaigns.values()]
         return list(dict.fromkeys(f for f in named if f))
+
+    @property
+    def region(self) -> str | None:
+        """The business's country (ISO 3166 alpha-2): ``country``, else the timezone's,
+        else the language's region; None when none of them tells."""
+        return region_for(self.country, self.timezone, self.language)
+
+    def holiday_lookup(self) -> HolidayLookup | None:
+        """The public holiday on a date (its name), when ``hours.holidays`` is set."""
+        spec, region = self.hours.holidays, self.region
+        if spec is None or (spec.country is None and region is None):
+            return None
+        return holiday_lookup(spec, spec.country or region or "")
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, value: str | None) -> str | None:
+        if value is not None and not is_region(value):
+            raise ValueError(f"unknown country code {value!r} (ISO 3166, e.g. US or GB)")
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _holidays_of_a_country(cls, hours: Hours, info: ValidationInfo) -> Hours:
+        spec = hours.holidays
+        if spec is None:
+            return hours
+        data = info.data
+        region = region_for(data.get("country"), data.get("timezone", ""), data.get("language", ""))
+        if spec.country is None and region is None:
+            raise ValueError(
+                "holidays: set 'country' (here or at the top of tenant.yaml): the timezone "
+                "and language do not tell the country"
+            )
+        try:
+            holiday_lookup(spec, spec.country or region or "")
+        except ValueError as e:
+            raise ValueError(f"holidays: {e}") from e
+        return hours
 
     @field_validator("timezone")
     @classmethod

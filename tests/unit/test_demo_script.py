@@ -24,14 +24,15 @@ from agent.tenants.load import load_tenant
 
 pytestmark = pytest.mark.unit
 
-TENANT = "crumb-and-co"
+TENANTS = {"general_receptionist": "hudson-dental"}  # else the bakery, crumb-and-co
 MISHEARD = "um the"  # what a garbled line becomes: no answer any node takes
 
 
-def _machine(flow_id: str) -> FlowMachine:
-    tenant = load_tenant(ROOT / "tenants", TENANT)
+def _machine(flow_id: str, now: datetime | None = None) -> FlowMachine:
+    tenant = load_tenant(ROOT / "tenants", TENANTS.get(flow_id, "crumb-and-co"))
     flow = load_flow_by_id(ROOT / "flows", flow_id)
-    now = datetime(2026, 11, 20, 10, tzinfo=tenant.tz)
+    at = now or datetime(2026, 11, 20, 10)
+    now = at.replace(tzinfo=tenant.tz)
     return FlowMachine(
         flow,
         TemplateContext.for_tenant(tenant),
@@ -40,17 +41,19 @@ def _machine(flow_id: str) -> FlowMachine:
     )
 
 
-def _talk(flow_id: str, misheard: set[int]) -> tuple[FlowMachine, list[str]]:
+def _talk(
+    flow_id: str, misheard: set[int], now: datetime | None = None
+) -> tuple[FlowMachine, list[str]]:
     """Play ``flow_id``'s script; the caller's attempts numbered in ``misheard`` (0-based,
     counting every attempt) reach the flow garbled. Returns the machine and what was said."""
-    machine = _machine(flow_id)
+    machine = _machine(flow_id, now)
     cursor = ScriptCursor(SCRIPTS[flow_id])
     machine.start()
     said: list[str] = []
     attempt = 0
-    while (line := cursor.line) is not None and not machine.state.ended:
-        said.append(line.text)
-        actions = machine.on_user_text(MISHEARD if attempt in misheard else line.text)
+    while cursor.line is not None and not machine.state.ended:
+        said.append(cursor.text)
+        actions = machine.on_user_text(MISHEARD if attempt in misheard else cursor.text)
         attempt += 1
         cursor.heard(" ".join(a.text for a in actions if isinstance(a, Say)))
     return machine, said
@@ -101,6 +104,21 @@ def test_the_booking_is_made_with_every_slot_after_two_misheard_lines() -> None:
         "Peter Smith",
         "+442094601234",
     )
+
+
+def test_the_clinic_caller_offers_another_day_when_the_practice_is_closed() -> None:
+    """Christmas 2029 is a Tuesday: "tuesday at ten" is refused (closed), so the caller
+    offers Wednesday; a misheard line is still said again as it was."""
+    christmas_week = datetime(2029, 12, 21, 10)  # a Friday; the next Tuesday is the 25th
+    machine, said = _talk("general_receptionist", misheard={2}, now=christmas_week)
+    assert said[2:5] == [
+        "tuesday at ten in the morning",  # misheard: said again
+        "tuesday at ten in the morning",  # refused: Christmas Day
+        "wednesday at ten in the morning",
+    ]
+    assert machine.state.path[-1] == "appointment_booked"
+    assert machine.state.slots["appointment_at"] == "2029-12-26T10:00:00-05:00"
+    assert machine.state.slots["phone"] == "+12125550142"
 
 
 def test_a_line_is_said_at_most_three_times() -> None:

@@ -3,16 +3,16 @@ and says why another time does not work, driven through the flow machine in text
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
 
 from agent.config import ROOT
-from agent.errors import FlowLoadError
+from agent.errors import FlowLoadError, TenantError
 from agent.flow import FlowMachine, ListSink, Reprompt, Say, TemplateContext, TenantInfo
 from agent.flow.load import parse_flow
-from agent.flow.opening import OpeningHours, say_time
+from agent.flow.opening import Day, OpeningHours, SpecialDay, say_time
 from agent.tenants.check import check_tenant
 from agent.tenants.load import load_tenant
 
@@ -164,3 +164,119 @@ def test_tenant_check_wants_hours_when_a_flow_books_within_them(tmp_path: Path) 
         'name: No Hours\nflow: table\nhours: {sat: "10:00-16:00"}\n'
     )
     assert check_tenant(load_tenant(tmp_path / "tenants", "no-hours"), flows) == []
+
+
+# --- notes, public holidays and exceptional days ---------------------------------------
+
+CLINIC = OpeningHours(
+    (
+        *(Day((time(8), time(18))),) * 4,
+        Day((time(8), time(16))),
+        Day((time(9), time(13)), "emergencies only", appointments=False),
+        Day(None, "for emergencies call 5 5 5, 0 1 4 2"),
+    ),
+    special=(
+        SpecialDay(
+            date(2026, 12, 24), date(2026, 12, 24), Day((time(8), time(12)), "Christmas Eve")
+        ),
+        SpecialDay(date(2026, 8, 10), date(2026, 8, 14), Day(None, "our staff training week")),
+    ),
+    holiday=lambda day: "Thanksgiving Day" if day == date(2026, 11, 26) else None,
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("at", "said"),
+    [
+        (datetime(2026, 11, 21, 10), "Sorry, on Saturdays we're open from 9 a.m. to 1 p.m., "
+         "emergencies only."),  # open, but no appointments: the note says why
+        (datetime(2026, 11, 22, 10), "Sorry, we're closed on Sundays, for emergencies call "
+         "5 5 5, 0 1 4 2."),
+        (datetime(2026, 11, 26, 10), "Sorry, we're closed on Thursday the 26th of November, "
+         "for Thanksgiving Day."),
+        (datetime(2026, 12, 24, 14), "Sorry, on Thursday the 24th of December we're open "
+         "from 8 a.m. to noon, Christmas Eve."),
+        (datetime(2026, 8, 12, 10), "Sorry, we're closed on Wednesday the 12th of August, our "
+         "staff training week."),
+        (datetime(2026, 11, 27, 17), "Sorry, on Fridays we're open from 8 a.m. to 4 p.m."),
+    ],
+)  # fmt: skip
+def test_a_closed_time_is_said_with_the_days_note(at: datetime, said: str) -> None:
+    assert CLINIC.closed_at(at, today=date(2026, 1, 6)) == said
+
+
+def test_open_times_are_taken_even_on_special_days() -> None:
+    for at in (datetime(2026, 12, 24, 9), datetime(2026, 11, 25, 17, 30), datetime(2026, 8, 17, 9)):
+        assert CLINIC.closed_at(at) is None, at
+
+
+def test_today_and_tomorrow_are_said_as_such() -> None:
+    wednesday = date(2026, 11, 25)
+    thanksgiving = CLINIC.closed_at(datetime(2026, 11, 26, 10), today=wednesday)
+    assert thanksgiving == "Sorry, we're closed tomorrow, for Thanksgiving Day."
+    eve = CLINIC.closed_at(datetime(2026, 12, 24, 13), today=date(2026, 12, 24))
+    assert eve == "Sorry, today we're open from 8 a.m. to noon, Christmas Eve."
+
+
+def test_a_day_without_appointments_and_without_a_note_says_so() -> None:
+    hours = OpeningHours((*(Day((time(9), time(17)), appointments=False),) * 7,))
+    assert hours.closed_at(datetime(2026, 1, 5, 10)) == (
+        "Sorry, we don't take appointments on Mondays."
+    )
+
+
+def test_the_tenants_holidays_and_exceptions_reach_the_ask(tmp_path: Path) -> None:
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    (folder / "tenant.yaml").write_text(
+        "name: Clinic\nflow: f\ntimezone: America/New_York\n"
+        "hours:\n  mon: '08:00-17:00'\n  tue: '08:00-17:00'\n  wed: '08:00-17:00'\n"
+        "  thu: '08:00-17:00'\n  fri: '08:00-17:00'\n"
+        "  sat: {open: '09:00-12:00', note: emergencies only, appointments: false}\n"
+        "  holidays: {only: [Thanksgiving Day]}\n"
+        "  exceptions:\n    - {from: 2026-08-10, to: 2026-08-14, note: our training week}\n"
+    )
+    hours = TemplateContext.for_tenant(load_tenant(tmp_path, "clinic")).hours
+    assert hours is not None
+    assert hours.closed_at(datetime(2026, 11, 26, 10)) == (
+        "Sorry, we're closed on Thursday the 26th of November, for Thanksgiving Day."
+    )
+    assert hours.closed_at(datetime(2026, 12, 25, 10)) is None  # not in `only`
+    assert hours.closed_at(datetime(2026, 8, 11, 10)) == (
+        "Sorry, we're closed on Tuesday the 11th of August, our training week."
+    )
+    assert "emergencies only" in (hours.closed_at(datetime(2026, 8, 22, 10)) or "")
+
+
+@pytest.mark.parametrize(
+    ("hours", "message"),
+    [
+        ("  holidays: {only: [Thanksgivin Day]}\n", "did you mean 'Thanksgiving Day'?"),
+        ("  holidays: {subdivision: ZZ}\n", "does not have subdivision ZZ"),
+        ("  exceptions:\n    - {from: 2026-08-14, to: 2026-08-10}\n", "is before 'from'"),
+        ("  exceptions:\n    - {note: x}\n", "needs 'date', or 'from' and 'to'"),
+        ("  sat: {open: '9-12'}\n", 'neither "closed" nor'),
+        ("  sat: {open: '09:00-12:00', notes: x}\n", "notes: unknown field"),
+    ],
+)
+def test_bad_hours_name_their_line(tmp_path: Path, hours: str, message: str) -> None:
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    (folder / "tenant.yaml").write_text(
+        f"name: Clinic\nflow: f\ntimezone: America/New_York\nhours:\n{hours}"
+    )
+    with pytest.raises(TenantError, match=r"tenant\.yaml:[4-7]: ") as caught:
+        load_tenant(tmp_path, "clinic")
+    assert message in str(caught.value)
+
+
+def test_holidays_need_a_country(tmp_path: Path) -> None:
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    # UTC and a language without a region ("en") say nothing of the country
+    (folder / "tenant.yaml").write_text("name: S\nflow: f\nlanguage: en\nhours:\n  holidays: {}\n")
+    with pytest.raises(TenantError, match="set 'country'"):
+        load_tenant(tmp_path, "shop")
+    (folder / "tenant.yaml").write_text("name: S\nflow: f\ncountry: GB\nhours:\n  holidays: {}\n")
+    hours = TemplateContext.for_tenant(load_tenant(tmp_path, "shop")).hours
+    assert hours is None  # no weekly hours: nothing to check against

@@ -575,7 +575,7 @@ def test_unknown_named_intent_is_a_load_error_with_a_suggestion() -> None:
 
 
 def test_intent_spec_needs_something_to_match() -> None:
-    with pytest.raises(FlowLoadError, match="needs examples, keywords or a regex"):
+    with pytest.raises(FlowLoadError, match="needs examples, keywords, a regex or questions: true"):
         flow(
             "  a: {kind: answer, prompt: Hi., done: bye, on_low_confidence: bye}\n" + END,
             start="a",

@@ -356,9 +356,17 @@ def test_phone(text: str, ctx: SlotContext, expected: str) -> None:
 
 
 def test_phone_display_reads_digits_in_groups() -> None:
+    # a number of the business's own country is read back as it is written at home
     found = extract_phone("07700 900123", UK)
     assert found is not None
-    assert found.display == "plus 4 4, 7 7 0, 0 9 0, 0 1 2 3"
+    assert found.display == "0 7 7 0 0, 9 0 0, 1 2 3"
+    us = extract_phone("two one two five five five zero one four two", US)
+    assert us is not None
+    assert (us.value, us.display) == ("+12125550142", "2 1 2, 5 5 5, 0 1 4 2")
+    # a foreign one with its country code first
+    foreign = extract_phone("+44 7700 900123", US)
+    assert foreign is not None
+    assert foreign.display == "plus 4 4, 7 7 0 0, 9 0 0, 1 2 3"
     local_number = extract_phone("07700 900123", CTX)
     assert local_number is not None
     assert local_number.display == "0 7 7 0, 0 9 0, 0 1 2 3"

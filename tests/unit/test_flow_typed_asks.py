@@ -151,7 +151,7 @@ def test_every_typed_ask_fills_its_slot_and_templates_say_it_back() -> None:
     }
     assert said(last) == [
         "Thanks Jane Doe: 6 people Friday the 7th at 7 pm. We will email jane dot doe at "
-        "example dot com and call plus 4 4, 7 9 1, 1 1 2, 3 4 5 6. Noted: no nuts please."
+        "example dot com and call 0 7 9 1 1, 1 2 3, 4 5 6. Noted: no nuts please."
     ]
 
 

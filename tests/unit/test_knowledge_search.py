@@ -114,7 +114,11 @@ def test_kb_search_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("FRONTDESK_TENANTS_DIR", str(make_tenant(tmp_path, {"menu.md": PRICES})))
     result = CliRunner().invoke(app, ["kb", "search", "--tenant", "shop", "sourdough?", "--json"])
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.output)
+    found = json.loads(result.output)
+    assert found["question"] == "sourdough?" and found["threshold"] == 0.5
+    assert found["answers"] == (found["confidence"] >= 0.5)
+    assert "4 pounds 80" in found["answer"]
+    rows = found["passages"]
     assert rows[0] == {
         "text": "Sourdough loaf – £4.80",
         "score": rows[0]["score"],

@@ -1,6 +1,6 @@
 """The shipped flows (``flows/*.yaml``): each loads and passes ``flow check``, and the
-scenarios of ``receptionist``, ``lead_qualifier`` and ``discovery_meeting`` pass and reach
-every node and edge of their flow.
+scenarios of ``receptionist``, ``general_receptionist``, ``lead_qualifier`` and
+``discovery_meeting`` pass and reach every node and edge of their flow.
 
 Every shipped scenario also runs on its own in ``test_flow_scenario.py``
 (``test_shipped_scenario_passes``, over ``flows/scenarios/**``); here they run per flow,
@@ -23,6 +23,7 @@ from agent.flow.events import (
     KnowledgeAnswered,
     NodeEntered,
     Reprompt,
+    SlotSet,
 )
 from agent.flow.load import load_flow_by_id
 from agent.flow.scenario import ScenarioResult, load_scenario, run_scenario
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.unit
 FLOWS = ROOT / "flows"
 TENANTS = ROOT / "tenants"
 SHIPPED_FLOWS = sorted(FLOWS.glob("*.yaml"))
-CAMPAIGN_FLOWS = ("receptionist", "lead_qualifier", "discovery_meeting")
+CAMPAIGN_FLOWS = ("receptionist", "general_receptionist", "lead_qualifier", "discovery_meeting")
 MIN_SCENARIOS = 20  # per flow: happy paths, every global intent, every way out
 
 
@@ -42,7 +43,7 @@ def scenario_files(flow_id: str) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def runs() -> dict[str, list[ScenarioResult]]:
-    """Every scenario of the three flows, run once for all the tests below."""
+    """Every scenario of these flows, run once for all the tests below."""
     return {
         flow_id: [
             run_scenario(path, flows_dir=FLOWS, tenants_dir=TENANTS)
@@ -59,7 +60,7 @@ def test_shipped_flow_loads_and_checks_clean(path: Path) -> None:
     assert findings == []  # no errors, and no warnings left unexplained
 
 
-def test_the_three_flows_and_their_scenarios_are_shipped() -> None:
+def test_the_flows_and_their_scenarios_are_shipped() -> None:
     assert set(CAMPAIGN_FLOWS) <= {path.stem for path in SHIPPED_FLOWS}
     counts = {flow_id: len(scenario_files(flow_id)) for flow_id in CAMPAIGN_FLOWS}
     assert all(count >= MIN_SCENARIOS for count in counts.values()), counts
@@ -100,14 +101,14 @@ def test_unhappy_paths_are_tested(flow_id: str, runs: dict[str, list[ScenarioRes
     events = [event for r in runs[flow_id] for event in r.events]
     reprompts = {e.reason for e in events if isinstance(e, Reprompt)}
     assert {"no_match", "no_input"} <= reprompts
-    if flow_id == "receptionist":  # tables and collections only when the bakery is open
+    if flow_id in ("receptionist", "general_receptionist"):  # only when the tenant is open
         assert "outside_hours" in reprompts
     handoffs = {e.reason for e in events if isinstance(e, HandoffRequested)}
     assert "the caller asked for a person" in handoffs
     assert len(handoffs) >= 2  # the human intent and a handoff of the flow's own
 
 
-@pytest.mark.parametrize("flow_id", ["receptionist", "lead_qualifier"])
+@pytest.mark.parametrize("flow_id", ["receptionist", "general_receptionist", "lead_qualifier"])
 def test_questions_are_answered_from_the_tenants_documents(
     flow_id: str, runs: dict[str, list[ScenarioResult]]
 ) -> None:
@@ -115,6 +116,26 @@ def test_questions_are_answered_from_the_tenants_documents(
     sources = {e.source for e in asked if e.answered}
     assert len(sources) >= 3, sources  # answers from several of the tenant's documents
     assert any(not e.answered and e.source == "" for e in asked)  # and some it cannot give
+
+
+def test_the_general_receptionist_speaks_in_the_tenants_words(
+    runs: dict[str, list[ScenarioResult]],
+) -> None:
+    """Its lines come from the tenant: the greeting, the name, the services offered (and
+    taken as the appointment's choices), the country its numbers are read in."""
+    said = " ".join(t for r in runs["general_receptionist"] for turn in r.turns for t in turn.said)
+    assert "thank you for calling Hudson Street Dental. I'm the virtual receptionist" in said
+    assert "a cleaning and check-up, a filling, teeth whitening" in said
+    assert "2 1 2, 5 5 5, 0 1 9 8" in said and "plus 1" not in said
+    for bakery in ("table", "order", "allergen", "menu"):
+        assert bakery not in said.lower(), bakery
+    services = {
+        e.value
+        for r in runs["general_receptionist"]
+        for e in r.events
+        if isinstance(e, SlotSet) and e.slot == "service"
+    }
+    assert services == {"cleaning", "filling", "whitening", "child-check-up"}
 
 
 def test_lead_qualifier_reaches_nothing_needing_consent_without_it(

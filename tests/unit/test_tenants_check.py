@@ -117,3 +117,35 @@ def test_a_routed_flow_that_does_not_load_is_reported(tmp_path: Path) -> None:
     problems = check_tenants(make(tmp_path, body, {}), FLOWS)
     assert len(problems["shop"]) == 1
     assert "flow 'no_such_meeting' does not load" in problems["shop"][0]
+
+
+def test_a_greeting_no_flow_says_is_reported(tmp_path: Path) -> None:
+    body = "name: Shop\nflow: demo_bakery\ngreeting: Hello from the shop.\n"
+    problems = check_tenants(make(tmp_path, body), FLOWS)["shop"]
+    assert len(problems) == 1
+    assert "greeting: no flow of the tenant says it ('demo_bakery')" in problems[0]
+    assert "{{ tenant.greeting }}" in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("greeting", "message"),
+    [
+        ("'Hello {{ slots.name }}'", "undefined template variable 'slots.name'"),
+        ("'Hello {{ tenant.greeting }}'", "cannot say {{ tenant.greeting }} itself"),
+        ("'Hello {{ tenant.name'", "template syntax error"),
+    ],
+)
+def test_a_bad_greeting_template_is_reported(tmp_path: Path, greeting: str, message: str) -> None:
+    body = f"name: Shop\nflow: receptionist\ngreeting: {greeting}\n"
+    files: dict[str, str | bytes] = {"knowledge/faq.md": "# Hours\n\nOpen 9 to 5.\n"}
+    problems = check_tenants(make(tmp_path, body, files), FLOWS)["shop"]
+    assert any(message in p for p in problems), problems
+
+
+def test_the_general_receptionist_needs_services_and_documents(tmp_path: Path) -> None:
+    body = "name: Office\nflow: general_receptionist\nhours: {mon: '09:00-17:00'}\n"
+    problems = "\n".join(check_tenants(make(tmp_path, body), FLOWS)["shop"])
+    assert "services: flow 'general_receptionist', node 'appointment' offers the tenant's" in (
+        problems
+    )
+    assert "knowledge: missing: flow general_receptionist (question) answers questions" in problems

@@ -25,6 +25,7 @@ from ..match import (
     pick_ordinal,
 )
 from ..model import AskNode, AskType
+from ..slots import SlotContext
 from ..state import Clarifying
 from ..turn import Turn
 from .base import ListeningHandler
@@ -42,6 +43,15 @@ _TYPE_HELP = {
 
 class AskHandler(ListeningHandler[AskNode]):
     def enter(self, turn: Turn, node: AskNode) -> None:
+        """Ask; but a choice the words that brought the call here name, and name alone,
+        is taken at once: "I'd like to book a cleaning" at a menu fills the service."""
+        carried, turn.carried = turn.carried, ""
+        if carried and node.type is AskType.CHOICE:
+            candidates = choice_candidates(carried, node.choices)
+            if len(candidates) == 1:
+                value = candidates[0]
+                self._filled(turn, node, Answer(value, node.spoken_choice(value)), carried)
+                return
         turn.say(node.prompt)
         turn.listen(node)
 
@@ -64,12 +74,12 @@ class AskHandler(ListeningHandler[AskNode]):
                 turn.update(clarifying=Clarifying(turn.node_id, text, candidates, options))
                 turn.go(node.clarify, "clarify")
                 return True
-        ctx = slot_context(node, turn.flow, now=turn.now, timezone=turn.services.context.tz)
+        ctx = _slot_context(turn, node)
         answer = read_answer(node, text, ctx)
         return answer is not None and self._filled(turn, node, answer, text)
 
     def keep(self, turn: Turn, node: AskNode, text: str) -> None:
-        ctx = slot_context(node, turn.flow, now=turn.now, timezone=turn.services.context.tz)
+        ctx = _slot_context(turn, node)
         answer = read_answer(node, text, ctx)
         if answer is not None and _closed_at(turn, node, answer) is None:
             turn.fill(node.slot, answer, text)
@@ -130,7 +140,7 @@ class AskHandler(ListeningHandler[AskNode]):
             return False
         if assist.name == f"set_{node.slot}":
             value = assist.arguments.get("value", "")
-            ctx = slot_context(node, turn.flow, now=turn.now, timezone=turn.services.context.tz)
+            ctx = _slot_context(turn, node)
             answer = read_answer(node, value, ctx)  # the LLM's value is checked like words
             if node.type is AskType.CHOICE and value in node.choices:
                 answer = Answer(value, value)
@@ -143,6 +153,13 @@ class AskHandler(ListeningHandler[AskNode]):
         return False
 
 
+def _slot_context(turn: Turn, node: AskNode) -> SlotContext:
+    context = turn.services.context
+    return slot_context(
+        node, turn.flow, now=turn.now, timezone=context.tz, country_code=context.country_code
+    )
+
+
 def _closed_at(turn: Turn, node: AskNode, answer: Answer) -> str | None:
     """Why ``answer`` (a date and time) is no good for a ``business_hours`` ask, to be
     said ("Sorry, we're closed on Mondays."), or None when the tenant is open then (or
@@ -150,8 +167,9 @@ def _closed_at(turn: Turn, node: AskNode, answer: Answer) -> str | None:
     hours = turn.services.context.hours
     if not node.business_hours or hours is None or node.type is not AskType.DATETIME:
         return None
+    tz = turn.services.context.tz
     return hours.closed_at(
-        datetime.fromisoformat(answer.value).astimezone(turn.services.context.tz)
+        datetime.fromisoformat(answer.value).astimezone(tz), today=turn.now.astimezone(tz).date()
     )
 
 

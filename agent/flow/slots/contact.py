@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import phonenumbers
 
+from ...phones import say_number
 from .context import SlotContext, SlotValue
 from .numbers import _FILLERS, _SMALL, _TENS, _UNITS, _at
 
@@ -119,17 +120,10 @@ def _e164(run: str, country: str | None) -> str | None:
 
 
 def _say_phone(number: str, country: str | None) -> str:
-    """ "+447700900123" -> "plus 4 4, 7 7 0, 0 9 0, 0 1 2 3": digit by digit, grouped."""
-    digits, head = number.lstrip("+"), ""
-    if number.startswith("+"):
-        code = country if country and digits.startswith(country) else ""
-        head, digits = " ".join(["plus", *code]) + (", " if code else " "), digits[len(code) :]
-    groups, rest = [digits[-4:]], digits[:-4]
-    while rest:
-        groups, rest = [rest[-3:], *groups], rest[:-3]
-    if len(groups) > 2 and len(groups[0]) == 1:
-        groups[:2] = [groups[0] + groups[1]]
-    return head + ", ".join(" ".join(group) for group in groups)
+    """ "+12125550142" -> "2 1 2, 5 5 5, 0 1 4 2" when the country code is ``country``'s
+    (the business's own), else "plus 4 4, 7 7 0 0, 9 0 0, 1 2 3" (:mod:`agent.phones`)."""
+    region = phonenumbers.region_code_for_country_code(int(country)) if country else None
+    return say_number(number, region if region and region != "ZZ" else None)
 
 
 def extract_phone(text: str, ctx: SlotContext) -> SlotValue | None:
