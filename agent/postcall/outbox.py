@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from pydantic import ValidationError
-from sqlalchemy.exc import SQLAlchemyError
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
@@ -31,7 +30,7 @@ from tenacity import (
 )
 
 from ..config import Settings
-from ..errors import DeliveryError
+from ..errors import DeliveryError, StoreUnavailable
 from ..store import Store
 from ..store import outbox as rows
 from ..store.tables import OutboxRow, utcnow
@@ -118,7 +117,7 @@ class OutboxProcessor:
         while not stop.is_set():
             try:
                 total += await self.drain()
-            except (SQLAlchemyError, OSError) as e:
+            except StoreUnavailable as e:
                 log.warning("outbox store unavailable", extra={"error": repr(e)})
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=poll_s)

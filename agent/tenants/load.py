@@ -14,7 +14,8 @@ from ..yamlfile import problems_error, read_source, read_yaml, validation_proble
 from .model import TenantConfig
 from .suggest import with_hints
 
-TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+TENANT_ID_MAX = 63  # the store's tenant columns hold 64 (tests/unit/test_store_limits.py)
+TENANT_ID = re.compile(rf"^[a-z0-9][a-z0-9-]{{0,{TENANT_ID_MAX - 1}}}$")
 TENANT_FILE = "tenant.yaml"
 PROMPTS = ("assistant", "analyzer")
 
@@ -69,7 +70,7 @@ def known_tenants(tenants_dir: Path) -> list[str]:
 def tenant_path(tenants_dir: Path, tenant_id: str) -> Path:
     """The ``tenant.yaml`` of ``tenant_id``; raises TenantError for a bad or unknown id."""
     if not TENANT_ID.match(tenant_id):
-        rule = "use lowercase letters, digits, '-'"
+        rule = f"use lowercase letters, digits and '-', at most {TENANT_ID_MAX} characters"
         raise UnknownTenantError(
             f"invalid tenant id {tenant_id!r}: {rule}", kind="tenant", key=tenant_id
         )

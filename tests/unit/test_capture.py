@@ -254,8 +254,11 @@ async def test_a_record_the_store_refuses_is_set_aside_and_the_rest_written(
     async with store.transaction() as s:
         texts = [t.text for t in await list_turns(s, "c3")]
     assert texts == ["first", "third"]
-    rejected = (tmp_path / "spool" / "c3.rejected").read_text().splitlines()
-    assert [json.loads(line)["text"] for line in rejected] == ["no speaker"]
+    assert recorder.refused == 1
+    rejected = (tmp_path / "spool" / "dead-letter" / "c3.jsonl").read_text().splitlines()
+    (entry,) = [json.loads(line) for line in rejected]
+    assert entry["record"]["text"] == "no speaker" and entry["call_id"] == "c3"
+    assert "refused" in entry["error"]
 
 
 def test_unfinished_recordings_are_swept_after_a_day(tmp_path: Path) -> None:
