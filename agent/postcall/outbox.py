@@ -160,7 +160,9 @@ class OutboxProcessor:
         try:
             async for attempt in retrying:
                 with attempt:
-                    await self.channels.deliver(message, idempotency_key=row.idempotency_key)
+                    await self.channels.deliver(
+                        message, idempotency_key=row.idempotency_key, tenant=row.tenant
+                    )
         except DeliveryError:
             raise
         except Exception as e:  # a bug in a channel: keep it as the row's error, retry later

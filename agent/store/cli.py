@@ -177,15 +177,23 @@ def calls_show(
 def retention_run() -> None:
     """Delete recordings past their expiry, and their rows."""
     from ..capture.audio import in_progress_dir
-    from ..capture.retention import run_retention, sweep_orphans
+    from ..capture.retention import RetentionRun, run_retention, sweep_orphans
     from ..capture.storage import storages
 
     settings = _settings()
 
-    async def work(store: Store) -> int:
+    async def work(store: Store) -> RetentionRun:
         return await run_retention(store, storages(settings))
 
-    typer.echo(f"deleted {_with_store(settings, work)} expired recording(s)")
+    done = _with_store(settings, work)
+    typer.echo(f"deleted {done.deleted} expired recording(s)")
+    if done.not_configured:
+        typer.echo(f"{done.not_configured} recording(s) in a storage not configured here: left")
+    if done.not_owned:
+        typer.echo(
+            f"{done.not_owned} recording(s) outside the recordings root or bucket: "
+            "not deleted (their rows are left for you to check)"
+        )
     orphans = sweep_orphans(in_progress_dir(settings.data_dir))
     if orphans:
         typer.echo(f"deleted {orphans} unfinished recording(s) left by stopped workers")

@@ -3,14 +3,19 @@
 A tenant passes when its ``tenant.yaml`` validates, its flow loads, its prompts and
 templates are readable (and present where referenced: ``prompts/assistant.txt`` when it
 uses an LLM, ``prompts/analyzer.txt`` when it defines call types), every knowledge
-document parses, its opening hours are given when a flow books within them, and no
-routing key is claimed by another tenant. Each problem is one
-``file[:line]: message`` string. A lead-scoring rule reading a slot the tenant's flow never
-fills is a warning (the flow may be switched later), not a problem.
+document parses, its opening hours are given when a flow books within them, every
+webhook has a ``secret_env`` (or says ``allow_unsigned: true``), and no routing key is
+claimed by another tenant. Each problem is one ``file[:line]: message`` string. A
+lead-scoring rule reading a slot the tenant's flow never fills, a webhook sent unsigned
+because its tenant allows it, and a ``secret_env`` not set in this environment are
+warnings, not problems. :func:`report_webhooks` logs the webhook findings of every
+tenant when the worker or an outbox processor starts.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +25,10 @@ import jinja2
 from ..errors import FrontdeskError, KnowledgeError
 from ..flow.load import load_flow_by_id
 from ..flow.model import AskNode, Flow
-from .load import Tenant, known_tenants, load_tenant
+from .load import Tenant, known_tenants, load_tenant, tenant_lines
+from .registry import TenantRegistry
+
+logger = logging.getLogger("frontdesk.tenants")
 
 # A knowledge reader: the documents' problems, by file (set by agent.knowledge, which
 # imports this package; a callable keeps the dependency one way).
@@ -65,6 +73,7 @@ def check_tenant(
         problems += _hours_needed(tenant, flow)
     problems += _prompts(tenant)
     problems += _templates(tenant)
+    problems += webhook_findings(tenant)[0]
     if knowledge is not None and tenant.knowledge_dir.is_dir():
         problems += [str(e) for e in knowledge(tenant.knowledge_dir)]
     return problems
@@ -104,6 +113,45 @@ def scoring_warnings(tenant: Tenant, flows_dir: Path) -> list[str]:
                 f"which no flow of the tenant ({', '.join(flows)}) fills"
             )
     return warnings
+
+
+def webhook_findings(tenant: Tenant) -> tuple[list[str], list[str]]:
+    """Problems (a webhook with no secret and no ``allow_unsigned``: it is never sent)
+    and warnings (one sent unsigned as allowed; a ``secret_env`` not set here)."""
+    problems: list[str] = []
+    warnings: list[str] = []
+    hooks = tenant.config.notifications.webhooks
+    lines = tenant_lines(tenant) if hooks else None
+    for i, hook in enumerate(hooks):
+        assert lines is not None
+        line, field = lines.locate(("notifications", "webhooks", i))
+        where = f"{tenant.path}:{line}: {field}"
+        if hook.secret_env is None and not hook.allow_unsigned:
+            problems.append(
+                f"{where}: webhook {hook.url} has no secret_env, so it is never sent "
+                "(refused unsigned); give it a secret_env, or set allow_unsigned: true"
+            )
+        elif hook.secret_env is None:
+            warnings.append(f"{where}: webhook {hook.url} is sent unsigned (allow_unsigned)")
+        elif not os.environ.get(hook.secret_env):
+            warnings.append(
+                f"{where}: {hook.secret_env} is not set here, so webhook {hook.url} fails "
+                "until it is"
+            )
+    return problems, warnings
+
+
+def report_webhooks(registry: TenantRegistry) -> None:
+    """Log every tenant's unsigned webhooks (at start: worker, outbox processor)."""
+    for tenant in registry.all():
+        for hook in tenant.config.notifications.webhooks:
+            if hook.secret_env is not None:
+                continue
+            extra = {"tenant": tenant.id, "url": hook.url}
+            if hook.allow_unsigned:
+                logger.warning("webhook sent unsigned", extra=extra)
+            else:
+                logger.error("webhook refused: no secret_env", extra=extra)
 
 
 def _prompts(tenant: Tenant) -> list[str]:

@@ -10,7 +10,13 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from ..errors import TenantError, UnknownTenantError
-from ..yamlfile import problems_error, read_source, read_yaml, validation_problems
+from ..yamlfile import (
+    SourceLines,
+    problems_error,
+    read_source,
+    read_yaml,
+    validation_problems,
+)
 from .model import TenantConfig
 from .suggest import with_hints
 
@@ -91,6 +97,13 @@ def parse_tenant(text: str, source: str) -> TenantConfig:
     except ValidationError as e:
         found = with_hints(validation_problems(e, lines), e, TenantConfig)
         raise problems_error(found, source, TenantError) from e
+
+
+def tenant_lines(tenant: Tenant) -> SourceLines:
+    """Where each field of a loaded tenant's file is (to name ``file:line`` in a check)."""
+    text = read_source(tenant.path, error=TenantError, what="tenant file")
+    expected = "a tenant file is a mapping with name and flow"
+    return read_yaml(text, str(tenant.path), error=TenantError, expected=expected)[1]
 
 
 def load_tenant(tenants_dir: Path, tenant_id: str) -> Tenant:

@@ -213,6 +213,10 @@ class LeadScoring(_Strict):
 class Webhook(_Strict):
     url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+")]
     secret_env: EnvName | None = Field(None, description="Environment variable with the secret")
+    allow_unsigned: bool = Field(
+        False,
+        description="Send it without a signature when it has no secret_env (refused otherwise)",
+    )
     events: list[EventName] = Field(default_factory=lambda: ["call.analyzed"], min_length=1)
 
 

@@ -177,8 +177,8 @@ async def test_retention_deletes_expired_recordings_and_their_rows(
             expires_at=T0,
         )
     now = T0 + timedelta(days=60)
-    assert await run_retention(store, {"local": storage}, now=now) == 1
-    assert await run_retention(store, {"local": storage}, now=now) == 0
+    assert (await run_retention(store, {"local": storage}, now=now)).deleted == 1
+    assert (await run_retention(store, {"local": storage}, now=now)).deleted == 0
     async with store.transaction() as s:
         left = await for_call(s, "c1")
     assert [r.uri for r in left] == [kept_uris[1], "supabase://b/t1/x.ogg"]
