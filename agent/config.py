@@ -137,6 +137,12 @@ class Settings(BaseSettings):
     outbox_poll_s: float = Field(2.0, gt=0, le=3600, validation_alias=_env("FRONTDESK_OUTBOX_POLL"))
     public_url: str | None = Field(None, validation_alias=_env("FRONTDESK_PUBLIC_URL"))
 
+    # Records left behind: spools a call could not flush before it ended (the store was
+    # down) are swept this often by the worker and by `frontdesk outbox run --forever`
+    spool_sweep_s: float = Field(
+        15.0, gt=0, le=3600, validation_alias=_env("FRONTDESK_SPOOL_SWEEP")
+    )
+
     # Logging
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias=_env("FRONTDESK_LOG_LEVEL")

@@ -95,13 +95,22 @@ def replay(
 
 
 async def _run(settings: Settings, *, forever: bool, batch: int) -> tuple[int, int, int]:
+    from ..capture.sweeper import SpoolSweeper
+    from ..tenants import TenantRegistry
+    from ..tenants.check import report_webhooks
     from .channels import build_channels
     from .outbox import OutboxProcessor, RetryPolicy
+    from .pipeline import process_call
 
     store = await _open_store(settings)
+    await asyncio.to_thread(report_webhooks, TenantRegistry(settings.tenants_dir))
     processor = OutboxProcessor(
         store, build_channels(settings), policy=RetryPolicy.from_settings(settings), batch=batch
     )
+
+    async def postcall(call_id: str) -> None:  # this processor delivers what it enqueues
+        await process_call(call_id, settings=settings, store=store, deliver=False)
+
     try:
         if not forever:
             stats = await processor.drain()
@@ -110,7 +119,10 @@ async def _run(settings: Settings, *, forever: bool, batch: int) -> tuple[int, i
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
+            # calls whose store was down past their end: flushed, finalized, analysed
+            sweeper = asyncio.create_task(SpoolSweeper(settings, store, postcall).run(stop))
             stats = await processor.run_forever(stop, poll_s=settings.outbox_poll_s)
+            await sweeper
     finally:
         await store.close()
     return stats.delivered, stats.retried, stats.failed
