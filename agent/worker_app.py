@@ -67,6 +67,10 @@ async def entrypoint(ctx: JobContext) -> None:
         logger.error("refusing call: configuration is invalid", extra={"reason": str(e)})
         await apologise(ctx, settings, UNAVAILABLE)
         return
+    except Exception:  # a bug in preparing the call: the caller still hears why it ends
+        logger.exception("refusing call: it could not be prepared")
+        await apologise(ctx, settings, UNAVAILABLE)
+        return
     # The flow greets whoever is there: a web visitor or a meeting's attendee may join
     # after the agent (a SIP caller is in the room first). Wait for them: livekit holds
     # the agent's audio until someone subscribes, but a transcript stream opened before
