@@ -4,7 +4,9 @@ Templates see three names: ``tenant`` (a :class:`TenantInfo`), ``slots`` (the sl
 so far) and ``greeting_for_time_of_day`` ("Good morning" ... in the tenant's timezone).
 A ``clarify`` node's templates also see ``clarify.options`` and ``clarify.heard``.
 Undefined names fail loudly (``StrictUndefined``), and :func:`find_template_problems` finds
-them, and unknown ``tenant.*`` fields or undeclared ``slots.*``, before a call starts.
+them, and unknown ``tenant.*`` fields or undeclared ``slots.*``, before a call starts. The
+sandbox cannot build huge values (:mod:`agent.bounded_jinja`): an expression that would
+from its constants (``{{ 9**9**9 }}``) is a load error at its line.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta, nodes
-from jinja2.sandbox import SandboxedEnvironment
 
+from ..bounded_jinja import BoundedSandbox, huge_constant_problems
 from ..errors import TenantError
 from .model import ClarifyNode, Node
 from .opening import OpeningHours, Span
@@ -136,8 +138,8 @@ class SlotView:
         return name in self._values
 
 
-def _environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+def _environment() -> BoundedSandbox:
+    return BoundedSandbox(undefined=StrictUndefined, autoescape=False)
 
 
 class TemplateRenderer:
@@ -195,6 +197,7 @@ def find_template_problems(
         for name in names
     ]
     problems.extend(_attribute_problems(ast, {"tenant": TENANT_FIELDS, "slots": slots, **extra}))
+    problems.extend(TemplateProblem(p.message, p.line) for p in huge_constant_problems(ast, env))
     return tuple(problems)
 
 

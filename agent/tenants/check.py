@@ -22,9 +22,11 @@ from pathlib import Path
 
 import jinja2
 
+from ..bounded_jinja import BoundedSandbox, huge_constant_problems
 from ..errors import FrontdeskError, KnowledgeError
 from ..flow.load import load_flow_by_id
 from ..flow.model import AskNode, Flow
+from ..yamlfile import SourceLines
 from .load import Tenant, known_tenants, load_tenant, tenant_lines
 from .registry import TenantRegistry
 
@@ -64,14 +66,16 @@ def check_tenant(
 ) -> list[str]:
     """Everything wrong with a loaded tenant's references."""
     problems: list[str] = []
-    for flow_id in tenant.config.all_flows():  # `flow`, then those `flows` routes to
+    lines = tenant_lines(tenant)
+    for flow_id, loc in _routed_flows(tenant):  # `flow`, then those `flows` routes to
+        line, field = lines.locate(loc)
         try:
             flow = load_flow_by_id(flows_dir, flow_id)
         except FrontdeskError as e:
-            problems.append(f"{tenant.path}: flow {flow_id!r} does not load: {e}")
+            problems.append(f"{tenant.path}:{line}: {field}: flow {flow_id!r} does not load: {e}")
             continue
-        problems += _hours_needed(tenant, flow)
-    problems += _prompts(tenant)
+        problems += _hours_needed(tenant, flow, lines.locate(("hours",))[0])
+    problems += _prompts(tenant, lines)
     problems += _templates(tenant)
     problems += webhook_findings(tenant)[0]
     if knowledge is not None and tenant.knowledge_dir.is_dir():
@@ -79,12 +83,29 @@ def check_tenant(
     return problems
 
 
-def _hours_needed(tenant: Tenant, flow: Flow) -> list[str]:
+def _routed_flows(tenant: Tenant) -> list[tuple[str, tuple[str, ...]]]:
+    """Each flow the tenant's rooms may run, with the field that names it (first one)."""
+    routes = tenant.config.flows
+    named: list[tuple[str | None, tuple[str, ...]]] = [
+        (tenant.config.flow, ("flow",)),
+        (routes.sip, ("flows", "sip")),
+        (routes.web, ("flows", "web")),
+        (routes.meeting, ("flows", "meeting")),
+        *((flow, ("flows", "campaigns", c)) for c, flow in routes.campaigns.items()),
+    ]
+    found: dict[str, tuple[str, ...]] = {}
+    for flow_id, loc in named:
+        if flow_id and flow_id not in found:
+            found[flow_id] = loc
+    return list(found.items())
+
+
+def _hours_needed(tenant: Tenant, flow: Flow, line: int) -> list[str]:
     """A flow that takes times only within business hours needs the tenant's hours."""
     if any(tenant.config.hours.spans()):
         return []
     return [
-        f"{tenant.path}: hours: flow {flow.id!r}, node {node_id!r} takes only times when "
+        f"{tenant.path}:{line}: hours: flow {flow.id!r}, node {node_id!r} takes only times when "
         "the business is open (business_hours: true), but no day has opening hours"
         for node_id, node in flow.nodes.items()
         if isinstance(node, AskNode) and node.business_hours
@@ -154,17 +175,18 @@ def report_webhooks(registry: TenantRegistry) -> None:
                 logger.error("webhook refused: no secret_env", extra=extra)
 
 
-def _prompts(tenant: Tenant) -> list[str]:
+def _prompts(tenant: Tenant, lines: SourceLines) -> list[str]:
     needed = {
-        "assistant": tenant.config.providers.llm not in (None, "none"),
-        "analyzer": bool(tenant.config.analyzer.call_types),
+        "assistant": (tenant.config.providers.llm not in (None, "none"), ("providers", "llm")),
+        "analyzer": (bool(tenant.config.analyzer.call_types), ("analyzer", "call_types")),
     }
     problems = []
-    for name, required in needed.items():
+    for name, (required, loc) in needed.items():
         path = tenant.prompt_path(name)
         why = "the tenant uses an LLM" if name == "assistant" else "analyzer has call types"
         if required and not path.is_file():
-            problems.append(f"{path}: missing ({why})")
+            line, field = lines.locate(loc)
+            problems.append(f"{tenant.path}:{line}: {field}: {path}: missing ({why})")
             continue
         try:
             text = tenant.prompt(name)
@@ -172,7 +194,7 @@ def _prompts(tenant: Tenant) -> list[str]:
             problems.append(str(e))
             continue
         if text is not None and not text.strip():
-            problems.append(f"{path}: prompt is empty")
+            problems.append(f"{path}:1: prompt is empty")
     return problems
 
 
@@ -180,15 +202,18 @@ def _templates(tenant: Tenant) -> list[str]:
     folder = tenant.folder / "templates"
     if not folder.is_dir():
         return []
-    env = jinja2.Environment(autoescape=False)
+    env = BoundedSandbox(autoescape=False)
     problems = []
     for path in sorted(folder.glob("*.txt")):
         try:
-            env.parse(path.read_text(encoding="utf-8"))
+            ast = env.parse(path.read_text(encoding="utf-8"))
         except jinja2.TemplateSyntaxError as e:
             problems.append(f"{path}:{e.lineno}: template: {e.message}")
+            continue
         except (OSError, UnicodeDecodeError) as e:
-            problems.append(f"{path}: cannot read template: {e}")
+            problems.append(f"{path}:1: cannot read template: {e}")
+            continue
+        problems += [f"{path}:{p.line}: {p.message}" for p in huge_constant_problems(ast, env)]
     return problems
 
 
@@ -215,6 +240,17 @@ def _shared_keys(tenants_dir: Path, loaded: list[Tenant]) -> list[tuple[str, str
             for tenant_id in ids:
                 if tenant_id in checked:
                     others = ", ".join(i for i in ids if i != tenant_id)
-                    where = checked[tenant_id].path
+                    where = _routing_line(checked[tenant_id], kind, key)
                     found.append((tenant_id, f"{where}: {kind} {key} is also routed to {others}"))
     return found
+
+
+def _routing_line(tenant: Tenant, kind: str, key: str) -> str:
+    routing = tenant.config.routing
+    field, keys = (
+        ("phone_numbers", routing.phone_numbers)
+        if kind == "phone number"
+        else ("campaigns", routing.campaigns)
+    )
+    line, path = tenant_lines(tenant).locate(("routing", field, keys.index(key)))
+    return f"{tenant.path}:{line}: {path}"
