@@ -119,8 +119,10 @@ class StoreRefused(StoreError):
 
 
 class DeliveryError(FrontdeskError):
-    """A notification could not be delivered."""
+    """A notification could not be delivered. ``timed_out``: the receiver did not answer in
+    time, so it may have taken it (the retry carries the same idempotency key)."""
 
-    def __init__(self, message: str, *, retryable: bool = True) -> None:
+    def __init__(self, message: str, *, retryable: bool = True, timed_out: bool = False) -> None:
         self.retryable = retryable
+        self.timed_out = timed_out
         super().__init__(message)

@@ -314,6 +314,8 @@ class OutboxRow(Base):
     claimed_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revived_at: Mapped[datetime | None]  # `outbox retry`: the retry horizon starts again
+    timeouts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (Index(None, "status", "next_attempt_at"),)
 

@@ -25,6 +25,8 @@ from tests.postcall_support import AnyWebhookUnsigned, WebhookSink
 pytestmark = pytest.mark.integration
 
 FAST = RetryPolicy(in_place=3, initial_s=0.01, max_wait_s=0.05, requeue_s=0.0, max_attempts=2)
+# (max_attempts caps the claims so that "retries exhausted" comes at once; the deployment
+# default has no cap and retries for the 24-hour horizon, see test_outbox_edges.py)
 
 
 def webhook_note(url: str, key: str) -> NewNotification:

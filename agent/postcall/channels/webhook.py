@@ -68,7 +68,15 @@ class WebhookChannel:
             ):
                 status = response.status
                 reason = response.reason or ""
-        except (aiohttp.ClientError, TimeoutError) as e:
+        except TimeoutError as e:  # aiohttp's ServerTimeoutError is one too
+            raise DeliveryError(
+                f"webhook {message.url} did not answer within {self.timeout_s:g} s "
+                "(FRONTDESK_WEBHOOK_TIMEOUT); it may have received it, so it is sent again "
+                "later with the same Frontdesk-Idempotency-Key",
+                retryable=True,
+                timed_out=True,
+            ) from e
+        except aiohttp.ClientError as e:
             raise DeliveryError(f"webhook {message.url} unreachable: {e!r}", retryable=True) from e
         if 200 <= status < 300:
             return
