@@ -7,20 +7,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
-
-from aiohttp import web
 
 from agent.config import load_settings
 from agent.control.dispatch import dispatch_call, livekit_api
-from agent.control.http import build_app
+from agent.control.serve import serve
 from agent.errors import FrontdeskError
 from agent.logs import setup_logging
 from agent.tenants.model import Source
 from agent.tenants.resolve import SOURCES
-
-logger = logging.getLogger("frontdesk.dispatcher")
 
 
 async def _dispatch_once(tenant: str, room: str | None, source: Source | None) -> None:
@@ -36,7 +31,7 @@ async def _dispatch_once(tenant: str, room: str | None, source: Source | None) -
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dispatcher.py", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("serve", help="serve the HTTP API and LiveKit webhooks")
+    sub.add_parser("serve", help="serve the HTTP API, LiveKit webhooks and the web widget")
     one = sub.add_parser("dispatch", help="create a room and dispatch the agent to it")
     one.add_argument("--tenant", required=True)
     one.add_argument("--room")
@@ -48,15 +43,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "dispatch":
             asyncio.run(_dispatch_once(args.tenant, args.room, args.source))
             return 0
-        logger.info(
-            "dispatcher listening", extra={"url": f"http://127.0.0.1:{settings.dispatcher_port}"}
-        )
-        web.run_app(
-            build_app(settings), host="127.0.0.1", port=settings.dispatcher_port, print=None
-        )
+        asyncio.run(serve(settings))
     except FrontdeskError as e:
         print(f"dispatcher: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        pass
     return 0
 
 

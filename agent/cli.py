@@ -25,6 +25,7 @@ from .stack import LocalStack, StackPorts
 from .store.cli import calls_app, db_app, retention_app
 from .tenants.cli import tenant_app
 from .tenants.model import Source
+from .web.cli import campaigns_app, qr
 
 app = typer.Typer(
     help="Frontdesk: a self-hostable voice-agent platform on LiveKit Agents.",
@@ -39,6 +40,8 @@ app.add_typer(tenant_app, name="tenant")
 app.add_typer(kb_app, name="kb")
 app.add_typer(postcall_app, name="postcall")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(campaigns_app, name="campaigns")
+app.command("qr")(qr)
 
 
 def _settings() -> Settings:
@@ -94,7 +97,9 @@ async def _up(settings: Settings) -> None:
             "\nFrontdesk is up:\n"
             f"  LiveKit server  {stack.url}  (key {settings.livekit_api_key})\n"
             f"  dispatcher      http://127.0.0.1:{ports.dispatcher_http}  "
-            '(POST /v1/calls {"tenant": "crumb-and-co"})\n'
+            '(POST /v1/calls {"tenant": "crumb-and-co"}; API docs at /docs)\n'
+            f"  web widget      http://127.0.0.1:{ports.dispatcher_http}/w/<tenant>/<campaign>  "
+            "(e.g. /w/crumb-and-co/crumb-website)\n"
             f"  worker          agent {settings.agent_name!r}, health "
             f"http://127.0.0.1:{ports.worker_http}/\n"
             "Press Ctrl-C to stop.\n",

@@ -10,6 +10,7 @@ Deepgram first, falling back to the offline recognizer (livekit's ``FallbackAdap
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -146,6 +147,21 @@ class Settings(BaseSettings):
     outbox_poll_s: float = Field(2.0, gt=0, le=3600, validation_alias=_env("FRONTDESK_OUTBOX_POLL"))
     public_url: str | None = Field(None, validation_alias=_env("FRONTDESK_PUBLIC_URL"))
 
+    # Web visitors: the widget, its token endpoint and QR codes (agent/web/). The widget's
+    # public address is FRONTDESK_PUBLIC_URL (above).
+    dispatcher_host: str = Field("127.0.0.1", validation_alias=_env("FRONTDESK_DISPATCHER_HOST"))
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), validation_alias=_env("FRONTDESK_CORS_ORIGINS")
+    )
+    web_livekit_url: str | None = Field(None, validation_alias=_env("FRONTDESK_WEB_LIVEKIT_URL"))
+    web_token_ttl_s: int = Field(
+        120, ge=10, le=3600, validation_alias=_env("FRONTDESK_WEB_TOKEN_TTL")
+    )
+    web_rate_limit: str = Field("10/minute", validation_alias=_env("FRONTDESK_WEB_RATE_LIMIT"))
+    web_agent_timeout_s: float = Field(
+        20.0, ge=1, le=300, validation_alias=_env("FRONTDESK_WEB_AGENT_TIMEOUT")
+    )
+
     # Records left behind: spools a call could not flush before it ended (the store was
     # down) are swept this often by the worker and by `frontdesk outbox run --forever`
     spool_sweep_s: float = Field(
@@ -177,6 +193,37 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: write scheme://host[:port], like "
+                    "https://www.example.com (no path, no wildcard), comma-separated"
+                )
+        return value
+
+    @field_validator("web_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError as e:
+            raise ValueError(
+                f"{value!r} is not a rate limit: write e.g. 10/minute or 5/minute;50/hour"
+            ) from e
+        return value
 
     @field_validator("kb_embeddings")
     @classmethod

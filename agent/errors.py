@@ -24,7 +24,8 @@ file, field, flow, node, tenant or variable involved; causes are chained with
     │   │                    not migrated): retry later, nothing is lost meanwhile
     │   └── StoreRefused     it is up and refuses this record (a value too long for its
     │                        column, a constraint): retrying cannot help
-    └── DeliveryError        a notification could not be delivered
+    ├── DeliveryError        a notification could not be delivered
+    └── RequestError         a bad request to the dispatcher's HTTP API (names the field)
 """
 
 from __future__ import annotations
@@ -125,4 +126,14 @@ class DeliveryError(FrontdeskError):
     def __init__(self, message: str, *, retryable: bool = True, timed_out: bool = False) -> None:
         self.retryable = retryable
         self.timed_out = timed_out
+        super().__init__(message)
+
+
+class RequestError(FrontdeskError):
+    """A request to the dispatcher's HTTP API that cannot be served: answered with
+    ``status`` and a JSON body ``{"error": message, "field": field}``."""
+
+    def __init__(self, message: str, *, status: int = 400, field: str | None = None) -> None:
+        self.status = status
+        self.field = field
         super().__init__(message)

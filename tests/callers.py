@@ -6,6 +6,11 @@ import asyncio
 import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime, timedelta
+from datetime import time as clock
+from zoneinfo import ZoneInfo
+
+from livekit import api
 
 from agent.config import Settings
 from agent.demo.call import dial
@@ -72,3 +77,34 @@ async def stored_call(
         return facts
     finally:
         await store.close()
+
+
+def next_saturday_at_eleven(now: datetime, zone: str = "Europe/London") -> datetime:
+    """What "saturday at eleven in the morning" means at ``now``, in the bakery's zone."""
+    local = now.astimezone(ZoneInfo(zone))
+    saturday = local.date() + timedelta(days=(5 - local.weekday()) % 7)
+    at = datetime.combine(saturday, clock(11), local.tzinfo)
+    return at if at > local else at + timedelta(days=7)
+
+
+def booked_table_slots(started_at: datetime) -> dict[str, str]:
+    """The slots of the demo script's booking (flows/receptionist.yaml), as stored."""
+    return {
+        "call_type": "booking",
+        "party_size": "4",
+        "booking_at": next_saturday_at_eleven(started_at).isoformat(),
+        "name": "Peter Smith",
+        "phone": "+442094601234",
+        "booking_ok": "yes",
+    }
+
+
+async def agent_in_room(lkapi: api.LiveKitAPI, room: str, timeout: float) -> bool:
+    """Wait until an agent participant is in ``room``."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        listing = await lkapi.room.list_participants(api.ListParticipantsRequest(room=room))
+        if any(p.kind == api.ParticipantInfo.Kind.AGENT for p in listing.participants):
+            return True
+        await asyncio.sleep(0.2)
+    return False

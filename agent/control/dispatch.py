@@ -37,11 +37,14 @@ async def dispatch_call(
     tenant: str,
     room: str | None = None,
     source: Source | None = None,
+    campaign: str | None = None,
 ) -> DispatchedCall:
-    """Create the room (tenant, and the source when given, in its metadata: the source
-    chooses among the tenant's flows) and explicitly dispatch the agent to it."""
+    """Create the room (tenant, and the source and campaign when given, in its metadata:
+    they choose among the tenant's flows, and the call is stored with them) and
+    explicitly dispatch the agent to it."""
     room_name = room or new_room_name(tenant)
-    metadata = json.dumps({"tenant": tenant, **({"source": source} if source else {})})
+    keys = {"tenant": tenant, "source": source, "campaign": campaign}
+    metadata = json.dumps({k: v for k, v in keys.items() if v})
     await lkapi.room.create_room(
         api.CreateRoomRequest(name=room_name, metadata=metadata, empty_timeout=60)
     )

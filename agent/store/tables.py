@@ -320,4 +320,18 @@ class OutboxRow(Base):
     __table_args__ = (Index(None, "status", "next_attempt_at"),)
 
 
+class WebVisit(Base):
+    """A web visitor who asked for a call (the widget's token request), per campaign."""
+
+    __tablename__ = "web_visits"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(Str(64))
+    campaign: Mapped[str] = mapped_column(Str(128))
+    room: Mapped[str] = mapped_column(Clipped(255))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index(None, "tenant", "campaign", "at"),)
+
+
 TENANT_TABLES = tuple(sorted(Base.metadata.tables))

@@ -14,7 +14,7 @@ from livekit import api
 from agent.config import Settings
 from agent.control.dispatch import livekit_api
 from agent.stack import LocalStack, Service
-from tests.callers import agent_said, call, settings_for
+from tests.callers import agent_in_room, agent_said, call, settings_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -22,16 +22,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 def _room_log(worker: Service, room: str) -> str:
     """The worker's log lines about ``room``."""
     return "\n".join(line for line in worker.log_path.read_text().splitlines() if room in line)
-
-
-async def _agent_in_room(lkapi: api.LiveKitAPI, room: str, timeout: float) -> bool:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        listing = await lkapi.room.list_participants(api.ListParticipantsRequest(room=room))
-        if any(p.kind == api.ParticipantInfo.Kind.AGENT for p in listing.participants):
-            return True
-        await asyncio.sleep(0.2)
-    return False
 
 
 async def test_http_api_dispatches_the_agent(stack: LocalStack, stack_settings: Settings) -> None:
@@ -48,7 +38,7 @@ async def test_http_api_dispatches_the_agent(stack: LocalStack, stack_settings: 
         rooms = await lkapi.room.list_rooms(api.ListRoomsRequest(names=[body["room"]]))
         assert [r.name for r in rooms.rooms] == [body["room"]]
         assert json.loads(rooms.rooms[0].metadata) == {"tenant": "crumb-and-co"}
-        assert await _agent_in_room(lkapi, body["room"], timeout=60)
+        assert await agent_in_room(lkapi, body["room"], timeout=60)
     finally:
         await lkapi.room.delete_room(api.DeleteRoomRequest(room=body["room"]))
         await lkapi.aclose()

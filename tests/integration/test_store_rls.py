@@ -63,6 +63,7 @@ TENANT_READABLE = (
     "leads",
     "handoffs",
     "usage",
+    "web_visits",
 )
 SERVICE_ONLY = ("outbox", "recordings", "alembic_version")
 _numbers = itertools.count(1)
@@ -109,6 +110,7 @@ SEED = [
     "INSERT INTO recordings (call_id, tenant, storage, uri, format, channels, bytes,"
     " created_at, expires_at) VALUES ('{t}-1', '{t}', 'local', '/r/{t}.ogg', 'ogg', 2, 1,"
     " now(), now())",
+    "INSERT INTO web_visits (tenant, campaign, room, at) VALUES ('{t}', 'spring', 'r', now())",
     "INSERT INTO outbox (tenant, call_id, channel, target, payload, idempotency_key, status,"
     " attempts, next_attempt_at, created_at) VALUES ('{t}', '{t}-1', 'webhook',"
     " 'https://hook.example', '{{}}', '{t}-key', 'delivered', 1, now(), now())",
@@ -161,6 +163,8 @@ async def test_a_tenant_user_reads_only_its_tenants_rows(project: Project) -> No
         "UPDATE calls SET status = 'failed' WHERE tenant = 'bakery'",
         "DELETE FROM turns WHERE tenant = 'bakery'",
         "UPDATE leads SET score = 100 WHERE tenant = 'bakery'",
+        "INSERT INTO web_visits (tenant, campaign, room, at)"
+        " VALUES ('bakery', 'spring', 'r', now())",
         # an outbox row naming another tenant's webhook secret
         "INSERT INTO outbox (tenant, call_id, channel, target, payload, idempotency_key,"
         " status, attempts, next_attempt_at, created_at) VALUES ('bakery', 'bakery-1',"

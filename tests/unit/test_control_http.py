@@ -1,26 +1,27 @@
-"""The dispatcher's HTTP API: request validation and signed LiveKit webhooks."""
+"""The dispatcher's HTTP API: request validation, signed LiveKit webhooks, JSON errors."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from fastapi.testclient import TestClient
 from livekit import api
 
 from agent.config import Settings
-from agent.control.http import build_app
+from agent.control.app import create_app
 
 pytestmark = pytest.mark.unit
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[TestClient[object, object]]:
-    settings = Settings.model_validate({"LIVEKIT_URL": "ws://127.0.0.1:9"})
-    async with TestClient(TestServer(build_app(settings))) as c:
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    settings = Settings.model_validate({"LIVEKIT_URL": "ws://127.0.0.1:9", "data_dir": tmp_path})
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
         yield c
 
 
@@ -29,59 +30,113 @@ def signed(body: str, secret: str = "frontdesk-dev-secret-0123456789abcdef") -> 
     return api.AccessToken("devkey", secret).with_sha256(digest).to_jwt()
 
 
-async def test_call_request_names_the_bad_field(client: TestClient[object, object]) -> None:
-    resp = await client.post("/v1/calls", data=json.dumps({"tenant": "", "rooom": "x"}))
-    assert resp.status == 422
-    body = await resp.json()
+def test_call_request_names_the_bad_field(client: TestClient) -> None:
+    resp = client.post("/v1/calls", content=json.dumps({"tenant": "", "rooom": "x"}))
+    assert resp.status_code == 422
+    body = resp.json()
     fields = {f["field"] for f in body["fields"]}
     assert fields == {"tenant", "rooom"}
+    assert body["error"].startswith("invalid request: tenant:")
 
 
-async def test_call_request_for_unknown_tenant_is_refused(
-    client: TestClient[object, object],
-) -> None:
-    resp = await client.post("/v1/calls", data=json.dumps({"tenant": "no-such-bakery"}))
-    assert resp.status == 404
-    body = await resp.json()
+def test_call_request_for_unknown_tenant_is_refused(client: TestClient) -> None:
+    resp = client.post("/v1/calls", content=json.dumps({"tenant": "no-such-bakery"}))
+    assert resp.status_code == 404
+    body = resp.json()
     assert body["field"] == "tenant"
     assert "no-such-bakery" in body["error"]
 
 
-async def test_call_request_that_is_not_json(client: TestClient[object, object]) -> None:
-    resp = await client.post("/v1/calls", data="tenant=crumb")
-    assert resp.status == 422
+def test_call_request_that_is_not_json(client: TestClient) -> None:
+    resp = client.post("/v1/calls", content="tenant=crumb")
+    assert resp.status_code == 422
+    assert resp.json()["fields"][0]["field"] == "(body)"
 
 
-async def test_webhook_with_valid_signature_is_accepted(
-    client: TestClient[object, object],
-) -> None:
+def test_call_body_is_json_whatever_its_content_type(client: TestClient) -> None:
+    """`curl -d '{"tenant": ...}'` labels the body a form, as README's example does."""
+    resp = client.post(
+        "/v1/calls",
+        content=json.dumps({"tenant": "crumb-and-co", "source": "fax"}),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert resp.status_code == 422
+    assert [f["field"] for f in resp.json()["fields"]] == ["source"]
+
+
+def test_webhook_with_valid_signature_is_accepted(client: TestClient) -> None:
     body = json.dumps({"event": "room_started", "room": {"name": "call-1"}})
-    resp = await client.post("/livekit/webhook", data=body, headers={"Authorization": signed(body)})
-    assert resp.status == 200
+    resp = client.post("/livekit/webhook", content=body, headers={"Authorization": signed(body)})
+    assert resp.status_code == 200
 
 
-async def test_webhook_with_bad_signature_is_rejected(
-    client: TestClient[object, object],
-) -> None:
+def test_webhook_with_bad_signature_is_rejected(client: TestClient) -> None:
     body = json.dumps({"event": "room_started", "room": {"name": "call-1"}})
     forged = signed(body, secret="not-the-secret-0123456789abcdef-xx")
-    resp = await client.post("/livekit/webhook", data=body, headers={"Authorization": forged})
-    assert resp.status == 401
-    tampered = await client.post(
+    resp = client.post("/livekit/webhook", content=body, headers={"Authorization": forged})
+    assert resp.status_code == 401
+    assert resp.json() == {"error": "webhook signature is invalid"}
+    tampered = client.post(
         "/livekit/webhook",
-        data=body.replace("call-1", "call-2"),
+        content=body.replace("call-1", "call-2"),
         headers={"Authorization": signed(body)},
     )
-    assert tampered.status == 401
+    assert tampered.status_code == 401
 
 
-async def test_call_request_with_an_unknown_source_names_it(
-    client: TestClient[object, object],
-) -> None:
-    resp = await client.post(
-        "/v1/calls", data=json.dumps({"tenant": "crumb-and-co", "source": "fax"})
-    )
-    assert resp.status == 422
-    body = await resp.json()
+def test_call_request_with_an_unknown_source_names_it(client: TestClient) -> None:
+    resp = client.post("/v1/calls", content=json.dumps({"tenant": "crumb-and-co", "source": "fax"}))
+    assert resp.status_code == 422
+    body = resp.json()
     assert [f["field"] for f in body["fields"]] == ["source"]
     assert "sip" in body["fields"][0]["error"]
+
+
+def test_livekit_down_is_a_json_error_without_a_traceback(client: TestClient) -> None:
+    """LiveKit at an address nothing listens on: the dispatcher's fault, said plainly."""
+    resp = client.post("/v1/calls", content=json.dumps({"tenant": "crumb-and-co"}))
+    assert resp.status_code >= 500
+    assert set(resp.json()) == {"error"}
+    assert "Traceback" not in resp.text and "File " not in resp.text
+
+
+def test_unknown_route_and_method_are_json(client: TestClient) -> None:
+    missing = client.get("/v1/nothing")
+    assert missing.status_code == 404
+    assert missing.json() == {"error": "Not Found"}
+    wrong = client.get("/v1/calls")
+    assert wrong.status_code == 405
+    assert "error" in wrong.json()
+
+
+def test_healthz(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"ok": True}
+
+
+def test_every_route_is_in_the_openapi_document(client: TestClient) -> None:
+    doc = client.get("/openapi.json").json()
+    operations = {
+        (method.upper(), path): op
+        for path, item in doc["paths"].items()
+        for method, op in item.items()
+    }
+    assert set(operations) >= {
+        ("POST", "/v1/calls"),
+        ("POST", "/livekit/webhook"),
+        ("GET", "/healthz"),
+        ("POST", "/v1/web/sessions"),
+        ("GET", "/w/{tenant}/{campaign}"),
+        ("GET", "/w/{tenant}/{campaign}/qr.{kind}"),
+    }
+    for key, op in operations.items():
+        assert op.get("summary"), key
+    calls = operations[("POST", "/v1/calls")]
+    schema = calls["requestBody"]["content"]["application/json"]["schema"]
+    assert set(schema["properties"]) == {"tenant", "room", "source"}
+    assert "422" in calls["responses"] and "404" in calls["responses"]
+
+
+def test_docs_page_loads_swagger_from_this_server(client: TestClient) -> None:
+    page = client.get("/docs").text
+    assert "/web/lib/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower()

@@ -1,10 +1,10 @@
 """tenant users read only: read-only RLS policies, explicit grants for anon/authenticated
 
-Revision ID: 0004_tenant_users_read_only
-Revises: 0003
+Revision ID: 0005_tenant_users_read_only
+Revises: 0004_web_visits
 Create Date: 2026-11-23 10:00:00.000000
 
-The first migration's policies covered writes as well as reads, and Supabase grants
+The policies of 0001 and 0004_web_visits covered writes as well as reads, and Supabase grants
 every new table to ``anon`` and ``authenticated`` by default: a signed-in tenant user
 could insert and update its own ``outbox`` and ``recordings`` rows (a webhook signed
 with another tenant's secret, a recording row pointing at any file for retention to
@@ -30,8 +30,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0004_tenant_users_read_only"
-down_revision: str | None = "0003"
+revision: str = "0005_tenant_users_read_only"
+down_revision: str | None = "0004_web_visits"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -45,6 +45,7 @@ TENANT_READABLE = (
     "leads",
     "handoffs",
     "usage",
+    "web_visits",
 )
 SERVICE_ONLY = ("outbox", "recordings")
 WITH_ID_SEQUENCE = (*TENANT_READABLE[1:], *SERVICE_ONLY)  # calls.id is a string

@@ -1,9 +1,9 @@
--- Generated from agent/store/migrations/versions/0004_tenant_users_read_only.py by
+-- Generated from agent/store/migrations/versions/0005_tenant_users_read_only.py by
 -- `python -m agent.store.supabase_sql`. Do not edit: change the Alembic migration.
 
 BEGIN;
 
--- Running upgrade 0003 -> 0004_tenant_users_read_only
+-- Running upgrade 0004_web_visits -> 0005_tenant_users_read_only
 
 DROP POLICY IF EXISTS calls_tenant_isolation ON calls;
 
@@ -41,6 +41,10 @@ DROP POLICY IF EXISTS usage_tenant_isolation ON usage;
 
 ALTER TABLE usage ENABLE ROW LEVEL SECURITY;
 
+DROP POLICY IF EXISTS web_visits_tenant_isolation ON web_visits;
+
+ALTER TABLE web_visits ENABLE ROW LEVEL SECURITY;
+
 DROP POLICY IF EXISTS outbox_tenant_isolation ON outbox;
 
 ALTER TABLE outbox ENABLE ROW LEVEL SECURITY;
@@ -67,13 +71,15 @@ CREATE POLICY handoffs_tenant_read ON handoffs FOR SELECT USING (tenant = (nulli
 
 CREATE POLICY usage_tenant_read ON usage FOR SELECT USING (tenant = (nullif(current_setting('request.jwt.claims', true), '')::jsonb -> 'app_metadata' ->> 'tenant'));
 
+CREATE POLICY web_visits_tenant_read ON web_visits FOR SELECT USING (tenant = (nullif(current_setting('request.jwt.claims', true), '')::jsonb -> 'app_metadata' ->> 'tenant'));
+
 ALTER TABLE alembic_version ENABLE ROW LEVEL SECURITY;
 
 DO $$
 BEGIN
   IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'anon')
      AND EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticated') THEN
-    REVOKE ALL ON calls, participants, turns, flow_events, consents, analyses, leads, handoffs, usage, outbox, recordings, alembic_version FROM anon, authenticated;
+    REVOKE ALL ON calls, participants, turns, flow_events, consents, analyses, leads, handoffs, usage, web_visits, outbox, recordings, alembic_version FROM anon, authenticated;
     EXECUTE format('REVOKE ALL ON SEQUENCE %s FROM anon, authenticated', pg_get_serial_sequence('participants', 'id'));
     EXECUTE format('REVOKE ALL ON SEQUENCE %s FROM anon, authenticated', pg_get_serial_sequence('turns', 'id'));
     EXECUTE format('REVOKE ALL ON SEQUENCE %s FROM anon, authenticated', pg_get_serial_sequence('flow_events', 'id'));
@@ -82,14 +88,15 @@ BEGIN
     EXECUTE format('REVOKE ALL ON SEQUENCE %s FROM anon, authenticated', pg_get_serial_sequence('leads', 'id'));
     EXECUTE format('REVOKE ALL ON SEQUENCE %s FROM anon, authenticated', pg_get_serial_sequence('handoffs', 'id'));
     EXECUTE format('REVOKE ALL ON SEQUENCE %s FROM anon, authenticated', pg_get_serial_sequence('usage', 'id'));
+    EXECUTE format('REVOKE ALL ON SEQUENCE %s FROM anon, authenticated', pg_get_serial_sequence('web_visits', 'id'));
     EXECUTE format('REVOKE ALL ON SEQUENCE %s FROM anon, authenticated', pg_get_serial_sequence('outbox', 'id'));
     EXECUTE format('REVOKE ALL ON SEQUENCE %s FROM anon, authenticated', pg_get_serial_sequence('recordings', 'id'));
-    GRANT SELECT ON calls, participants, turns, flow_events, consents, analyses, leads, handoffs, usage TO authenticated;
+    GRANT SELECT ON calls, participants, turns, flow_events, consents, analyses, leads, handoffs, usage, web_visits TO authenticated;
   END IF;
 END
 $$;
 
-UPDATE alembic_version SET version_num='0004_tenant_users_read_only' WHERE alembic_version.version_num = '0003';
+UPDATE alembic_version SET version_num='0005_tenant_users_read_only' WHERE alembic_version.version_num = '0004_web_visits';
 
 COMMIT;
 

@@ -1,0 +1,106 @@
+"""The dispatcher's HTTP app (FastAPI, served by uvicorn): the app factory and its routers.
+
+``create_app(settings)`` builds the app from :func:`routers`: each area of the API is
+one ``APIRouter`` in a module of its own (calls, LiveKit webhooks, web visitors, ...), so
+a new area is one more entry there. The app owns what every router shares: the
+settings, one livekit-api client (opened and closed by the lifespan), JSON errors
+(:mod:`.errors`), CORS for the configured origins only (``FRONTDESK_CORS_ORIGINS``), and
+the OpenAPI document (``/openapi.json``, browsable at ``/docs`` with Swagger UI served
+from ``node_modules``, never from a CDN).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
+from pydantic import BaseModel
+
+from ..config import Settings
+from ..errors import RequestError
+from . import calls, npm, webhooks
+from .dispatch import livekit_api
+from .errors import ErrorBody, install_error_handlers
+
+logger = logging.getLogger("frontdesk.dispatcher")
+
+TITLE = "Frontdesk dispatcher"
+
+health = APIRouter(tags=["health"])
+assets = APIRouter(include_in_schema=False)
+
+
+class Health(BaseModel):
+    ok: bool = True
+
+
+@health.get("/healthz", response_model=Health, summary="The dispatcher is up")
+async def healthz() -> Health:
+    return Health()
+
+
+@assets.get("/web/lib/{name}", responses={404: {"model": ErrorBody}, 503: {"model": ErrorBody}})
+async def npm_file(name: str) -> FileResponse:
+    """A browser library from node_modules (the LiveKit JS client, Swagger UI)."""
+    served = npm.SERVED.get(name)
+    if served is None:
+        raise RequestError(f"no library {name!r} here", status=404, field="name")
+    if not served.installed():
+        raise RequestError(served.missing_message(), status=503)
+    return FileResponse(served.location, media_type=served.media_type)
+
+
+@assets.get("/docs")
+async def docs() -> HTMLResponse:
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title=f"{TITLE}: API",
+        swagger_js_url="/web/lib/swagger-ui-bundle.js",
+        swagger_css_url="/web/lib/swagger-ui.css",
+        swagger_favicon_url="/web/lib/swagger-favicon.png",
+    )
+
+
+def routers() -> list[APIRouter]:
+    """Every area of the dispatcher's API, in the order they are matched."""
+    from ..web.routes import router as web
+
+    return [health, calls.router, webhooks.router, web, assets]
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for gone in npm.missing():
+            logger.warning("browser library missing", extra={"error": gone.missing_message()})
+        app.state.livekit = livekit_api(settings)
+        try:
+            yield
+        finally:
+            await app.state.livekit.aclose()
+
+    app = FastAPI(
+        title=TITLE,
+        summary="Rooms, agent dispatch, LiveKit webhooks and the web visitors' widget",
+        lifespan=lifespan,
+        docs_url=None,  # /docs is served above, with Swagger UI from node_modules
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    for router in routers():
+        app.include_router(router)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type"],
+            max_age=600,
+        )
+    return app

@@ -1,0 +1,74 @@
+"""``POST /v1/calls``: create a room and dispatch the agent to it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import RequestError, TenantError
+from ..tenants import load_tenant
+from ..tenants.model import Source
+from .deps import LiveKitDep, SettingsDep
+from .dispatch import dispatch_call
+from .errors import ErrorBody
+
+logger = logging.getLogger("frontdesk.dispatcher")
+
+router = APIRouter(tags=["calls"])
+
+
+class CallRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tenant: str = Field(min_length=1, description="The tenant's id (its folder in tenants/)")
+    room: str | None = Field(
+        None,
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="Room name; a new one when omitted",
+    )
+    source: Source | None = Field(None, description="sip, web or meeting: chooses the flow")
+
+
+class DispatchedCallBody(BaseModel):
+    room: str
+    tenant: str
+    dispatch_id: str
+
+
+@router.post(
+    "/v1/calls",
+    status_code=201,
+    response_model=DispatchedCallBody,
+    responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    summary="Create a room and dispatch the agent to it",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": CallRequest.model_json_schema()}},
+        }
+    },
+)
+async def create_call(
+    request: Request, settings: SettingsDep, lkapi: LiveKitDep
+) -> DispatchedCallBody:
+    # The body is JSON whatever its Content-Type says, as it always was here
+    # (`curl -d '{"tenant": ...}'` sends it as a form).
+    try:
+        body = CallRequest.model_validate_json(await request.body())
+    except ValidationError as e:
+        raise RequestValidationError(e.errors()) from e
+    try:
+        await asyncio.to_thread(load_tenant, settings.tenants_dir, body.tenant)
+    except TenantError as e:
+        raise RequestError(str(e), status=404, field="tenant") from e
+    call = await dispatch_call(
+        lkapi, settings, tenant=body.tenant, room=body.room, source=body.source
+    )
+    logger.info("call dispatched", extra={"room": call.room, "tenant": call.tenant})
+    return DispatchedCallBody(room=call.room, tenant=call.tenant, dispatch_id=call.dispatch_id)

@@ -1,0 +1,31 @@
+"""What the dispatcher's routes share, as typed FastAPI dependencies.
+
+The app factory (:func:`agent.control.app.create_app`) puts the settings on
+``app.state``; its lifespan opens one livekit-api client per app. A route takes them as
+parameters annotated ``SettingsDep`` and ``LiveKitDep``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from livekit import api
+
+from ..config import Settings
+
+
+def settings_of(request: Request) -> Settings:
+    settings = request.app.state.settings
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def livekit_of(request: Request) -> api.LiveKitAPI:
+    lkapi = request.app.state.livekit
+    assert isinstance(lkapi, api.LiveKitAPI)
+    return lkapi
+
+
+SettingsDep = Annotated[Settings, Depends(settings_of)]
+LiveKitDep = Annotated[api.LiveKitAPI, Depends(livekit_of)]
