@@ -132,8 +132,17 @@ class Settings(BaseSettings):
     webhook_timeout_s: float = Field(
         10.0, gt=0, le=120, validation_alias=_env("FRONTDESK_WEBHOOK_TIMEOUT")
     )
-    outbox_max_attempts: int = Field(
-        5, ge=1, le=100, validation_alias=_env("FRONTDESK_OUTBOX_MAX_ATTEMPTS")
+    # a notification is retried (backoff doubling from 30 s up to the cap) until it is
+    # this old, then it is failed; `frontdesk outbox retry` gives it another horizon
+    outbox_horizon_hours: float = Field(
+        24.0, gt=0, le=24 * 90, validation_alias=_env("FRONTDESK_OUTBOX_HORIZON_HOURS")
+    )
+    outbox_max_backoff_s: float = Field(
+        900.0, ge=1, le=86400, validation_alias=_env("FRONTDESK_OUTBOX_MAX_BACKOFF")
+    )
+    # an extra cap on claims per notification (unset: only the horizon)
+    outbox_max_attempts: int | None = Field(
+        None, ge=1, le=100_000, validation_alias=_env("FRONTDESK_OUTBOX_MAX_ATTEMPTS")
     )
     outbox_poll_s: float = Field(2.0, gt=0, le=3600, validation_alias=_env("FRONTDESK_OUTBOX_POLL"))
     public_url: str | None = Field(None, validation_alias=_env("FRONTDESK_PUBLIC_URL"))
@@ -151,6 +160,12 @@ class Settings(BaseSettings):
     web_rate_limit: str = Field("10/minute", validation_alias=_env("FRONTDESK_WEB_RATE_LIMIT"))
     web_agent_timeout_s: float = Field(
         20.0, ge=1, le=300, validation_alias=_env("FRONTDESK_WEB_AGENT_TIMEOUT")
+    )
+
+    # Records left behind: spools a call could not flush before it ended (the store was
+    # down) are swept this often by the worker and by `frontdesk outbox run --forever`
+    spool_sweep_s: float = Field(
+        15.0, gt=0, le=3600, validation_alias=_env("FRONTDESK_SPOOL_SWEEP")
     )
 
     # Logging

@@ -20,6 +20,10 @@ file, field, flow, node, tenant or variable involved; causes are chained with
     ├── StackError           the local LiveKit stack cannot be found, built or started
     ├── DemoError            the demo cannot call this tenant (no script for its flow)
     ├── StoreError           the call store failed
+    │   ├── StoreUnavailable it cannot take writes now (down, unreachable, timed out,
+    │   │                    not migrated): retry later, nothing is lost meanwhile
+    │   └── StoreRefused     it is up and refuses this record (a value too long for its
+    │                        column, a constraint): retrying cannot help
     ├── DeliveryError        a notification could not be delivered
     └── RequestError         a bad request to the dispatcher's HTTP API (names the field)
 """
@@ -97,14 +101,31 @@ class DemoError(FrontdeskError):
 
 
 class StoreError(FrontdeskError):
-    """The call store failed."""
+    """The call store failed. ``retryable`` says whether the same write may succeed later."""
+
+    retryable = False
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot take the write now: the server is down or unreachable, the
+    connection broke or timed out, or the schema is not migrated yet. Keep the record
+    (the spool) and try again."""
+
+    retryable = True
+
+
+class StoreRefused(StoreError):
+    """The store is up and refuses this record (a value too long for its column, a
+    constraint, bad data): writing it again will fail again, so it is set aside."""
 
 
 class DeliveryError(FrontdeskError):
-    """A notification could not be delivered."""
+    """A notification could not be delivered. ``timed_out``: the receiver did not answer in
+    time, so it may have taken it (the retry carries the same idempotency key)."""
 
-    def __init__(self, message: str, *, retryable: bool = True) -> None:
+    def __init__(self, message: str, *, retryable: bool = True, timed_out: bool = False) -> None:
         self.retryable = retryable
+        self.timed_out = timed_out
         super().__init__(message)
 
 

@@ -17,14 +17,17 @@ from functools import cache, partial
 
 from livekit.agents import Agent, AgentServer, AgentSession, JobContext, JobProcess, llm
 
-from .capture.worker import capture_call
+from .capture.sweeper import SpoolSweeper
+from .capture.worker import capture_call, run_postcall
 from .config import Settings, load_settings
 from .errors import FlowLoadError, TenantError, UnknownTenantError
 from .flow.assist import LlmAssistant
 from .flow.runtime import FlowAgent
 from .providers.registry import apply_hints, build_tts, load_vad
 from .session import Pipeline, prepare_call
-from .tenants import SORRY, RoomKeys
+from .store import Store
+from .tenants import SORRY, RoomKeys, TenantRegistry
+from .tenants.check import report_webhooks
 from .transcript import attach_transcript_log
 
 logger = logging.getLogger("frontdesk.worker")
@@ -62,6 +65,10 @@ async def entrypoint(ctx: JobContext) -> None:
         return
     except (TenantError, FlowLoadError) as e:
         logger.error("refusing call: configuration is invalid", extra={"reason": str(e)})
+        await apologise(ctx, settings, UNAVAILABLE)
+        return
+    except Exception:  # a bug in preparing the call: the caller still hears why it ends
+        logger.exception("refusing call: it could not be prepared")
         await apologise(ctx, settings, UNAVAILABLE)
         return
     # The flow greets whoever is there: a web visitor or a meeting's attendee may join
@@ -136,6 +143,30 @@ def _call_load(max_calls: int, server: AgentServer) -> float:
     return min(len(server.active_jobs) / max_calls, 1.0)
 
 
+_background_tasks: set[asyncio.Task[None]] = set()
+
+
+def _start_background(settings: Settings) -> None:
+    """The worker's own work beside its jobs (in the main process, once it runs): report
+    the tenants' unsigned webhooks, then sweep the spools calls left behind."""
+    task = asyncio.get_running_loop().create_task(_background(settings), name="spool-sweeper")
+    _background_tasks.add(task)
+    task.add_done_callback(_background_tasks.discard)
+
+
+async def _background(settings: Settings) -> None:
+    await asyncio.to_thread(report_webhooks, TenantRegistry(settings.tenants_dir))
+    store = Store.open(settings)
+
+    async def postcall(call_id: str) -> None:
+        await run_postcall(call_id, settings)
+
+    try:
+        await SpoolSweeper(settings, store, postcall).run()
+    finally:
+        await store.close()
+
+
 def build_server(settings: Settings | None = None) -> AgentServer:
     settings = settings or load_settings()
     server = AgentServer(
@@ -154,4 +185,5 @@ def build_server(settings: Settings | None = None) -> AgentServer:
     )
 
     server.rtc_session(entrypoint, agent_name=settings.agent_name)
+    server.on("worker_started", partial(_start_background, settings))
     return server

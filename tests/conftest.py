@@ -41,6 +41,11 @@ def content_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         "name: Broken Bakery\nflow: broken_flow\n"
     )
     (flows / "broken_flow.yaml").write_text(BROKEN_FLOW)
+    # a tenant whose timezone is a folder of the tz database: refused alone, politely
+    (tenants / "bad-timezone").mkdir()
+    (tenants / "bad-timezone" / "tenant.yaml").write_text(
+        "name: Bad Timezone\nflow: demo_bakery\ntimezone: Europe\n"
+    )
     # the bakery answering with the walking skeleton's short demo flow (hours, specials):
     # the tests of the voice pipeline itself (VAD gating, barge-in, capture) use it
     demo = tenants / DEMO_TENANT

@@ -103,5 +103,9 @@ class PostgresServer:
             sql,
         )
 
+    def psql_file(self, path: Path, db: str = "postgres") -> None:
+        """Run the SQL file at ``path`` (as ``supabase db push`` runs a migration)."""
+        self.psql(path.read_text(encoding="utf-8"), db)
+
     def url(self, db: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{db}"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from agent.postcall.channels import WebhookAuth
 from agent.postcall.facts import CallFacts, TurnFact
 from agent.store import Store
 from agent.store.calls import NewCall, finalize_call, start_call
@@ -164,6 +165,26 @@ async def store_call(
         await finalize_call(
             s, call_id, ended_at=START + timedelta(minutes=2), status="completed", end_node="end"
         )
+
+
+class AnyWebhookUnsigned:
+    """A webhook directory for tests that are not about signing: any tenant's any URL,
+    sent unsigned (the real one, :class:`~agent.postcall.channels.TenantWebhooks`, reads
+    each tenant's configuration)."""
+
+    def auth(self, tenant: str, url: str) -> WebhookAuth:
+        return WebhookAuth(allow_unsigned=True)
+
+
+def write_hook_tenant(tenants: Path, url: str, tenant: str = "t1") -> Path:
+    """A tenant whose one webhook is ``url``, allowed unsigned (for outbox processes)."""
+    folder = tenants / tenant
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "tenant.yaml").write_text(
+        f"name: {tenant}\nflow: demo_bakery\nnotifications:\n"
+        f"  webhooks:\n    - {{url: '{url}', allow_unsigned: true}}\n"
+    )
+    return tenants
 
 
 class WebhookSink:

@@ -3,10 +3,13 @@ blocks the call.
 
 Callers (the flow machine, the session's event handlers) only put a JSON record on a
 queue. One background task writes queued records to the store as they come, batching
-whatever piled up into one transaction. When a write fails (database down, timeout),
-the batch and everything after it go to the call's spool file, in order, and the task
-retries the spool every ``retry_s`` seconds; once the store takes it, direct writes
-resume. :meth:`close` finalizes the call and waits a bounded time for the queue.
+whatever piled up into one transaction. When the store is unavailable (database down,
+timeout), the batch and everything after it go to the call's spool file, in order, and
+the task retries the spool every ``retry_s`` seconds; once the store takes it, direct
+writes resume. A record the store refuses (a value too long for its column) is logged
+with the call id and kept in the dead-letter file; the rest of the call is stored
+(:mod:`.writer`). :meth:`close` finalizes the call and waits a bounded time for the
+queue; what is still spooled then is flushed by the worker's background sweeper.
 """
 
 from __future__ import annotations
@@ -20,13 +23,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import DataError, IntegrityError
-
 from ..store import Store
 from ..store.calls import NewCall
 from ..store.usage import PriceTable
 from . import spool
-from .ops import OpKind, apply, decode, encode, event_payload
+from .ops import OpKind, encode, event_payload
+from .writer import DeadLetters, RecordWriter
 
 logger = logging.getLogger("frontdesk.capture")
 
@@ -67,6 +69,10 @@ class CallRecorder:
         self.write_timeout_s = write_timeout_s
         self._prepare = prepare
         self.spool = spool.SpoolFile(spool.spool_dir(data_dir) / f"{call.id}.jsonl")
+        self._writer = RecordWriter(
+            store, prices, DeadLetters(spool.spool_dir(data_dir)), timeout_s=write_timeout_s
+        )
+        self.refused = 0  # records the store refused (kept in the dead-letter file)
         self._queue: asyncio.Queue[str | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._offline = False
@@ -228,52 +234,32 @@ class CallRecorder:
 
     async def _write(self, batch: list[str]) -> None:
         try:
-            await asyncio.wait_for(self._apply(batch), timeout=self.write_timeout_s)
+            written = await self._writer.write(batch)
         except asyncio.CancelledError:
             # closing gave up on the store mid-write: keep the batch (replays are idempotent)
             self.spool.append(batch)
             self._offline = True
             raise
-        except (IntegrityError, DataError) as e:
-            # the store is up but refuses a record: write the others, set that one aside
-            logger.error("store refused a record", extra={"call_id": self.call.id, "error": str(e)})
-            await self._apply_each(batch)
-        except Exception as e:
+        self.refused += written.refused
+        if written.pending:
             self._offline = True
             logger.warning(
-                "store unreachable; spooling the call's records",
-                extra={"call_id": self.call.id, "error": str(e)},
+                "store unavailable; spooling the call's records", extra={"call_id": self.call.id}
             )
-            await asyncio.to_thread(self.spool.append, batch)
-
-    async def _apply_each(self, batch: list[str]) -> None:
-        for n, line in enumerate(batch):
-            try:
-                await asyncio.wait_for(self._apply([line]), timeout=self.write_timeout_s)
-            except (IntegrityError, DataError):
-                await asyncio.to_thread(spool.reject, self.spool.path, line)
-            except Exception:
-                self._offline = True
-                await asyncio.to_thread(self.spool.append, batch[n:])
-                return
-
-    async def _apply(self, batch: list[str]) -> None:
-        async with self.store.transaction() as s:
-            for line in batch:
-                await apply(s, decode(line), self.prices)
+            await asyncio.to_thread(self.spool.append, written.pending)
 
     async def _retry_spool(self) -> None:
         # while offline, new records go straight to the spool, keeping their order
         lines = self._take(self._drain_all())
         if lines:
             await asyncio.to_thread(self.spool.append, lines)
-        try:
-            spooled = await asyncio.to_thread(self.spool.read)
-            await asyncio.wait_for(
-                spool.replay(self.store, spooled, self.prices), self.write_timeout_s
-            )
-        except Exception as e:
-            logger.debug("spool not flushed yet", extra={"call_id": self.call.id, "error": str(e)})
+        spooled = await asyncio.to_thread(self.spool.read)
+        written = await self._writer.write(spooled)
+        self.refused += written.refused
+        if written.pending:
+            if len(written.pending) < len(spooled):
+                await asyncio.to_thread(self.spool.replace, written.pending)
+            logger.debug("spool not flushed yet", extra={"call_id": self.call.id})
             await asyncio.sleep(self.retry_s)
             return
         await asyncio.to_thread(self.spool.clear)

@@ -1,7 +1,9 @@
 """The local spool: one JSON-lines file per call, holding the writes the store could not
-take yet. The live recorder holds an exclusive ``flock`` on its file, so recovery (at
-the next recorder's start, or ``frontdesk db flush-spool``) never replays a live call;
-a killed worker's lock dies with it."""
+take yet. The live recorder holds an exclusive ``flock`` on its file, so recovery (the
+worker's background sweeper, ``frontdesk outbox run --forever``, the next recorder's
+start, or ``frontdesk db flush-spool``) never replays a live call; a killed worker's
+lock dies with it. Records the store refuses go to the dead-letter folder
+(:mod:`.writer`), so a spool only ever waits for an outage to end."""
 
 from __future__ import annotations
 
@@ -11,11 +13,12 @@ import fcntl
 import logging
 import os
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from ..store import Store
 from ..store.usage import PriceTable
-from .ops import apply, decode
+from .ops import decode
+from .writer import DeadLetters, RecordWriter
 
 logger = logging.getLogger("frontdesk.capture.spool")
 
@@ -65,6 +68,12 @@ class SpoolFile:
         self._file.truncate(0)
         self._file.flush()
 
+    def replace(self, lines: list[str]) -> None:
+        """Keep only ``lines`` (the records still to write), in order."""
+        self.clear()
+        if lines:
+            self.append(lines)
+
     def close(self) -> None:
         if self._file is None:
             return
@@ -74,20 +83,6 @@ class SpoolFile:
         fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
         self._file.close()
         self._file = None
-
-
-def reject(spool_path: Path, line: str) -> None:
-    """Set aside a record the store refuses (kept next to the spool for a person to read)."""
-    with spool_path.with_suffix(".rejected").open("a", encoding="utf-8") as f:
-        f.write(line + "\n")
-
-
-async def replay(store: Store, lines: list[str], prices: PriceTable) -> None:
-    """Apply spooled ops in order, in one transaction (each op is idempotent)."""
-    async with store.transaction() as s:
-        for line in lines:
-            op: dict[str, Any] = decode(line)
-            await apply(s, op, prices)
 
 
 def _spool_files(directory: Path) -> list[Path]:
@@ -100,33 +95,60 @@ def _lines(handle: IO[str]) -> list[str]:
 
 
 def _try_lock(path: Path) -> IO[str] | None:
-    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - closed by the caller
+    """The file at ``path``, locked, unless a live recorder holds it or another recovery
+    removed it meanwhile (then its records were written already)."""
+    try:
+        handle = open(path, "r+", encoding="utf-8")  # noqa: SIM115 - closed by the caller
+    except FileNotFoundError:
+        return None
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        return None
-    return handle
+        if os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
+            return handle
+    except (BlockingIOError, FileNotFoundError):
+        pass
+    handle.close()
+    return None
+
+
+def _keep(handle: IO[str], lines: list[str]) -> None:
+    handle.seek(0)
+    handle.truncate(0)
+    handle.write("".join(line + "\n" for line in lines))
+    handle.flush()
+    os.fsync(handle.fileno())
+
+
+def _finalized(lines: list[str]) -> list[str]:
+    ops = []
+    for line in lines:
+        try:
+            ops.append(decode(line))
+        except ValueError:
+            continue
+    return [str(op["call_id"]) for op in ops if op.get("op") == "finalize" and "call_id" in op]
 
 
 async def recover(store: Store, directory: Path, prices: PriceTable) -> list[str]:
     """Flush every spool file no live recorder holds. Returns the ids of the calls whose
-    spool held their end (finalized now, so their post-call work is due). A file whose
-    ops the store refuses stays for the next try (and is logged)."""
+    spool held their end (finalized now, so their post-call work is due). Refused
+    records go to the dead-letter files; while the store is unavailable a file keeps
+    the records still to write, for the next try."""
     finished: list[str] = []
+    writer = RecordWriter(store, prices, DeadLetters(directory))
     for path in await asyncio.to_thread(_spool_files, directory):
         handle = await asyncio.to_thread(_try_lock, path)
         if handle is None:
             continue
         try:
             lines = await asyncio.to_thread(_lines, handle)
-            if lines:
-                await replay(store, lines, prices)
-                ops = [decode(line) for line in lines]
-                finished += [op["call_id"] for op in ops if op["op"] == "finalize"]
+            written = await writer.write(lines)
+            if written.pending:
+                await asyncio.to_thread(_keep, handle, written.pending)
+                logger.info("spool kept: the store is unavailable", extra={"spool": str(path)})
+                continue
+            finished += _finalized(lines)
             await asyncio.to_thread(path.unlink)
-        except Exception as e:
-            logger.warning("spool not flushed", extra={"spool": str(path), "error": str(e)})
         finally:
             handle.close()
     return finished

@@ -1,5 +1,9 @@
 """Where call recordings are kept: local disk by default, a Supabase Storage bucket when
-``SUPABASE_URL`` and a key are set. One protocol, two implementations."""
+``SUPABASE_URL`` and a key are set. One protocol, two implementations.
+
+A storage deletes only what it owns (:meth:`RecordingStorage.owns`): a file under its
+recordings root (after resolving ``..`` and symbolic links), or an object of its bucket.
+A recordings row is data, and data is never trusted to name a file to delete."""
 
 from __future__ import annotations
 
@@ -21,8 +25,12 @@ class RecordingStorage(Protocol):
         """Keep the file at ``path`` under ``key``; returns its URI."""
         ...
 
+    def owns(self, uri: str) -> bool:
+        """Whether ``uri`` is one of this storage's recordings (so it may delete it)."""
+        ...
+
     async def delete(self, uri: str) -> None:
-        """Remove a kept recording (a missing one is not an error)."""
+        """Remove a kept recording it owns (a missing one is not an error)."""
         ...
 
 
@@ -38,7 +46,14 @@ class LocalStorage:
         await asyncio.to_thread(path.replace, target)
         return str(target)
 
+    def owns(self, uri: str) -> bool:
+        root = self.root.resolve()
+        path = Path(uri).resolve()
+        return path != root and path.is_relative_to(root)
+
     async def delete(self, uri: str) -> None:
+        if not self.owns(uri):
+            raise ValueError(f"{uri} is outside the recordings root {self.root}")
         await asyncio.to_thread(Path(uri).unlink, missing_ok=True)
 
 
@@ -66,9 +81,16 @@ class SupabaseStorage:
         await asyncio.to_thread(path.unlink, missing_ok=True)
         return f"{SUPABASE_SCHEME}{self.bucket}/{key}"
 
+    def owns(self, uri: str) -> bool:
+        prefix = f"{SUPABASE_SCHEME}{self.bucket}/"
+        key = uri.removeprefix(prefix)
+        return uri.startswith(prefix) and bool(key) and ".." not in key.split("/")
+
     async def delete(self, uri: str) -> None:
-        bucket, _, key = uri.removeprefix(SUPABASE_SCHEME).partition("/")
-        await asyncio.to_thread(self.client.storage.from_(bucket).remove, [key])
+        if not self.owns(uri):
+            raise ValueError(f"{uri} is not in the recordings bucket {self.bucket}")
+        key = uri.removeprefix(f"{SUPABASE_SCHEME}{self.bucket}/")
+        await asyncio.to_thread(self.client.storage.from_(self.bucket).remove, [key])
 
 
 def storages(settings: Settings) -> dict[str, RecordingStorage]:

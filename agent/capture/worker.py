@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -17,7 +16,7 @@ from livekit.agents import AgentSession, AgentStateChangedEvent, CloseEvent, Job
 from ..config import Settings
 from ..session import CallPlan
 from ..store import Store
-from ..store.calls import NewCall
+from ..store.calls import NewCall, new_call_id
 from ..store.migrate import ensure_embedded_schema
 from ..store.usage import load_prices
 from . import spool
@@ -42,7 +41,7 @@ async def capture_call(
     store = Store.open(settings)
     prices = await asyncio.to_thread(load_prices, settings.prices_file)
     call = NewCall(
-        id=f"{ctx.room.name}-{uuid.uuid4().hex[:8]}",
+        id=new_call_id(ctx.room.name),
         tenant=plan.tenant.id,
         source=plan.source,
         room=ctx.room.name,

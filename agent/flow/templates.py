@@ -7,7 +7,9 @@ of ``tenant.name`` and ``greeting_for_time_of_day``), else :data:`DEFAULT_GREETI
 ``tenant.services`` says what it offers ("a cleaning, a filling or an emergency visit").
 A ``clarify`` node's templates also see ``clarify.options`` and ``clarify.heard``.
 Undefined names fail loudly (``StrictUndefined``), and :func:`find_template_problems` finds
-them, and unknown ``tenant.*`` fields or undeclared ``slots.*``, before a call starts.
+them, and unknown ``tenant.*`` fields or undeclared ``slots.*``, before a call starts. The
+sandbox cannot build huge values (:mod:`agent.bounded_jinja`): an expression that would
+from its constants (``{{ 9**9**9 }}``) is a load error at its line.
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta, nodes
-from jinja2.sandbox import SandboxedEnvironment
 
+from ..bounded_jinja import BoundedSandbox, huge_constant_problems
 from ..errors import TenantError
 from .model import ClarifyNode, Node
 from .opening import OpeningHours
@@ -88,10 +90,17 @@ class TemplateContext:
 def _zone(name: str) -> tzinfo:
     if name == "UTC":
         return UTC  # works without a tz database
+    if name not in _known_zones():
+        raise TenantError(f"unknown timezone {name!r}")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as e:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as e:
         raise TenantError(f"unknown timezone {name!r}") from e
+
+
+@lru_cache(maxsize=1)
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 def greeting_for_time_of_day(now: datetime) -> str:
@@ -127,8 +136,8 @@ class SlotView:
         return name in self._values
 
 
-def _environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+def _environment() -> BoundedSandbox:
+    return BoundedSandbox(undefined=StrictUndefined, autoescape=False)
 
 
 class TemplateRenderer:
@@ -194,6 +203,7 @@ def find_template_problems(
         for name in names
     ]
     problems.extend(_attribute_problems(ast, {"tenant": TENANT_FIELDS, "slots": slots, **extra}))
+    problems.extend(TemplateProblem(p.message, p.line) for p in huge_constant_problems(ast, env))
     return tuple(problems)
 
 

@@ -94,14 +94,23 @@ def replay(
     )
 
 
-async def _run(settings: Settings, *, forever: bool, batch: int) -> tuple[int, int, int]:
+async def _run(settings: Settings, *, forever: bool, batch: int) -> tuple[int, int, int, int]:
+    from ..capture.sweeper import SpoolSweeper
+    from ..tenants import TenantRegistry
+    from ..tenants.check import report_webhooks
     from .channels import build_channels
     from .outbox import OutboxProcessor, RetryPolicy
+    from .pipeline import process_call
 
     store = await _open_store(settings)
+    await asyncio.to_thread(report_webhooks, TenantRegistry(settings.tenants_dir))
     processor = OutboxProcessor(
         store, build_channels(settings), policy=RetryPolicy.from_settings(settings), batch=batch
     )
+
+    async def postcall(call_id: str) -> None:  # this processor delivers what it enqueues
+        await process_call(call_id, settings=settings, store=store, deliver=False)
+
     try:
         if not forever:
             stats = await processor.drain()
@@ -110,10 +119,13 @@ async def _run(settings: Settings, *, forever: bool, batch: int) -> tuple[int, i
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
+            # calls whose store was down past their end: flushed, finalized, analysed
+            sweeper = asyncio.create_task(SpoolSweeper(settings, store, postcall).run(stop))
             stats = await processor.run_forever(stop, poll_s=settings.outbox_poll_s)
+            await sweeper
     finally:
         await store.close()
-    return stats.delivered, stats.retried, stats.failed
+    return stats.delivered, stats.retried, stats.failed, stats.timed_out
 
 
 @outbox_app.command()
@@ -128,10 +140,13 @@ def run(
     Any number of processors may run at once: each row is claimed by one of them."""
     settings = _settings()
     try:
-        delivered, retried, failed = asyncio.run(_run(settings, forever=forever, batch=batch))
+        delivered, retried, failed, timed_out = asyncio.run(
+            _run(settings, forever=forever, batch=batch)
+        )
     except FrontdeskError as e:
         raise _fail("outbox run", e) from e
-    typer.echo(f"delivered {delivered}, to retry {retried}, failed {failed}")
+    late = f" ({timed_out} timed out)" if timed_out else ""
+    typer.echo(f"delivered {delivered}, to retry {retried}, failed {failed}{late}")
 
 
 async def _list(
@@ -153,6 +168,7 @@ async def _list(
                     "template": r.template,
                     "status": r.status,
                     "attempts": r.attempts,
+                    "timeouts": r.timeouts,
                     "next_attempt_at": r.next_attempt_at.isoformat(),
                     "delivered_at": r.delivered_at.isoformat() if r.delivered_at else None,
                     "last_error": r.last_error,
@@ -186,6 +202,7 @@ def list_rows(
         line = (
             f"#{row['id']:<5} {row['status']:<9} {what:<30} {row['target']}  "
             f"call {row['call_id']}  attempts {row['attempts']}"
+            + (f", {row['timeouts']} timed out" if row["timeouts"] else "")
         )
         typer.echo(
             line + (f"\n       last error: {row['last_error']}" if row["last_error"] else "")

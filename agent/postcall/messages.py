@@ -1,8 +1,10 @@
 """What an outbox row carries: an email or a webhook, as a validated JSON payload.
 
 The payload is written with the analysis (one transaction) and read back by whichever
-processor claims the row. Secrets are never stored: a webhook names the environment
-variable holding its secret (``secret_env``), read when it is delivered.
+processor claims the row. Secrets are never stored, nor chosen by the row: a webhook is
+signed with the secret its tenant's configuration gives its URL
+(:mod:`.channels.directory`). ``secret_env`` is read from rows written before that, and
+ignored.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ class WebhookMessage(BaseModel):
 
     kind: Literal["webhook"] = "webhook"
     url: str = Field(min_length=8)
-    secret_env: str | None = None
+    secret_env: str | None = None  # ignored: the tenant's configuration decides
     event: str
     body: dict[str, JsonValue]
 

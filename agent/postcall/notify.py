@@ -111,9 +111,7 @@ def _email(
 
 
 def _webhook(facts: CallFacts, hook: Webhook, body: dict[str, JsonValue]) -> NewNotification:
-    message = WebhookMessage(
-        url=hook.url, secret_env=hook.secret_env, event=CALL_ANALYZED, body=body
-    )
+    message = WebhookMessage(url=hook.url, event=CALL_ANALYZED, body=body)
     return NewNotification(
         tenant=facts.tenant,
         call_id=facts.id,

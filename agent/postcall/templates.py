@@ -5,6 +5,7 @@ A tenant may ship ``tenants/<id>/templates/owner_summary.txt`` and
 ``agent/postcall/default_templates/``. A template's first line may be
 ``Subject: ...``; the rest is the plain-text body. Undefined variables are errors, so a
 typo in a tenant template fails the notification with the template's name and line.
+Templates run sandboxed and cannot build huge values (:mod:`agent.bounded_jinja`).
 
 Variables: ``tenant`` (id, name), ``call`` (id, source, caller, started_at in ISO,
 started in the tenant's time, duration), ``analysis`` (call_type, fields, summary,
@@ -22,6 +23,7 @@ from typing import Literal
 
 import jinja2
 
+from ..bounded_jinja import BoundedSandbox
 from ..errors import TenantError
 
 TemplateName = Literal["owner_summary", "customer_confirmation"]
@@ -35,12 +37,12 @@ class RenderedEmail:
 
 
 @lru_cache(maxsize=64)
-def _environment(tenant_dir: Path) -> jinja2.Environment:
+def _environment(tenant_dir: Path) -> BoundedSandbox:
     loader = jinja2.ChoiceLoader([
         jinja2.FileSystemLoader(tenant_dir / "templates"),
         jinja2.FileSystemLoader(DEFAULTS),
     ])  # fmt: skip
-    return jinja2.Environment(
+    return BoundedSandbox(
         loader=loader,
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # plain-text email

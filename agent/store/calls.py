@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +14,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ._dialect import insert_for
 from .tables import Call, Participant, Turn
+
+CALL_ID_MAX = int(Call.__table__.c.id.type.length)  # type: ignore[attr-defined]
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def new_call_id(room: str) -> str:
+    """A new call's id: the room's name and 8 random hex digits, at most
+    :data:`CALL_ID_MAX` characters, of letters, digits, ``_``, ``.`` and ``-`` only
+    (it names the call's spool and recording files). A room name too long to fit is
+    cut and followed by a hash of the whole name, so two long rooms never share a
+    prefix-only id."""
+    suffix = uuid.uuid4().hex[:8]
+    safe = _UNSAFE.sub("_", room).lstrip(".-") or "room"
+    if len(safe) + 1 + len(suffix) <= CALL_ID_MAX:
+        return f"{safe}-{suffix}"
+    digest = hashlib.sha256(room.encode("utf-8", "replace")).hexdigest()[:8]
+    keep = CALL_ID_MAX - 2 * (1 + len(suffix))
+    return f"{safe[:keep]}-{digest}-{suffix}"
 
 
 @dataclass(frozen=True, kw_only=True)

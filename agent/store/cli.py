@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -13,6 +14,9 @@ from ..cli_settings import settings_or_exit
 from ..config import Settings
 from ..errors import FrontdeskError
 from .engine import Store, database_url
+
+if TYPE_CHECKING:
+    from ..capture.writer import DeadLetters
 
 T = TypeVar("T")
 
@@ -61,21 +65,63 @@ def db_sql() -> None:
 
 
 @db_app.command("flush-spool")
-def db_flush_spool() -> None:
-    """Write spooled records of earlier calls (the store was down) to the store."""
+def db_flush_spool(
+    retry_refused: Annotated[
+        bool,
+        typer.Option(
+            "--retry-refused", help="write the dead letters (refused records) again first"
+        ),
+    ] = False,
+) -> None:
+    """Write spooled records of earlier calls (the store was down) to the store, and
+    report the records it refused (kept in the dead-letter files)."""
     from ..capture import spool
+    from ..capture.writer import DeadLetters
     from .usage import load_prices
 
     settings = _settings()
+    directory = spool.spool_dir(settings.data_dir)
+    dead = DeadLetters(directory)
 
     async def work(store: Store) -> list[str]:
         prices = await asyncio.to_thread(load_prices, settings.prices_file)
-        return await spool.recover(store, spool.spool_dir(settings.data_dir), prices)
+        if retry_refused:
+            await _requeue_dead_letters(dead, directory)
+        return await spool.recover(store, directory, prices)
 
     finished = _with_store(settings, work)
     typer.echo(f"flushed the spools; {len(finished)} call(s) finalized from them")
     for call_id in finished:
         typer.echo(f"  {call_id}: run `frontdesk postcall replay {call_id}` for its post-call")
+    left = sorted(p.name for p in directory.glob("*.jsonl")) if directory.is_dir() else []
+    if left:
+        typer.echo(f"{len(left)} spool file(s) still wait for the store: {', '.join(left)}")
+    refused = dead.files()
+    if refused:
+        total = sum(f.count for f in refused)
+        typer.echo(
+            f"{total} record(s) refused by the store, kept in {dead.directory} "
+            "(fix the cause, then run `frontdesk db flush-spool --retry-refused`):"
+        )
+    for letters in refused:
+        ops = ", ".join(sorted(letters.ops))
+        typer.echo(
+            f"  {letters.call_id}: {letters.count} refused record(s) ({ops}) in {letters.path}"
+        )
+        typer.echo(f"    last error: {letters.last_error}")
+
+
+async def _requeue_dead_letters(dead: DeadLetters, directory: Path) -> None:
+    """Put the dead letters back in the spool (a file of their own per call)."""
+
+    def move() -> None:
+        for letters in dead.files():
+            lines = dead.take(letters.path)
+            target = directory / f"{letters.path.stem}.refused.jsonl"
+            with target.open("a", encoding="utf-8") as f:
+                f.write("".join(line + "\n" for line in lines))
+
+    await asyncio.to_thread(move)
 
 
 @calls_app.command("list")
@@ -131,15 +177,23 @@ def calls_show(
 def retention_run() -> None:
     """Delete recordings past their expiry, and their rows."""
     from ..capture.audio import in_progress_dir
-    from ..capture.retention import run_retention, sweep_orphans
+    from ..capture.retention import RetentionRun, run_retention, sweep_orphans
     from ..capture.storage import storages
 
     settings = _settings()
 
-    async def work(store: Store) -> int:
+    async def work(store: Store) -> RetentionRun:
         return await run_retention(store, storages(settings))
 
-    typer.echo(f"deleted {_with_store(settings, work)} expired recording(s)")
+    done = _with_store(settings, work)
+    typer.echo(f"deleted {done.deleted} expired recording(s)")
+    if done.not_configured:
+        typer.echo(f"{done.not_configured} recording(s) in a storage not configured here: left")
+    if done.not_owned:
+        typer.echo(
+            f"{done.not_owned} recording(s) outside the recordings root or bucket: "
+            "not deleted (their rows are left for you to check)"
+        )
     orphans = sweep_orphans(in_progress_dir(settings.data_dir))
     if orphans:
         typer.echo(f"deleted {orphans} unfinished recording(s) left by stopped workers")

@@ -5,6 +5,10 @@
 asyncpg driver. SQLite runs in WAL mode, and each of its transactions begins
 ``IMMEDIATE`` so that two writers never both read and then fight over the write lock
 (that is what makes the outbox claim safe across processes on SQLite).
+
+Errors leave the store as the error tree's :class:`~agent.errors.StoreRefused` (this
+record can never be written) or :class:`~agent.errors.StoreUnavailable` (try again
+later), never as SQLAlchemy's or a driver's (see :mod:`.errors`).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -27,6 +31,7 @@ from sqlalchemy.ext.asyncio import (
 
 from ..config import Settings
 from ..errors import ConfigError
+from .errors import store_error
 
 SQLITE_FILE = "frontdesk.db"
 
@@ -118,9 +123,13 @@ class Store:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work commits on success and rolls back on error."""
-        async with self.sessions() as session, session.begin():
-            yield session
+        """A session whose work commits on success and rolls back on error. A database
+        error becomes :class:`StoreRefused` or :class:`StoreUnavailable`."""
+        try:
+            async with self.sessions() as session, session.begin():
+                yield session
+        except (SQLAlchemyError, OSError, TimeoutError) as e:
+            raise store_error(e) from e
 
     async def close(self) -> None:
         await self.engine.dispose()

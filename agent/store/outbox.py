@@ -113,9 +113,15 @@ async def mark_delivered(s: AsyncSession, row_id: int, *, worker_id: str | None 
 
 
 async def mark_retry(
-    s: AsyncSession, row_id: int, error: str, next_at: datetime, *, worker_id: str | None = None
+    s: AsyncSession,
+    row_id: int,
+    error: str,
+    next_at: datetime,
+    *,
+    worker_id: str | None = None,
+    timed_out: bool = False,
 ) -> bool:
-    """Give the row back for another attempt at ``next_at``."""
+    """Give the row back for another attempt at ``next_at`` (counting a timed-out send)."""
     return await _finish(
         s,
         row_id,
@@ -125,14 +131,27 @@ async def mark_retry(
         next_attempt_at=next_at,
         claimed_by=None,
         claimed_at=None,
+        timeouts=OutboxRow.timeouts + int(timed_out),
     )
 
 
 async def mark_failed(
-    s: AsyncSession, row_id: int, error: str, *, worker_id: str | None = None
+    s: AsyncSession,
+    row_id: int,
+    error: str,
+    *,
+    worker_id: str | None = None,
+    timed_out: bool = False,
 ) -> bool:
     """Give up on the row for good, keeping its last error visible."""
-    return await _finish(s, row_id, worker_id, status=FAILED, last_error=error)
+    return await _finish(
+        s,
+        row_id,
+        worker_id,
+        status=FAILED,
+        last_error=error,
+        timeouts=OutboxRow.timeouts + int(timed_out),
+    )
 
 
 async def for_call(s: AsyncSession, call_id: str) -> Sequence[OutboxRow]:

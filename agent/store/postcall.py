@@ -92,12 +92,13 @@ async def outbox_counts(s: AsyncSession) -> dict[str, int]:
 
 
 async def requeue_failed(s: AsyncSession, ids: Sequence[int] | None = None) -> int:
-    """Give failed notifications (these ``ids``, or all) a fresh set of attempts, due now.
-    Returns how many were requeued."""
+    """Give failed notifications (these ``ids``, or all) a fresh set of attempts, due now,
+    and a fresh retry horizon (from now). Returns how many were requeued."""
     stmt = update(OutboxRow).where(OutboxRow.status == "failed")
     if ids is not None:
         stmt = stmt.where(OutboxRow.id.in_(list(ids)))
-    values = {"status": "pending", "attempts": 0, "next_attempt_at": utcnow()}
+    now = utcnow()
+    values = {"status": "pending", "attempts": 0, "next_attempt_at": now, "revived_at": now}
     return await affected(s, stmt.values(**values).execution_options(synchronize_session=False))
 
 

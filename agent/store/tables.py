@@ -1,7 +1,10 @@
 """The call store's tables (SQLAlchemy 2 declarative, one class per table).
 
 Every table carries ``tenant`` so that Postgres row-level security can scope each row
-to its tenant without joins (see the first migration). Times are timezone-aware UTC.
+to its tenant without joins (see the migrations). Times are timezone-aware UTC. Every
+string and JSON value is cleaned on its way in (:mod:`.clean`): ``Str(n)`` is an
+identifier or a short code, refused when too long; ``Clipped(n)`` is descriptive text,
+cut to fit; ``Text`` and ``JSONType`` lose NULs and lone surrogates.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from .clean import clean_json, clean_text
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
@@ -48,7 +53,52 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+class Str(TypeDecorator[str]):
+    """``VARCHAR(length)`` of an identifier or code: cleaned of NUL, never cut (a value
+    too long is refused by Postgres, so two ids can never be merged by cutting)."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else clean_text(str(value))
+
+
+class Clipped(Str):
+    """``VARCHAR(length)`` of descriptive text (a name, a room, a reason): cleaned and cut
+    to fit, so it never costs the record it is in."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        length = getattr(self.impl, "length", None)
+        return None if value is None else clean_text(str(value), limit=length)
+
+
+class CleanText(TypeDecorator[str]):
+    """``TEXT``, cleaned of NUL and lone surrogates."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else clean_text(str(value))
+
+
+class CleanJSON(TypeDecorator[Any]):
+    """JSON (``JSONB`` on Postgres) whose strings are cleaned (jsonb refuses ``\u0000``)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        return dialect.type_descriptor(JSONB() if dialect.name == "postgresql" else JSON())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return clean_json(value)
+
+
+JSONType = CleanJSON()
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 NAMING = {
@@ -80,20 +130,20 @@ def _call_fk() -> Any:
 class Call(Base):
     __tablename__ = "calls"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    tenant: Mapped[str] = mapped_column(String(64), index=True)
-    source: Mapped[str] = mapped_column(String(16))  # sip | web | meeting
-    room: Mapped[str] = mapped_column(String(255))
-    caller_identity: Mapped[str | None] = mapped_column(String(255))
-    caller_number: Mapped[str | None] = mapped_column(String(32))
+    id: Mapped[str] = mapped_column(Str(64), primary_key=True)
+    tenant: Mapped[str] = mapped_column(Str(64), index=True)
+    source: Mapped[str] = mapped_column(Str(16))  # sip | web | meeting
+    room: Mapped[str] = mapped_column(Clipped(255))
+    caller_identity: Mapped[str | None] = mapped_column(Clipped(255))
+    caller_number: Mapped[str | None] = mapped_column(Clipped(32))
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     duration_s: Mapped[float | None] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(String(16), default="active")  # active|completed|failed
-    end_reason: Mapped[str | None] = mapped_column(String(255))
-    flow_id: Mapped[str | None] = mapped_column(String(128))
-    campaign: Mapped[str | None] = mapped_column(String(128))  # the web widget's campaign id
-    end_node: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(Str(16), default="active")  # active|completed|failed
+    end_reason: Mapped[str | None] = mapped_column(Clipped(255))
+    flow_id: Mapped[str | None] = mapped_column(Str(128))
+    campaign: Mapped[str | None] = mapped_column(Str(128))  # the web widget's campaign id
+    end_node: Mapped[str | None] = mapped_column(Str(128))
     error_count: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (Index(None, "tenant", "started_at"),)
@@ -103,11 +153,11 @@ class Participant(Base):
     __tablename__ = "participants"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    call_id: Mapped[str] = mapped_column(String(64), _call_fk(), index=True)
-    tenant: Mapped[str] = mapped_column(String(64))
-    identity: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16))  # caller | agent | human
-    name: Mapped[str | None] = mapped_column(String(255))
+    call_id: Mapped[str] = mapped_column(Str(64), _call_fk(), index=True)
+    tenant: Mapped[str] = mapped_column(Str(64))
+    identity: Mapped[str] = mapped_column(Clipped(255))
+    role: Mapped[str] = mapped_column(Str(16))  # caller | agent | human
+    name: Mapped[str | None] = mapped_column(Clipped(255))
     joined_at: Mapped[datetime]
     left_at: Mapped[datetime | None]
 
@@ -118,11 +168,11 @@ class Turn(Base):
     __tablename__ = "turns"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    call_id: Mapped[str] = mapped_column(String(64), _call_fk())
-    tenant: Mapped[str] = mapped_column(String(64))
+    call_id: Mapped[str] = mapped_column(Str(64), _call_fk())
+    tenant: Mapped[str] = mapped_column(Str(64))
     seq: Mapped[int] = mapped_column(Integer)  # order within the call; makes writes idempotent
-    speaker: Mapped[str] = mapped_column(String(16))  # caller | agent | human
-    text: Mapped[str] = mapped_column(Text)
+    speaker: Mapped[str] = mapped_column(Str(16))  # caller | agent | human
+    text: Mapped[str] = mapped_column(CleanText)
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     stt_confidence: Mapped[float | None] = mapped_column(Float)
@@ -136,11 +186,11 @@ class FlowEventRow(Base):
     __tablename__ = "flow_events"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    call_id: Mapped[str] = mapped_column(String(64), _call_fk())
-    tenant: Mapped[str] = mapped_column(String(64))
+    call_id: Mapped[str] = mapped_column(Str(64), _call_fk())
+    tenant: Mapped[str] = mapped_column(Str(64))
     seq: Mapped[int] = mapped_column(Integer)
-    type: Mapped[str] = mapped_column(String(64))
-    node: Mapped[str | None] = mapped_column(String(128))
+    type: Mapped[str] = mapped_column(Str(64))
+    node: Mapped[str | None] = mapped_column(Str(128))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[datetime]
 
@@ -151,10 +201,10 @@ class Consent(Base):
     __tablename__ = "consents"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    call_id: Mapped[str] = mapped_column(String(64), _call_fk(), index=True)
-    tenant: Mapped[str] = mapped_column(String(64))
-    who: Mapped[str | None] = mapped_column(String(255))
-    wording: Mapped[str] = mapped_column(Text)
+    call_id: Mapped[str] = mapped_column(Str(64), _call_fk(), index=True)
+    tenant: Mapped[str] = mapped_column(Str(64))
+    who: Mapped[str | None] = mapped_column(Clipped(255))
+    wording: Mapped[str] = mapped_column(CleanText)
     granted: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime]
 
@@ -163,15 +213,15 @@ class Analysis(Base):
     __tablename__ = "analyses"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    call_id: Mapped[str] = mapped_column(String(64), _call_fk(), index=True)
-    tenant: Mapped[str] = mapped_column(String(64))
-    method: Mapped[str] = mapped_column(String(16))  # llm | deterministic
-    call_type: Mapped[str | None] = mapped_column(String(64))
+    call_id: Mapped[str] = mapped_column(Str(64), _call_fk(), index=True)
+    tenant: Mapped[str] = mapped_column(Str(64))
+    method: Mapped[str] = mapped_column(Str(16))  # llm | deterministic
+    call_type: Mapped[str | None] = mapped_column(Str(64))
     fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    summary: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(CleanText)
     sentiment: Mapped[float | None] = mapped_column(Float)
     meeting: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(CleanText)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -179,16 +229,16 @@ class Lead(Base):
     __tablename__ = "leads"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    tenant: Mapped[str] = mapped_column(String(64))
-    contact_key: Mapped[str] = mapped_column(String(255))  # normalised email or phone
-    name: Mapped[str | None] = mapped_column(String(255))
-    email: Mapped[str | None] = mapped_column(String(255))
-    phone: Mapped[str | None] = mapped_column(String(32))
-    campaign: Mapped[str | None] = mapped_column(String(128))
+    tenant: Mapped[str] = mapped_column(Str(64))
+    contact_key: Mapped[str] = mapped_column(Str(255))  # normalised email or phone
+    name: Mapped[str | None] = mapped_column(Clipped(255))
+    email: Mapped[str | None] = mapped_column(Str(255))
+    phone: Mapped[str | None] = mapped_column(Str(32))
+    campaign: Mapped[str | None] = mapped_column(Str(128))
     score: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(32), default="new")
-    priority: Mapped[str] = mapped_column(String(16), default="low")  # high | medium | low
-    last_call_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(Str(32), default="new")
+    priority: Mapped[str] = mapped_column(Str(16), default="low")  # high | medium | low
+    last_call_id: Mapped[str | None] = mapped_column(Str(64), index=True)
     signals: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -200,11 +250,11 @@ class Handoff(Base):
     __tablename__ = "handoffs"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    call_id: Mapped[str] = mapped_column(String(64), _call_fk(), index=True)
-    tenant: Mapped[str] = mapped_column(String(64))
-    reason: Mapped[str | None] = mapped_column(Text)
-    summary: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="requested")
+    call_id: Mapped[str] = mapped_column(Str(64), _call_fk(), index=True)
+    tenant: Mapped[str] = mapped_column(Str(64))
+    reason: Mapped[str | None] = mapped_column(CleanText)
+    summary: Mapped[str | None] = mapped_column(CleanText)
+    status: Mapped[str] = mapped_column(Str(16), default="requested")
     at: Mapped[datetime]
 
 
@@ -212,11 +262,11 @@ class Usage(Base):
     __tablename__ = "usage"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    call_id: Mapped[str] = mapped_column(String(64), _call_fk(), index=True)
-    tenant: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(8))  # stt | tts | llm
-    provider: Mapped[str] = mapped_column(String(64))
-    model: Mapped[str] = mapped_column(String(128))
+    call_id: Mapped[str] = mapped_column(Str(64), _call_fk(), index=True)
+    tenant: Mapped[str] = mapped_column(Str(64))
+    kind: Mapped[str] = mapped_column(Str(8))  # stt | tts | llm
+    provider: Mapped[str] = mapped_column(Clipped(64))
+    model: Mapped[str] = mapped_column(Clipped(128))
     tokens_in: Mapped[int] = mapped_column(Integer, default=0)
     tokens_out: Mapped[int] = mapped_column(Integer, default=0)
     audio_seconds: Mapped[float] = mapped_column(Float, default=0.0)
@@ -232,11 +282,11 @@ class Recording(Base):
     __tablename__ = "recordings"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    call_id: Mapped[str] = mapped_column(String(64), _call_fk(), index=True)
-    tenant: Mapped[str] = mapped_column(String(64))
-    storage: Mapped[str] = mapped_column(String(16))  # local | supabase
-    uri: Mapped[str] = mapped_column(Text)
-    format: Mapped[str] = mapped_column(String(8))  # wav | ogg
+    call_id: Mapped[str] = mapped_column(Str(64), _call_fk(), index=True)
+    tenant: Mapped[str] = mapped_column(Str(64))
+    storage: Mapped[str] = mapped_column(Str(16))  # local | supabase
+    uri: Mapped[str] = mapped_column(CleanText)
+    format: Mapped[str] = mapped_column(Str(8))  # wav | ogg
     channels: Mapped[int] = mapped_column(Integer, default=2)
     bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -249,21 +299,23 @@ class OutboxRow(Base):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    tenant: Mapped[str] = mapped_column(String(64))
-    call_id: Mapped[str | None] = mapped_column(String(64), _call_fk(), index=True)
-    channel: Mapped[str] = mapped_column(String(16))  # email | webhook
-    target: Mapped[str] = mapped_column(Text)
-    template: Mapped[str | None] = mapped_column(String(128))
+    tenant: Mapped[str] = mapped_column(Str(64))
+    call_id: Mapped[str | None] = mapped_column(Str(64), _call_fk(), index=True)
+    channel: Mapped[str] = mapped_column(Str(16))  # email | webhook
+    target: Mapped[str] = mapped_column(CleanText)
+    template: Mapped[str | None] = mapped_column(Str(128))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    idempotency_key: Mapped[str] = mapped_column(Str(255), unique=True)
+    status: Mapped[str] = mapped_column(Str(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    last_error: Mapped[str | None] = mapped_column(CleanText)
+    claimed_by: Mapped[str | None] = mapped_column(Str(128))
     claimed_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revived_at: Mapped[datetime | None]  # `outbox retry`: the retry horizon starts again
+    timeouts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (Index(None, "status", "next_attempt_at"),)
 
@@ -274,9 +326,9 @@ class WebVisit(Base):
     __tablename__ = "web_visits"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    tenant: Mapped[str] = mapped_column(String(64))
-    campaign: Mapped[str] = mapped_column(String(128))
-    room: Mapped[str] = mapped_column(String(255))
+    tenant: Mapped[str] = mapped_column(Str(64))
+    campaign: Mapped[str] = mapped_column(Str(128))
+    room: Mapped[str] = mapped_column(Clipped(255))
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index(None, "tenant", "campaign", "at"),)

@@ -11,7 +11,7 @@ import typer
 from ..cli_settings import settings_or_exit
 from ..config import Settings
 from ..errors import FrontdeskError, KnowledgeError
-from .check import check_tenants, scoring_warnings
+from .check import check_tenants, scoring_warnings, webhook_findings
 from .load import load_tenant
 from .model import tenant_json_schema
 
@@ -42,11 +42,15 @@ def check(
         typer.echo(f"{tenant_id}: {'ok' if not problems else f'{len(problems)} problem(s)'}")
         for problem in problems:
             typer.echo(f"  {problem}")
-        if not problems:
-            tenant_path = settings.tenants_dir / tenant_id
-            for warning in scoring_warnings(
-                load_tenant(tenant_path.parent, tenant_id), settings.flows_dir
-            ):
+        if not problems or any("webhook" in p for p in problems):
+            try:
+                loaded = load_tenant(settings.tenants_dir, tenant_id)
+            except FrontdeskError:
+                continue
+            warnings = webhook_findings(loaded)[1]
+            if not problems:
+                warnings = scoring_warnings(loaded, settings.flows_dir) + warnings
+            for warning in warnings:
                 typer.echo(f"  warning: {warning}")
     raise typer.Exit(1 if any(results.values()) else 0)
 

@@ -10,11 +10,18 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from ..errors import TenantError, UnknownTenantError
-from ..yamlfile import problems_error, read_source, read_yaml, validation_problems
+from ..yamlfile import (
+    SourceLines,
+    problems_error,
+    read_source,
+    read_yaml,
+    validation_problems,
+)
 from .model import TenantConfig
 from .suggest import with_hints
 
-TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+TENANT_ID_MAX = 63  # the store's tenant columns hold 64 (tests/unit/test_store_limits.py)
+TENANT_ID = re.compile(rf"^[a-z0-9][a-z0-9-]{{0,{TENANT_ID_MAX - 1}}}$")
 TENANT_FILE = "tenant.yaml"
 PROMPTS = ("assistant", "analyzer")
 
@@ -69,7 +76,7 @@ def known_tenants(tenants_dir: Path) -> list[str]:
 def tenant_path(tenants_dir: Path, tenant_id: str) -> Path:
     """The ``tenant.yaml`` of ``tenant_id``; raises TenantError for a bad or unknown id."""
     if not TENANT_ID.match(tenant_id):
-        rule = "use lowercase letters, digits, '-'"
+        rule = f"use lowercase letters, digits and '-', at most {TENANT_ID_MAX} characters"
         raise UnknownTenantError(
             f"invalid tenant id {tenant_id!r}: {rule}", kind="tenant", key=tenant_id
         )
@@ -90,6 +97,13 @@ def parse_tenant(text: str, source: str) -> TenantConfig:
     except ValidationError as e:
         found = with_hints(validation_problems(e, lines), e, TenantConfig)
         raise problems_error(found, source, TenantError) from e
+
+
+def tenant_lines(tenant: Tenant) -> SourceLines:
+    """Where each field of a loaded tenant's file is (to name ``file:line`` in a check)."""
+    text = read_source(tenant.path, error=TenantError, what="tenant file")
+    expected = "a tenant file is a mapping with name and flow"
+    return read_yaml(text, str(tenant.path), error=TenantError, expected=expected)[1]
 
 
 def load_tenant(tenants_dir: Path, tenant_id: str) -> Tenant:

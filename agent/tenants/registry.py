@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import TenantError
+from ..errors import FrontdeskError, TenantError
 from .load import TENANT_FILE, Tenant, known_tenants, load_tenant
 from .resolve import RoomKeys, RoutingKind, normalize_number, resolve
 
@@ -62,14 +62,27 @@ class TenantRegistry:
         return tenant
 
     def all(self) -> list[Tenant]:
-        """Every tenant that loads; a broken one is logged and left out."""
-        tenants = []
+        """Every tenant that loads; a broken one is logged and left out (see
+        :meth:`skipped`), so one bad tenant never breaks routing for the others."""
+        return self._load_all()[0]
+
+    def skipped(self) -> dict[str, str]:
+        """The tenants that do not load, each with its error (``file:line: ...``)."""
+        return self._load_all()[1]
+
+    def _load_all(self) -> tuple[list[Tenant], dict[str, str]]:
+        tenants: list[Tenant] = []
+        skipped: dict[str, str] = {}
         for tenant_id in known_tenants(self.tenants_dir):
             try:
                 tenants.append(self.get(tenant_id))
-            except TenantError as e:
+            except FrontdeskError as e:
+                skipped[tenant_id] = str(e)
                 logger.error("tenant skipped", extra={"tenant": tenant_id, "error": str(e)})
-        return tenants
+            except Exception as e:  # a bug must not take every other tenant down with it
+                skipped[tenant_id] = f"{self.tenants_dir / tenant_id}: {e!r}"
+                logger.exception("tenant skipped", extra={"tenant": tenant_id})
+        return tenants, skipped
 
     def find(self, kind: RoutingKind, key: str) -> str | None:
         """The id of the tenant routing ``key``; raises TenantError when two claim it."""

@@ -20,7 +20,7 @@ from agent.store import Store
 from agent.store.engine import SQLITE_FILE
 from agent.store.outbox import NewNotification, enqueue
 from agent.store.postcall import outbox_counts
-from tests.postcall_support import WebhookSink
+from tests.postcall_support import AnyWebhookUnsigned, WebhookSink, write_hook_tenant
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +40,7 @@ async def test_two_processors_at_once_send_nothing_twice(store_url: str) -> None
             processors = [
                 OutboxProcessor(
                     store,
-                    Channels(email=None, webhook=WebhookChannel()),
+                    Channels(email=None, webhook=WebhookChannel(directory=AnyWebhookUnsigned())),
                     policy=RetryPolicy(),
                     worker_id=f"p{n}",
                     batch=4,
@@ -73,6 +73,8 @@ async def test_two_outbox_run_processes_at_once_send_nothing_twice(
         env["DATABASE_URL"] = store_url
     try:
         async with WebhookSink(delay_s=0.2) as hook:
+            tenants = write_hook_tenant(tmp_path / "tenants", hook.url)
+            env["FRONTDESK_TENANTS_DIR"] = str(tenants)
             async with store.transaction() as s:
                 for i in range(total):
                     message = WebhookMessage(url=hook.url, event="call.analyzed", body={"i": i})

@@ -20,11 +20,13 @@ from agent.stack.mail import MailSink
 from agent.store import Store
 from agent.store.outbox import NewNotification, claim_due, enqueue, get, mark_delivered
 from agent.store.postcall import list_outbox, outbox_counts
-from tests.postcall_support import WebhookSink
+from tests.postcall_support import AnyWebhookUnsigned, WebhookSink
 
 pytestmark = pytest.mark.integration
 
 FAST = RetryPolicy(in_place=3, initial_s=0.01, max_wait_s=0.05, requeue_s=0.0, max_attempts=2)
+# (max_attempts caps the claims so that "retries exhausted" comes at once; the deployment
+# default has no cap and retries for the 24-hour horizon, see test_outbox_edges.py)
 
 
 def webhook_note(url: str, key: str) -> NewNotification:
@@ -46,7 +48,9 @@ async def test_fails_twice_then_succeeds_is_delivered_exactly_once(store_url: st
         async with WebhookSink(statuses=[503, 500]) as hook:
             [row_id] = await enqueue_all(store, [webhook_note(hook.url, "call-9:webhook:1")])
             processor = OutboxProcessor(
-                store, Channels(email=None, webhook=WebhookChannel()), policy=FAST
+                store,
+                Channels(email=None, webhook=WebhookChannel(directory=AnyWebhookUnsigned())),
+                policy=FAST,
             )
             stats = await processor.drain()
             again = await processor.drain()
@@ -76,7 +80,10 @@ async def test_refusals_and_exhausted_retries_end_failed_with_the_last_error(
                 store, [webhook_note(hook.url, "k-refused"), webhook_note(hook.url, "k-flaky")]
             )
             processor = OutboxProcessor(
-                store, Channels(email=None, webhook=WebhookChannel()), policy=FAST, batch=1
+                store,
+                Channels(email=None, webhook=WebhookChannel(directory=AnyWebhookUnsigned())),
+                policy=FAST,
+                batch=1,
             )
             stats = await processor.drain()
         assert (stats.delivered, stats.failed) == (0, 2)
@@ -113,7 +120,9 @@ async def test_smtp_delivery_lands_in_a_real_smtp_server(store_url: str, tmp_pat
             )  # fmt: skip
             await enqueue_all(store, [note])
             processor = OutboxProcessor(
-                store, Channels(email=smtp, webhook=WebhookChannel()), policy=FAST
+                store,
+                Channels(email=smtp, webhook=WebhookChannel(directory=AnyWebhookUnsigned())),
+                policy=FAST,
             )
             stats = await processor.drain()
             [path] = sink.messages()
@@ -131,7 +140,9 @@ async def test_a_long_running_processor_delivers_rows_enqueued_later(store_url: 
     try:
         async with WebhookSink() as hook:
             processor = OutboxProcessor(
-                store, Channels(email=None, webhook=WebhookChannel()), policy=FAST
+                store,
+                Channels(email=None, webhook=WebhookChannel(directory=AnyWebhookUnsigned())),
+                policy=FAST,
             )
             stop = asyncio.Event()
             running = asyncio.create_task(processor.run_forever(stop, poll_s=0.05))
@@ -160,7 +171,9 @@ async def test_a_claim_left_by_a_dead_processor_is_delivered_by_another(store_ur
             assert claimed.id == row_id
             policy = replace(FAST, lease_s=0.5)
             survivor = OutboxProcessor(
-                store, Channels(email=None, webhook=WebhookChannel()), policy=policy
+                store,
+                Channels(email=None, webhook=WebhookChannel(directory=AnyWebhookUnsigned())),
+                policy=policy,
             )
             assert (await survivor.drain()).handled == 0  # the claim is still fresh
             await asyncio.sleep(0.6)

@@ -49,6 +49,7 @@ async def test_http_api_dispatches_the_agent(stack: LocalStack, stack_settings: 
     [
         ("ghost-tenant", r"unknown tenant 'ghost-tenant'", "not set up to take calls"),
         ("broken-bakery", r"broken_flow\.yaml:7", "can't take your call right now"),
+        ("bad-timezone", r"unknown timezone 'Europe'", "can't take your call right now"),
     ],
 )
 async def test_bad_configuration_is_refused_cleanly(

@@ -177,8 +177,8 @@ async def test_retention_deletes_expired_recordings_and_their_rows(
             expires_at=T0,
         )
     now = T0 + timedelta(days=60)
-    assert await run_retention(store, {"local": storage}, now=now) == 1
-    assert await run_retention(store, {"local": storage}, now=now) == 0
+    assert (await run_retention(store, {"local": storage}, now=now)).deleted == 1
+    assert (await run_retention(store, {"local": storage}, now=now)).deleted == 0
     async with store.transaction() as s:
         left = await for_call(s, "c1")
     assert [r.uri for r in left] == [kept_uris[1], "supabase://b/t1/x.ogg"]
@@ -254,8 +254,11 @@ async def test_a_record_the_store_refuses_is_set_aside_and_the_rest_written(
     async with store.transaction() as s:
         texts = [t.text for t in await list_turns(s, "c3")]
     assert texts == ["first", "third"]
-    rejected = (tmp_path / "spool" / "c3.rejected").read_text().splitlines()
-    assert [json.loads(line)["text"] for line in rejected] == ["no speaker"]
+    assert recorder.refused == 1
+    rejected = (tmp_path / "spool" / "dead-letter" / "c3.jsonl").read_text().splitlines()
+    (entry,) = [json.loads(line) for line in rejected]
+    assert entry["record"]["text"] == "no speaker" and entry["call_id"] == "c3"
+    assert "refused" in entry["error"]
 
 
 def test_unfinished_recordings_are_swept_after_a_day(tmp_path: Path) -> None:

@@ -14,7 +14,14 @@ import resend
 
 from agent.config import load_settings
 from agent.errors import DeliveryError, TenantError
-from agent.postcall.channels import ResendChannel, SmtpChannel, WebhookChannel, build_channels
+from agent.postcall.channels import (
+    ResendChannel,
+    SmtpChannel,
+    StaticWebhooks,
+    WebhookAuth,
+    WebhookChannel,
+    build_channels,
+)
 from agent.postcall.messages import EmailMessage, WebhookMessage
 from agent.postcall.signing import SIGNATURE_HEADER, verify_signature
 from agent.postcall.templates import render_email
@@ -67,7 +74,7 @@ def test_channels_follow_the_settings() -> None:
 async def test_no_email_transport_fails_for_good() -> None:
     channels = build_channels(load_settings(check_keys=False))
     with pytest.raises(DeliveryError, match="FRONTDESK_SMTP_HOST") as caught:
-        await channels.deliver(MESSAGE, idempotency_key="k")
+        await channels.deliver(MESSAGE, idempotency_key="k", tenant="t1")
     assert not caught.value.retryable
 
 
@@ -113,19 +120,49 @@ def test_smtp_message_id_carries_the_idempotency_key() -> None:
     assert (mime["To"], mime["Subject"]) == ("owner@crumb.example", "Hi")
 
 
-def test_webhook_request_is_signed_from_the_secret_env(monkeypatch: pytest.MonkeyPatch) -> None:
+HOOK = "http://127.0.0.1:9/x"
+SIGNED = StaticWebhooks({("t1", HOOK): WebhookAuth(secret_env="T_HOOK_SECRET")})
+
+
+def test_webhook_request_is_signed_from_the_tenants_secret_env(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("T_HOOK_SECRET", "whsec")
-    message = WebhookMessage(
-        url="http://127.0.0.1:9/x", secret_env="T_HOOK_SECRET", event="call.analyzed", body={"a": 1}
-    )
-    body, headers = WebhookChannel().request(message, idempotency_key="k1")
+    message = WebhookMessage(url=HOOK, event="call.analyzed", body={"a": 1})
+    channel = WebhookChannel(directory=SIGNED)
+    auth = SIGNED.auth("t1", HOOK)
+    body, headers = channel.request(message, idempotency_key="k1", auth=auth)
     assert json.loads(body) == {"a": 1}
     assert headers["Frontdesk-Idempotency-Key"] == "k1"
     assert verify_signature("whsec", headers[SIGNATURE_HEADER], body)
     monkeypatch.delenv("T_HOOK_SECRET")
     with pytest.raises(DeliveryError, match="T_HOOK_SECRET") as caught:
-        WebhookChannel().request(message, idempotency_key="k1")
+        channel.request(message, idempotency_key="k1", auth=auth)
     assert not caught.value.retryable
+
+
+async def test_a_webhook_its_tenant_does_not_list_is_not_sent() -> None:
+    channel = WebhookChannel(directory=SIGNED)
+    message = WebhookMessage(url="http://127.0.0.1:9/evil", event="call.analyzed", body={})
+    with pytest.raises(DeliveryError, match="not one of tenant 't1'") as caught:
+        await channel.send(message, idempotency_key="k", tenant="t1")
+    assert not caught.value.retryable
+    with pytest.raises(DeliveryError, match="not one of tenant 'gym'"):
+        await channel.send(
+            message.model_copy(update={"url": HOOK}), idempotency_key="k", tenant="gym"
+        )
+
+
+def test_an_unsigned_webhook_is_refused_unless_allowed() -> None:
+    message = WebhookMessage(url=HOOK, event="call.analyzed", body={})
+    channel = WebhookChannel(directory=SIGNED)
+    with pytest.raises(DeliveryError, match="allow_unsigned") as caught:
+        channel.request(message, idempotency_key="k", auth=WebhookAuth())
+    assert not caught.value.retryable
+    _, headers = channel.request(
+        message, idempotency_key="k", auth=WebhookAuth(allow_unsigned=True)
+    )
+    assert SIGNATURE_HEADER not in headers
 
 
 CONTEXT: dict[str, object] = {

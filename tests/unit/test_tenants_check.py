@@ -149,3 +149,42 @@ def test_the_general_receptionist_needs_services_and_documents(tmp_path: Path) -
         problems
     )
     assert "knowledge: missing: flow general_receptionist (question) answers questions" in problems
+
+
+UNSIGNED = (
+    "name: Shop\nflow: demo_bakery\nnotifications:\n  webhooks:\n"
+    "    - {url: 'https://hooks.example/refused'}\n"
+    "    - {url: 'https://hooks.example/allowed', allow_unsigned: true}\n"
+    "    - {url: 'https://hooks.example/signed', secret_env: SHOP_HOOK_SECRET}\n"
+)
+
+
+def test_a_webhook_without_a_secret_is_a_problem_unless_allowed_unsigned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenants = make(tmp_path, UNSIGNED)
+    (problem,) = check_tenants(tenants, FLOWS)["shop"]
+    assert re.match(
+        r".*tenant\.yaml:5: notifications\.webhooks\.0: .*/refused has no secret_env", problem
+    )
+    assert "allow_unsigned: true" in problem
+    monkeypatch.setenv("FRONTDESK_TENANTS_DIR", str(tenants))
+    monkeypatch.setenv("FRONTDESK_FLOWS_DIR", str(FLOWS))
+    monkeypatch.delenv("SHOP_HOOK_SECRET", raising=False)
+    result = CliRunner().invoke(app, ["tenant", "check", "shop"])
+    assert result.exit_code == 1
+    assert "no secret_env" in result.output
+    assert re.search(r"warning: .*tenant\.yaml:6: .*/allowed is sent unsigned", result.output)
+    assert "warning: " in result.output and "SHOP_HOOK_SECRET is not set" in result.output
+
+
+def test_unsigned_webhooks_are_reported_at_start(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from agent.tenants.check import report_webhooks
+    from agent.tenants.registry import TenantRegistry
+
+    report_webhooks(TenantRegistry(make(tmp_path, UNSIGNED)))
+    messages = {(r.levelname, r.getMessage(), getattr(r, "url", "")) for r in caplog.records}
+    assert ("ERROR", "webhook refused: no secret_env", "https://hooks.example/refused") in messages
+    assert ("WARNING", "webhook sent unsigned", "https://hooks.example/allowed") in messages

@@ -20,12 +20,13 @@ class EmailChannel(Protocol):
 
 
 class WebhookSender(Protocol):
-    """Posts one webhook; raises :class:`DeliveryError`."""
+    """Posts one of ``tenant``'s webhooks (signed as its configuration says); raises
+    :class:`DeliveryError`."""
 
     @property
     def name(self) -> str: ...
 
-    async def send(self, message: WebhookMessage, *, idempotency_key: str) -> None: ...
+    async def send(self, message: WebhookMessage, *, idempotency_key: str, tenant: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,12 @@ class Channels:
     email: EmailChannel | None
     webhook: WebhookSender
 
-    async def deliver(self, message: EmailMessage | WebhookMessage, *, idempotency_key: str) -> str:
-        """Deliver ``message``; returns the channel's name."""
+    async def deliver(
+        self, message: EmailMessage | WebhookMessage, *, idempotency_key: str, tenant: str
+    ) -> str:
+        """Deliver ``tenant``'s ``message``; returns the channel's name."""
         if isinstance(message, WebhookMessage):
-            await self.webhook.send(message, idempotency_key=idempotency_key)
+            await self.webhook.send(message, idempotency_key=idempotency_key, tenant=tenant)
             return self.webhook.name
         if self.email is None:
             raise DeliveryError(
@@ -52,6 +55,7 @@ class Channels:
 
 def build_channels(settings: Settings) -> Channels:
     """SMTP when ``FRONTDESK_SMTP_HOST`` is set, else Resend when ``RESEND_API_KEY`` is."""
+    from .directory import TenantWebhooks
     from .resend_email import ResendChannel
     from .smtp import SmtpChannel
     from .webhook import WebhookChannel
@@ -61,4 +65,7 @@ def build_channels(settings: Settings) -> Channels:
         email = SmtpChannel.from_settings(settings)
     elif settings.resend_api_key is not None:
         email = ResendChannel.from_settings(settings)
-    return Channels(email=email, webhook=WebhookChannel(timeout_s=settings.webhook_timeout_s))
+    webhook = WebhookChannel(
+        directory=TenantWebhooks(settings.tenants_dir), timeout_s=settings.webhook_timeout_s
+    )
+    return Channels(email=email, webhook=webhook)
