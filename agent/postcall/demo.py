@@ -54,6 +54,12 @@ def demo_mail_sink(settings: Settings) -> Iterator[tuple[MailSink, dict[str, str
         yield sink, {"FRONTDESK_SMTP_HOST": sink.host, "FRONTDESK_SMTP_PORT": str(sink.port)}
 
 
+def notification_settled(status: str, attempts: int) -> bool:
+    """Delivered or failed for good, or waiting for a retry after a failed attempt; a
+    claimed notification (``sending``) is still in flight, so it is not settled yet."""
+    return status in SETTLED or (status == "pending" and attempts > 0)
+
+
 async def _snapshot(store: Store, room: str, sink: MailSink) -> tuple[DemoPostcall | None, bool]:
     async with store.transaction() as s:
         call_id = await call_id_for_room(s, room)
@@ -76,7 +82,7 @@ async def _snapshot(store: Store, room: str, sink: MailSink) -> tuple[DemoPostca
     )
     owners = {r.target for r in rows if r.template == "owner_summary"}
     emails = [p for p in sink.messages() if any(p.name.endswith(f"-{o}.eml") for o in owners)]
-    settled = latest is not None and all(r.status in SETTLED or r.attempts > 0 for r in rows)
+    settled = latest is not None and all(notification_settled(r.status, r.attempts) for r in rows)
     result = DemoPostcall(
         call_id=call_id,
         analysis=analysis,
