@@ -9,12 +9,12 @@ from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..errors import RequestError, TenantError
+from ..errors import TenantError
 from ..tenants import load_tenant
 from ..tenants.model import Source
 from .deps import LiveKitDep, SettingsDep
 from .dispatch import dispatch_call
-from .errors import ErrorBody
+from .errors import ErrorBody, tenant_request_error
 
 logger = logging.getLogger("frontdesk.dispatcher")
 
@@ -45,7 +45,7 @@ class DispatchedCallBody(BaseModel):
     "/v1/calls",
     status_code=201,
     response_model=DispatchedCallBody,
-    responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses={code: {"model": ErrorBody} for code in (404, 422, 503)},
     summary="Create a room and dispatch the agent to it",
     openapi_extra={
         "requestBody": {
@@ -66,7 +66,7 @@ async def create_call(
     try:
         await asyncio.to_thread(load_tenant, settings.tenants_dir, body.tenant)
     except TenantError as e:
-        raise RequestError(str(e), status=404, field="tenant") from e
+        raise tenant_request_error(body.tenant, e) from e
     call = await dispatch_call(
         lkapi, settings, tenant=body.tenant, room=body.room, source=body.source
     )

@@ -9,13 +9,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import aiohttp
 from livekit import api
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..config import Settings
 from ..control.dispatch import dispatch_call
-from ..errors import RequestError, TenantError, UnknownTenantError
+from ..control.errors import tenant_request_error
+from ..errors import RequestError, TenantError
 from ..store.engine import Store
 from ..store.visits import record_visit
 from ..tenants import Tenant, TenantRegistry
@@ -59,13 +59,8 @@ def find_campaign(registry: TenantRegistry, tenant_id: str, campaign: str) -> Ca
     """The tenant and its campaign, or a 404 naming the field (blocking: file reads)."""
     try:
         tenant = registry.get(tenant_id)
-    except UnknownTenantError as e:  # said without the server's paths: this is public
-        raise RequestError(f"unknown tenant {tenant_id!r}", status=404, field="tenant") from e
     except TenantError as e:
-        logger.error("tenant cannot be loaded", extra={"tenant": tenant_id, "error": str(e)})
-        raise RequestError(
-            f"tenant {tenant_id!r} is not taking calls right now", status=503, field="tenant"
-        ) from e
+        raise tenant_request_error(tenant_id, e) from e
     if campaign not in tenant.config.routing.campaigns:
         raise RequestError(
             f"tenant {tenant_id!r} has no campaign {campaign!r}", status=404, field="campaign"
@@ -87,17 +82,10 @@ async def open_session(
     found = await asyncio.to_thread(find_campaign, registry, request.tenant, request.campaign)
     tenant = found.tenant.id
     room = f"web-{tenant}-{secrets.token_hex(4)}"
-    try:
-        await dispatch_call(
-            lkapi, settings, tenant=tenant, room=room, source="web", campaign=found.campaign
-        )
-    except (api.TwirpError, aiohttp.ClientError, TimeoutError) as e:
-        logger.error("cannot create the visitor's room", extra={"room": room, "error": str(e)})
-        raise RequestError(
-            "the call service is unavailable (the LiveKit server did not answer); "
-            "try again in a moment",
-            status=503,
-        ) from e
+    # a LiveKit server that does not answer is the app's 503 (control/errors.py)
+    await dispatch_call(
+        lkapi, settings, tenant=tenant, room=room, source="web", campaign=found.campaign
+    )
     await _count_visit(store, tenant, found.campaign, room)
     identity = f"visitor-{secrets.token_hex(4)}"
     ttl = timedelta(seconds=settings.web_token_ttl_s)

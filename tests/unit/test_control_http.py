@@ -140,3 +140,36 @@ def test_docs_page_loads_swagger_from_this_server(client: TestClient) -> None:
     page = client.get("/docs").text
     assert "/web/lib/swagger-ui-bundle.js" in page
     assert "cdn" not in page.lower()
+
+
+def test_unknown_tenant_is_named_without_the_house(client: TestClient, tmp_path: Path) -> None:
+    """The 404 names the key asked for: not the other tenants, not the server's paths."""
+    resp = client.post("/v1/calls", content=json.dumps({"tenant": "no-such-bakery"}))
+    assert resp.status_code == 404
+    error = resp.json()["error"]
+    assert error == "unknown tenant 'no-such-bakery'"
+    assert "crumb-and-co" not in resp.text and "lumen-salon" not in resp.text
+    assert "/" not in error
+
+
+def test_a_tenant_that_does_not_load_is_a_503_naming_only_the_key(tmp_path: Path) -> None:
+    tenants = tmp_path / "tenants"
+    (tenants / "broken").mkdir(parents=True)
+    (tenants / "broken" / "tenant.yaml").write_text("name: Broken\nflow: [\n")
+    settings = Settings.model_validate(
+        {"LIVEKIT_URL": "ws://127.0.0.1:9", "data_dir": tmp_path, "tenants_dir": tenants}
+    )
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        resp = c.post("/v1/calls", content=json.dumps({"tenant": "broken"}))
+    assert resp.status_code == 503
+    assert resp.json() == {
+        "error": "tenant 'broken' is not taking calls right now",
+        "field": "tenant",
+    }
+    assert str(tmp_path) not in resp.text
+
+
+def test_livekit_down_is_a_503_saying_so(client: TestClient) -> None:
+    resp = client.post("/v1/calls", content=json.dumps({"tenant": "crumb-and-co"}))
+    assert resp.status_code == 503
+    assert "call service is unavailable" in resp.json()["error"]
