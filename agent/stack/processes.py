@@ -68,9 +68,10 @@ def livekit_config_body(settings: Settings, ports: StackPorts) -> str:
     """livekit.yaml, with the ports and keys of this stack."""
     config = yaml.safe_load(settings.livekit_config.read_text(encoding="utf-8"))
     config["port"] = ports.livekit
-    config.setdefault("rtc", {}).update(
-        tcp_port=ports.rtc_tcp, port_range_start=ports.udp_start, port_range_end=ports.udp_end
-    )
+    rtc = config.setdefault("rtc", {})
+    rtc.update(port_range_start=ports.udp_start, port_range_end=ports.udp_end)
+    if rtc.get("tcp_port"):  # ICE over TCP only where the config turns it on (it binds *)
+        rtc["tcp_port"] = ports.rtc_tcp
     config["keys"] = {settings.livekit_api_key: settings.livekit_api_secret.get_secret_value()}
     webhook = config.setdefault("webhook", {})
     webhook["api_key"] = settings.livekit_api_key
@@ -134,6 +135,10 @@ class Service:
     @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.returncode is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
 
     async def wait(self) -> int:
         assert self._proc is not None

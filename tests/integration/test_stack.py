@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import re
 import time
 
 import aiohttp
+import psutil
 import pytest
 from livekit import api
 
@@ -42,6 +44,21 @@ async def test_http_api_dispatches_the_agent(stack: LocalStack, stack_settings: 
     finally:
         await lkapi.room.delete_room(api.DeleteRoomRequest(room=body["room"]))
         await lkapi.aclose()
+
+
+def test_livekit_server_listens_on_loopback_only(stack: LocalStack) -> None:
+    """No TCP port of the local LiveKit server is reachable from another host (its RTC
+    TCP port bound every interface)."""
+    server = next(s for s in stack.services if s.name == "livekit-server")
+    assert server.pid is not None
+    listening = [
+        c.laddr
+        for c in psutil.Process(server.pid).net_connections(kind="inet")
+        if c.status == psutil.CONN_LISTEN
+    ]
+    assert listening, "livekit-server listens on nothing?"
+    exposed = [addr for addr in listening if not ipaddress.ip_address(addr.ip).is_loopback]
+    assert exposed == []
 
 
 @pytest.mark.parametrize(

@@ -49,10 +49,18 @@ def test_config_body_uses_this_stacks_ports_and_keys() -> None:
     config = yaml.safe_load(livekit_config_body(settings, ports))
     assert config["port"] == 17880
     assert config["bind_addresses"] == ["127.0.0.1"]
-    assert config["rtc"]["tcp_port"] == 17881
+    assert config["rtc"]["tcp_port"] == 0  # livekit.yaml: ICE over TCP off (it binds *)
     assert (config["rtc"]["port_range_start"], config["rtc"]["port_range_end"]) == (21000, 21199)
     assert config["keys"] == {"k1": "s" * 40}
     assert config["webhook"]["urls"] == ["http://127.0.0.1:18089/livekit/webhook"]
+
+
+def test_ice_over_tcp_gets_this_stacks_port_where_the_config_turns_it_on(tmp_path: Path) -> None:
+    config_file = tmp_path / "livekit.yaml"
+    config_file.write_text("port: 7880\nrtc:\n  tcp_port: 7881\n")
+    settings = Settings.model_validate({"FRONTDESK_LIVEKIT_CONFIG": str(config_file)})
+    ports = StackPorts(rtc_tcp=17881)
+    assert yaml.safe_load(livekit_config_body(settings, ports))["rtc"]["tcp_port"] == 17881
 
 
 def test_ephemeral_ports_are_distinct() -> None:
