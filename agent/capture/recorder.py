@@ -1,12 +1,13 @@
 """The call recorder: an :class:`~agent.flow.events.EventSink` and turn writer that never
 blocks the call.
 
-Callers (the flow machine, the session's event handlers) only put a JSON record on a
-queue. One background task writes queued records to the store as they come, batching
-whatever piled up into one transaction. When the store is unavailable (database down,
-timeout), the batch and everything after it go to the call's spool file, in order, and
-the task retries the spool every ``retry_s`` seconds; once the store takes it, direct
-writes resume. A record the store refuses (a value too long for its column) is logged
+Callers (the flow machine, the session's event handlers) append a JSON record to the
+call's spool file (written ahead: a process killed mid-turn loses no record said before)
+and put it on a queue. One background task writes queued records to the store as they
+come, batching whatever piled up into one transaction, and then lets the spool forget
+them. When the store is unavailable (database down, timeout), the records wait in the
+spool, in order, and the task retries it every ``retry_s`` seconds; once the store takes
+it, direct writes resume. A record the store refuses (a value too long for its column) is logged
 with the call id and kept in the dead-letter file; the rest of the call is stored
 (:mod:`.writer`). :meth:`close` finalizes the call and waits a bounded time for the
 queue; what is still spooled then is flushed by the worker's background sweeper.
@@ -35,6 +36,7 @@ logger = logging.getLogger("frontdesk.capture")
 WRITE_TIMEOUT_S = 10.0
 
 EventListener = Callable[[str, dict[str, Any]], None]
+Queued = tuple[str, int]  # a record, and the spool's size once it was appended
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ class CallRecorder:
             store, prices, DeadLetters(spool.spool_dir(data_dir)), timeout_s=write_timeout_s
         )
         self.refused = 0  # records the store refused (kept in the dead-letter file)
-        self._queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[Queued | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._offline = False
         self._closing = False
@@ -88,10 +90,10 @@ class CallRecorder:
         """True while records are going to the spool instead of the store."""
         return self._offline
 
-    # -- producing records (never blocks) ------------------------------------------------
+    # -- producing records (never waits: one append to the OS's page cache) ---------------
     def _put(self, kind: OpKind, data: Mapping[str, Any]) -> None:
-        record = {"call_id": self.call.id, "tenant": self.call.tenant, **data}
-        self._queue.put_nowait(encode(kind, record))
+        line = encode(kind, {"call_id": self.call.id, "tenant": self.call.tenant, **data})
+        self._queue.put_nowait((line, self.spool.log(line)))
 
     def start(self) -> None:
         """Open the spool (unless opened already), record the call's start, and start the
@@ -195,7 +197,6 @@ class CallRecorder:
                 self._task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._task
-                await asyncio.to_thread(self.spool.append, self._take(self._drain_all()))
         stored = not self._offline
         await asyncio.to_thread(self.spool.close)
         return stored
@@ -220,25 +221,23 @@ class CallRecorder:
             if batch:
                 await self._write(batch)
 
-    def _drain_all(self) -> list[str | None]:
-        items: list[str | None] = []
+    def _drain_all(self) -> list[Queued | None]:
+        items: list[Queued | None] = []
         while not self._queue.empty():
             items.append(self._queue.get_nowait())
         return items
 
-    def _take(self, items: list[str | None]) -> list[str]:
+    def _take(self, items: list[Queued | None]) -> list[Queued]:
         """The records among ``items``; a ``None`` among them means the call closed."""
         if any(item is None for item in items):
             self._closing = True
         return [item for item in items if item is not None]
 
-    async def _write(self, batch: list[str]) -> None:
+    async def _write(self, batch: list[Queued]) -> None:
         try:
-            written = await self._writer.write(batch)
+            written = await self._writer.write([line for line, _ in batch])
         except asyncio.CancelledError:
-            # closing gave up on the store mid-write: keep the batch (replays are idempotent)
-            self.spool.append(batch)
-            self._offline = True
+            self._offline = True  # closing gave up on the store mid-write: the spool has them
             raise
         self.refused += written.refused
         if written.pending:
@@ -246,22 +245,21 @@ class CallRecorder:
             logger.warning(
                 "store unavailable; spooling the call's records", extra={"call_id": self.call.id}
             )
-            await asyncio.to_thread(self.spool.append, written.pending)
+            return
+        _, size = batch[-1]
+        self.spool.forget_if_last(size)
 
     async def _retry_spool(self) -> None:
-        # while offline, new records go straight to the spool, keeping their order
-        lines = self._take(self._drain_all())
-        if lines:
-            await asyncio.to_thread(self.spool.append, lines)
-        spooled = await asyncio.to_thread(self.spool.read)
+        self._take(self._drain_all())  # what was queued meanwhile is in the spool already
+        spooled, size = await asyncio.to_thread(self.spool.read)
         written = await self._writer.write(spooled)
         self.refused += written.refused
         if written.pending:
             if len(written.pending) < len(spooled):
-                await asyncio.to_thread(self.spool.replace, written.pending)
+                await asyncio.to_thread(self.spool.forget, size, written.pending)
             logger.debug("spool not flushed yet", extra={"call_id": self.call.id})
             await asyncio.sleep(self.retry_s)
             return
-        await asyncio.to_thread(self.spool.clear)
+        await asyncio.to_thread(self.spool.forget, size)
         self._offline = False
         logger.info("store reachable again; spool flushed", extra={"call_id": self.call.id})

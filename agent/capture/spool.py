@@ -1,9 +1,12 @@
-"""The local spool: one JSON-lines file per call, holding the writes the store could not
-take yet. The live recorder holds an exclusive ``flock`` on its file, so recovery (the
-worker's background sweeper, ``frontdesk outbox run --forever``, the next recorder's
-start, or ``frontdesk db flush-spool``) never replays a live call; a killed worker's
-lock dies with it. Records the store refuses go to the dead-letter folder
-(:mod:`.writer`), so a spool only ever waits for an outage to end."""
+"""The local spool: one JSON-lines file per call, written ahead of the store. Every
+record is appended to it as it is made (handed to the OS, not synced: a killed process
+loses none, a crashed machine may lose the last few), and forgotten once the store has
+it and nothing came after it; while the store is unavailable the file is where the
+call's records wait. The live recorder holds an exclusive ``flock`` on its file, so
+recovery (the worker's background sweeper, ``frontdesk outbox run --forever``, the next
+recorder's start, or ``frontdesk db flush-spool``) never replays a live call; a killed
+worker's lock dies with it, and its records are replayed (replays are idempotent).
+Records the store refuses go to the dead-letter folder (:mod:`.writer`)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import IO
 
@@ -28,17 +32,25 @@ def spool_dir(data_dir: Path) -> Path:
 
 
 class SpoolFile:
-    """A call's spool file, opened and locked for as long as the call is recorded."""
+    """A call's spool file, opened and locked for as long as the call is recorded.
+
+    The recorder appends on its event loop (:meth:`log`: one ``write``, no sync) and
+    reads or trims from a thread; a lock keeps the two apart."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._file: IO[str] | None = None
+        self._lock = threading.Lock()
 
     def open(self) -> None:
         """Open and lock the file (once). If a recovery unlinked it while we waited for the
         lock, lock a fresh one: records must never go to a file no one can find."""
+        with self._lock:
+            self._open()
+
+    def _open(self) -> IO[str]:
         if self._file is not None:
-            return
+            return self._file
         self.path.parent.mkdir(parents=True, exist_ok=True)
         while True:
             handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the call
@@ -49,40 +61,60 @@ class SpoolFile:
                 same = False
             if same:
                 self._file = handle
-                return
+                return handle
             handle.close()
 
-    def append(self, lines: list[str]) -> None:
-        assert self._file is not None, "spool not open"
-        self._file.write("".join(line + "\n" for line in lines))
-        self._file.flush()
-        os.fsync(self._file.fileno())
+    def log(self, line: str) -> int:
+        """Append one record and hand it to the OS; returns the file's size after it."""
+        with self._lock:
+            handle = self._open()
+            handle.write(line + "\n")
+            handle.flush()
+            return os.fstat(handle.fileno()).st_size
 
-    def read(self) -> list[str]:
-        assert self._file is not None, "spool not open"
-        self._file.seek(0)
-        return [line for line in self._file.read().splitlines() if line.strip()]
+    def read(self) -> tuple[list[str], int]:
+        """Every record in the file, and the file's size when read."""
+        with self._lock:
+            handle = self._open()
+            return _lines(handle), os.fstat(handle.fileno()).st_size
 
-    def clear(self) -> None:
-        assert self._file is not None, "spool not open"
-        self._file.truncate(0)
-        self._file.flush()
+    def forget_if_last(self, size: int) -> None:
+        """Empty the file if the record ending at ``size`` is its last (all stored now);
+        else leave it (what it holds twice is replayed idempotently)."""
+        with self._lock:
+            handle = self._open()
+            if os.fstat(handle.fileno()).st_size == size:
+                handle.truncate(0)
+                handle.flush()
 
-    def replace(self, lines: list[str]) -> None:
-        """Keep only ``lines`` (the records still to write), in order."""
-        self.clear()
-        if lines:
-            self.append(lines)
+    def forget(self, size: int, keep: list[str] | None = None) -> None:
+        """The first ``size`` bytes are stored now, but for the records in ``keep``: drop
+        them, keeping ``keep`` and whatever was appended after ``size``. When nothing
+        else is left this is one truncate, the usual case."""
+        with self._lock:
+            handle = self._open()
+            if not keep and os.fstat(handle.fileno()).st_size == size:
+                handle.truncate(0)
+                handle.flush()
+                return
+            handle.seek(size)
+            after = handle.read()
+            _keep(handle, keep or [])
+            handle.write(after)
+            handle.flush()
 
     def close(self) -> None:
-        if self._file is None:
-            return
-        if self.path.stat().st_size == 0:
-            with contextlib.suppress(FileNotFoundError):
-                self.path.unlink()
-        fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
-        self._file.close()
-        self._file = None
+        with self._lock:
+            if self._file is None:
+                return
+            if os.fstat(self._file.fileno()).st_size == 0:
+                with contextlib.suppress(FileNotFoundError):
+                    self.path.unlink()
+            else:
+                os.fsync(self._file.fileno())
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
 
 
 def _spool_files(directory: Path) -> list[Path]:

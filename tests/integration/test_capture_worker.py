@@ -111,12 +111,16 @@ async def killable_worker(stack: LocalStack, tmp_path: Path) -> AsyncIterator[tu
     await worker.stop()
 
 
+@pytest.mark.parametrize("moment", ["after_a_turn", "during_a_turn"])
 async def test_killed_worker_keeps_every_turn_before_the_kill(
     stack: LocalStack,
     stack_settings: Settings,
     stack_store: Store,
     killable_worker: tuple[Service, str],
+    moment: str,
 ) -> None:
+    """Killed a second after a turn ended, or while the agent speaks its answer (the
+    caller's turn just committed, the agent's in flight): what was said before is kept."""
     worker, agent_name = killable_worker
     settings = stack_settings.model_copy(update={"agent_name": agent_name})
     async with call(stack, settings, TENANT) as (caller, room):
@@ -124,15 +128,29 @@ async def test_killed_worker_keeps_every_turn_before_the_kill(
         assert await caller.agent_turn_done(start, timeout=60)
         said_at = time.time()
         await caller.say("opening hours")
-        assert await caller.agent_turn_done(said_at, timeout=60)
-        await asyncio.sleep(1.0)  # the turn that just ended is in flight, not lost
-        assert worker._proc is not None
-        os.killpg(worker._proc.pid, signal.SIGKILL)  # the worker and its job processes
-        await worker._proc.wait()
+        if moment == "after_a_turn":
+            assert await caller.agent_turn_done(said_at, timeout=60)
+            await asyncio.sleep(1.0)  # the turn that just ended is in flight, not lost
+        else:
+            deadline = time.time() + 60
+            while caller.agent_state != "speaking":  # the answer has started
+                assert time.time() < deadline, "the agent never answered"
+                await asyncio.sleep(0.02)
+        assert worker.pid is not None
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its job processes
+        await worker.stop()
         report = await _wait_report(stack_store, room, done=False)
+        texts = [t.text for t in report.rows["turns"]]  # type: ignore[attr-defined]
+        deadline = time.time() + 30  # the writer's last batch may still be landing
+        while len(texts) < 2 and time.time() < deadline:
+            await asyncio.sleep(0.3)
+            report = await _wait_report(stack_store, room, done=False)
+            texts = [t.text for t in report.rows["turns"]]  # type: ignore[attr-defined]
     assert report.call.status == "active"  # never finalized: the process died
     speakers = [t.speaker for t in report.rows["turns"]]  # type: ignore[attr-defined]
-    assert speakers[:3] == ["agent", "caller", "agent"], speakers
+    expected = ["agent", "caller", "agent"] if moment == "after_a_turn" else ["agent", "caller"]
+    assert speakers[: len(expected)] == expected, speakers
+    assert texts[1].strip(), texts  # the caller's words, as the agent heard them
 
 
 def _spooled(data_dir: Path, text: str) -> bool:
