@@ -101,7 +101,8 @@ async def _up(settings: Settings) -> None:
             f"  web widget      http://127.0.0.1:{ports.dispatcher_http}/w/<tenant>/<campaign>  "
             "(e.g. /w/crumb-and-co/crumb-website)\n"
             f"  worker          agent {settings.agent_name!r}, health "
-            f"http://127.0.0.1:{ports.worker_http}/\n"
+            f"http://127.0.0.1:{ports.worker_http}/, metrics "
+            f"http://127.0.0.1:{ports.worker_metrics}/metrics\n"
             "Press Ctrl-C to stop.\n",
             err=True,
         )

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
         8089, ge=0, le=65535, validation_alias=_env("FRONTDESK_DISPATCHER_PORT")
     )
     max_calls: int = Field(4, ge=1, le=1000, validation_alias=_env("FRONTDESK_MAX_CALLS"))
+    metrics_port: int | None = Field(
+        None, ge=1, le=65535, validation_alias=_env("FRONTDESK_METRICS_PORT")
+    )
     connect_retries: int = Field(1000, ge=0, validation_alias=_env("FRONTDESK_CONNECT_RETRIES"))
 
     # Providers (comma-separated fallback chains)

@@ -17,14 +17,16 @@ from functools import cache, partial
 
 from livekit.agents import Agent, AgentServer, AgentSession, JobContext, JobProcess, llm
 
+from .capture.recorder import CallRecorder
 from .capture.sweeper import SpoolSweeper
 from .capture.worker import capture_call, run_postcall
 from .config import Settings, load_settings
 from .errors import FlowLoadError, TenantError, UnknownTenantError
 from .flow.assist import LlmAssistant
 from .flow.runtime import FlowAgent
+from .metrics import CALLS_REFUSED, CallMetrics
 from .providers.registry import apply_hints, build_tts, load_vad
-from .session import Pipeline, prepare_call
+from .session import CallPlan, Pipeline, prepare_call
 from .store import Store
 from .tenants import SORRY, RoomKeys, TenantRegistry
 from .tenants.check import report_webhooks
@@ -61,14 +63,17 @@ async def entrypoint(ctx: JobContext) -> None:
         plan = await asyncio.to_thread(prepare_call, settings, keys)
     except UnknownTenantError as e:
         logger.error("refusing call: no tenant for this room", extra={"reason": str(e)})
+        CALLS_REFUSED.labels("unknown_tenant").inc()
         await apologise(ctx, settings, SORRY)
         return
     except (TenantError, FlowLoadError) as e:
         logger.error("refusing call: configuration is invalid", extra={"reason": str(e)})
+        CALLS_REFUSED.labels("invalid_configuration").inc()
         await apologise(ctx, settings, UNAVAILABLE)
         return
     except Exception:  # a bug in preparing the call: the caller still hears why it ends
         logger.exception("refusing call: it could not be prepared")
+        CALLS_REFUSED.labels("error").inc()
         await apologise(ctx, settings, UNAVAILABLE)
         return
     # The flow greets whoever is there: a web visitor or a meeting's attendee may join
@@ -94,6 +99,7 @@ async def entrypoint(ctx: JobContext) -> None:
     # the recorder stores turns and flow events as they happen; at shutdown it finalizes
     # the call and runs the post-call pipeline
     capture = await capture_call(ctx, settings, plan, session)
+    watch_call(ctx, plan, pipeline, session, capture.recorder)
     machine = plan.machine(sink=capture.recorder)
     model = session.llm
     assistant = LlmAssistant(model) if plan.assisted and isinstance(model, llm.LLM) else None
@@ -106,6 +112,26 @@ async def entrypoint(ctx: JobContext) -> None:
         prepare=plan.prepare_turn,
     )
     await session.start(agent=agent, room=ctx.room)
+
+
+def watch_call(
+    ctx: JobContext,
+    plan: CallPlan,
+    pipeline: Pipeline,
+    session: AgentSession[None],
+    recorder: CallRecorder,
+) -> None:
+    """Count the call in the metrics: active until the job shuts down, each recorded
+    turn's latency parts and confidence, and the fallbacks its providers take."""
+    metrics = CallMetrics(plan.tenant.id, plan.source)
+    metrics.started()
+
+    async def ended(_reason: str) -> None:
+        metrics.ended()
+
+    ctx.add_shutdown_callback(ended)
+    recorder.on_turn(lambda turn: metrics.turn(dict(turn.latency or {}), turn.stt_confidence))
+    metrics.watch_fallbacks(pipeline.stt, pipeline.tts, session.llm)
 
 
 async def room_keys(ctx: JobContext) -> RoomKeys:
@@ -182,6 +208,11 @@ def build_server(settings: Settings | None = None) -> AgentServer:
         load_threshold=0.999,
         setup_fnc=prewarm,
         log_level=settings.log_level,
+        # livekit's own Prometheus server, summing the job processes' metrics
+        prometheus_port=settings.metrics_port,
+        prometheus_multiproc_dir=str(settings.data_dir / "prometheus")
+        if settings.metrics_port is not None
+        else None,
     )
 
     server.rtc_session(entrypoint, agent_name=settings.agent_name)

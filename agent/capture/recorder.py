@@ -36,6 +36,7 @@ logger = logging.getLogger("frontdesk.capture")
 WRITE_TIMEOUT_S = 10.0
 
 EventListener = Callable[[str, dict[str, Any]], None]
+TurnListener = Callable[["TurnRecord"], None]
 Queued = tuple[str, int]  # a record, and the spool's size once it was appended
 
 
@@ -84,6 +85,7 @@ class CallRecorder:
         self.end_node: str | None = None
         self.consent_granted: bool | None = None
         self._listeners: list[EventListener] = []
+        self._turn_listeners: list[TurnListener] = []
 
     @property
     def offline(self) -> bool:
@@ -132,7 +134,13 @@ class CallRecorder:
         """Call ``listener(type_name, payload)`` for every flow event (e.g. the audio gate)."""
         self._listeners.append(listener)
 
+    def on_turn(self, listener: TurnListener) -> None:
+        """Call ``listener(turn)`` for every turn recorded (e.g. the metrics)."""
+        self._turn_listeners.append(listener)
+
     def add_turn(self, turn: TurnRecord) -> None:
+        for listener in self._turn_listeners:
+            listener(turn)
         self._turn_seq += 1
         self._put(
             "turn",

@@ -3,10 +3,12 @@
 ``create_app(settings)`` builds the app from :func:`routers`: each area of the API is
 one ``APIRouter`` in a module of its own (calls, LiveKit webhooks, web visitors, ...), so
 a new area is one more entry there. The app owns what every router shares: the
-settings, one livekit-api client (opened and closed by the lifespan), JSON errors
-(:mod:`.errors`), CORS for the configured origins only (``FRONTDESK_CORS_ORIGINS``), and
-the OpenAPI document (``/openapi.json``, browsable at ``/docs`` with Swagger UI served
-from ``node_modules``, never from a CDN).
+settings, one livekit-api client and one store (opened and closed by the lifespan; the
+store holds the web visitors' counts and the outbox that ``/metrics`` reports), JSON
+errors (:mod:`.errors`), CORS for the configured origins only
+(``FRONTDESK_CORS_ORIGINS``), and the OpenAPI document (``/openapi.json``, browsable at
+``/docs`` with Swagger UI served from ``node_modules``, never from a CDN). Health,
+readiness and metrics are in :mod:`.ops`.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
-from pydantic import BaseModel
 
 from ..config import Settings
 from ..errors import RequestError
-from . import calls, npm, webhooks
+from ..store.engine import Store
+from ..store.migrate import ensure_embedded_schema
+from . import calls, npm, ops, webhooks
 from .dispatch import livekit_api
 from .errors import ErrorBody, install_error_handlers
 
@@ -31,17 +34,7 @@ logger = logging.getLogger("frontdesk.dispatcher")
 
 TITLE = "Frontdesk dispatcher"
 
-health = APIRouter(tags=["health"])
 assets = APIRouter(include_in_schema=False)
-
-
-class Health(BaseModel):
-    ok: bool = True
-
-
-@health.get("/healthz", response_model=Health, summary="The dispatcher is up")
-async def healthz() -> Health:
-    return Health()
 
 
 @assets.get("/web/lib/{name}", responses={404: {"model": ErrorBody}, 503: {"model": ErrorBody}})
@@ -70,7 +63,7 @@ def routers() -> list[APIRouter]:
     """Every area of the dispatcher's API, in the order they are matched."""
     from ..web.routes import router as web
 
-    return [health, calls.router, webhooks.router, web, assets]
+    return [ops.router, calls.router, webhooks.router, web, assets]
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -79,9 +72,12 @@ def create_app(settings: Settings) -> FastAPI:
         for gone in npm.missing():
             logger.warning("browser library missing", extra={"error": gone.missing_message()})
         app.state.livekit = livekit_api(settings)
+        app.state.store = Store.open(settings)
         try:
+            await ensure_embedded_schema(app.state.store.engine.url)
             yield
         finally:
+            await app.state.store.close()
             await app.state.livekit.aclose()
 
     app = FastAPI(

@@ -37,6 +37,7 @@ from tenacity import (
 
 from ..config import Settings
 from ..errors import DeliveryError, StoreUnavailable
+from ..metrics.registry import OUTBOX_RESULTS
 from ..store import Store
 from ..store import outbox as rows
 from ..store.tables import OutboxRow, utcnow
@@ -169,12 +170,14 @@ class OutboxProcessor:
                 },
             )
             timed_out = int(e.timed_out)
+            OUTBOX_RESULTS.labels(row.channel, "failed" if final else "retry").inc()
             if final:
                 return RunStats(failed=1, timed_out=timed_out)
             return RunStats(retried=1, timed_out=timed_out)
         async with self.store.transaction() as s:
             await rows.mark_delivered(s, row.id, worker_id=self.worker_id)
         log.info("notification delivered", extra=extra)
+        OUTBOX_RESULTS.labels(row.channel, "delivered").inc()
         return RunStats(delivered=1)
 
     async def _deliver(self, row: OutboxRow) -> None:

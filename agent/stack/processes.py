@@ -56,12 +56,13 @@ class StackPorts:
     udp_end: int = 50200
     worker_http: int = 8081
     dispatcher_http: int = 8089
+    worker_metrics: int = 9181
 
     @classmethod
     def ephemeral(cls) -> StackPorts:
         """Free ports for a stack that must not collide with a developer's own."""
         udp = random.randrange(20000, 30000, 200)
-        return cls(free_port(), free_port(), udp, udp + 199, free_port(), free_port())
+        return cls(free_port(), free_port(), udp, udp + 199, free_port(), free_port(), free_port())
 
 
 def livekit_config_body(settings: Settings, ports: StackPorts) -> str:
@@ -196,6 +197,7 @@ class LocalStack:
             "LIVEKIT_API_SECRET": s.livekit_api_secret.get_secret_value(),
             "FRONTDESK_WORKER_PORT": str(self.ports.worker_http),
             "FRONTDESK_DISPATCHER_PORT": str(self.ports.dispatcher_http),
+            "FRONTDESK_METRICS_PORT": str(self.ports.worker_metrics),
             "PYTHONUNBUFFERED": "1",
             **self._extra_env,
         }

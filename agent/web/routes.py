@@ -25,7 +25,6 @@ from ..control.deps import LiveKitDep, SettingsDep
 from ..control.errors import ErrorBody
 from ..errors import RequestError
 from ..store.engine import Store
-from ..store.migrate import ensure_embedded_schema
 from ..tenants import TenantRegistry
 from . import pages
 from .qr import MEDIA_TYPES, QrKind, qr_code, widget_url
@@ -43,17 +42,12 @@ class WebServices:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = app.state.settings
-    store = Store.open(settings)
-    await ensure_embedded_schema(store.engine.url)
     app.state.web = WebServices(
         registry=TenantRegistry(settings.tenants_dir),
-        store=store,
+        store=app.state.store,  # the app's, opened by its lifespan
         sessions_limit=ClientRateLimit(settings.web_rate_limit, scope="web-sessions"),
     )
-    try:
-        yield
-    finally:
-        await store.close()
+    yield
 
 
 def _services(request: Request) -> WebServices:

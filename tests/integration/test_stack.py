@@ -16,7 +16,14 @@ from livekit import api
 from agent.config import Settings
 from agent.control.dispatch import livekit_api
 from agent.stack import LocalStack, Service
-from tests.callers import agent_in_room, agent_said, call, settings_for
+from tests.callers import (
+    DEMO_TENANT,
+    agent_in_room,
+    agent_said,
+    call,
+    settings_for,
+    wait_for_agent_speech,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -85,3 +92,51 @@ async def test_bad_configuration_is_refused_cleanly(
         assert apology in agent_said(caller), agent_said(caller)
         assert "Traceback" not in _room_log(worker, room)
     assert worker.running
+
+
+def _metric(text: str, name: str, **labels: str) -> float:
+    """A sample's value in Prometheus text, 0 when absent."""
+    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    for line in text.splitlines():
+        if line.startswith("#") or " " not in line:
+            continue
+        key, value = line.rsplit(" ", 1)
+        if key == (f"{name}{{{wanted}}}" if labels else name):
+            return float(value)
+    return 0.0
+
+
+async def _scrape(stack: LocalStack) -> str:
+    url = f"http://127.0.0.1:{stack.ports.worker_metrics}/metrics"
+    async with aiohttp.ClientSession() as http, http.get(url) as resp:
+        assert resp.status == 200
+        return await resp.text()
+
+
+async def test_worker_metrics_move_during_a_call(
+    stack: LocalStack, stack_settings: Settings
+) -> None:
+    """Scraped during and after a call: the call is active, then not; its turns are in
+    the latency histogram (job processes' metrics, summed by livekit's server)."""
+    labels = {"tenant": DEMO_TENANT, "source": "web"}
+    before = await _scrape(stack)
+    calls_before = _metric(before, "frontdesk_calls_total", **labels)
+    turns_before = _metric(before, "frontdesk_turn_latency_seconds_count", part="e2e_latency")
+    async with call(stack, stack_settings, DEMO_TENANT) as (caller, _room):
+        start = await wait_for_agent_speech(caller)
+        assert await caller.agent_turn_done(start, timeout=60)
+        during = await _scrape(stack)
+        assert _metric(during, "frontdesk_calls_active", **labels) >= 1, during
+        said_at = time.time()
+        await caller.say("opening hours")
+        assert await caller.agent_turn_done(said_at, timeout=60)
+    deadline = time.time() + 30
+    while True:  # the job's shutdown callbacks run after the caller left
+        after = await _scrape(stack)
+        if _metric(after, "frontdesk_calls_active", **labels) == 0 or time.time() > deadline:
+            break
+        await asyncio.sleep(0.5)
+    assert _metric(after, "frontdesk_calls_active", **labels) == 0, after
+    assert _metric(after, "frontdesk_calls_total", **labels) == calls_before + 1
+    turns = _metric(after, "frontdesk_turn_latency_seconds_count", part="e2e_latency")
+    assert turns > turns_before, after
