@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from .budget.cli import usage
 from .cli_settings import settings_or_exit
 from .config import Settings
 from .errors import FrontdeskError
@@ -42,6 +43,7 @@ app.add_typer(postcall_app, name="postcall")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(campaigns_app, name="campaigns")
 app.command("qr")(qr)
+app.command("usage")(usage)
 
 
 def _settings() -> Settings:

@@ -17,6 +17,7 @@ from functools import cache, partial
 
 from livekit.agents import Agent, AgentServer, AgentSession, JobContext, JobProcess, llm
 
+from .budget.call import check_budget, watch_budget
 from .capture.recorder import CallRecorder
 from .capture.sweeper import SpoolSweeper
 from .capture.worker import capture_call, run_postcall
@@ -86,6 +87,12 @@ async def entrypoint(ctx: JobContext) -> None:
         logger.info("nobody joined the room; leaving", extra={"waited_s": PARTICIPANT_WAIT_S})
         ctx.shutdown(reason="nobody joined")
         return
+    budget = await check_budget(settings, plan.tenant)
+    if budget.refused:
+        logger.warning("refusing call: the month's budget is spent", extra={"month": budget.month})
+        CALLS_REFUSED.labels("budget").inc()
+        await apologise(ctx, settings, UNAVAILABLE)
+        return
     logger.info("call starting", extra={"tenant": plan.tenant.id, "flow": plan.flow.id})
 
     pipeline = Pipeline.build(settings, ctx.proc.userdata["vad"])
@@ -110,6 +117,9 @@ async def entrypoint(ctx: JobContext) -> None:
         assistant=assistant,
         on_turn=capture.turns.caller_turn,
         prepare=plan.prepare_turn,
+    )
+    watch_budget(
+        settings, plan.tenant, found=budget, session=session, agent=agent, recorder=capture.recorder
     )
     await session.start(agent=agent, room=ctx.room)
 

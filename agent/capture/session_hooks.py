@@ -12,6 +12,7 @@ metrics, by :meth:`SessionCapture.flush` at the end of the call: nothing said is
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -22,6 +23,7 @@ from livekit.agents import (
     UserInputTranscribedEvent,
 )
 
+from ..store.usage import NewUsage
 from .recorder import CallRecorder, TurnRecord
 
 TIMES = ("started_speaking_at", "stopped_speaking_at")
@@ -111,20 +113,29 @@ class SessionCapture:
             self._pending.append((text, _at(ev.created_at) or datetime.now(UTC)))
 
 
-def record_usage(recorder: CallRecorder, session: AgentSession[None]) -> None:
-    """Add the session's usage so far, one row per provider/model."""
-    now = datetime.now(UTC)
+def session_usage(session: AgentSession[None], at: datetime) -> list[NewUsage]:
+    """The session's usage so far, one entry per provider/model (STT, TTS, LLM)."""
+    rows = []
     for usage in session.usage.model_usage:
         kind = usage.type.removesuffix("_usage")
         if kind not in ("llm", "stt", "tts"):
             continue
-        recorder.add_usage(
-            kind=kind,
-            provider=usage.provider or "unknown",
-            model=usage.model or "unknown",
-            at=now,
-            tokens_in=int(getattr(usage, "input_tokens", 0)),
-            tokens_out=int(getattr(usage, "output_tokens", 0)),
-            audio_seconds=float(getattr(usage, "audio_duration", 0.0)),
-            characters=int(getattr(usage, "characters_count", 0)),
+        rows.append(
+            NewUsage(
+                kind=kind,
+                provider=usage.provider or "unknown",
+                model=usage.model or "unknown",
+                at=at,
+                tokens_in=int(getattr(usage, "input_tokens", 0)),
+                tokens_out=int(getattr(usage, "output_tokens", 0)),
+                audio_seconds=float(getattr(usage, "audio_duration", 0.0)),
+                characters=int(getattr(usage, "characters_count", 0)),
+            )
         )
+    return rows
+
+
+def record_usage(recorder: CallRecorder, session: AgentSession[None]) -> None:
+    """Add the session's usage so far, one row per provider/model."""
+    for usage in session_usage(session, datetime.now(UTC)):
+        recorder.add_usage(**dataclasses.asdict(usage))

@@ -80,6 +80,7 @@ class FlowAgent(Agent):
         self._timer: asyncio.Task[None] | None = None
         self._listen: Listen | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._wrapping_up = False
 
     @property
     def machine(self) -> FlowMachine:
@@ -118,8 +119,29 @@ class FlowAgent(Agent):
             self.user_said(text)
         raise StopResponse()  # the flow already answered; no LLM reply
 
+    def stop_assisting(self) -> None:
+        """Run the rest of the call scripted: no more LLM requests (a budget nears its cap)."""
+        self._assistant = None
+
+    def wrap_up(self, line: str) -> None:
+        """End the call now, politely: stop what is under way, say ``line`` (which the
+        caller cannot interrupt), then hang up; later turns are ignored (a budget cap)."""
+        if self._wrapping_up:
+            return
+        self._wrapping_up = True
+        self._generation += 1
+        self._cancel_timer()
+        self._interrupt_pending()
+        if self._consulting is not None:
+            self._consulting[1].cancel()
+            self._consulting = None
+        node = self._machine.state.current
+        self._carry_out([Say(line, node), Hangup(node)])
+
     def user_said(self, text: str) -> None:
         """Hand a caller's turn to the flow (interrupting whatever is under way)."""
+        if self._wrapping_up:
+            return
         self._generation += 1
         self._cancel_timer()
         self._interrupt_pending()

@@ -18,7 +18,7 @@ class EmailMessage(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["email"] = "email"
-    purpose: Literal["owner_summary", "customer_confirmation"]
+    purpose: Literal["owner_summary", "customer_confirmation", "budget_alert"]
     to: str = Field(min_length=3)
     subject: str
     text: str

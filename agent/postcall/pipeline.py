@@ -99,7 +99,7 @@ async def analyse_and_enqueue(
     return analysis_id, outcome, scored, tuple(enqueued)
 
 
-async def _deliver_now(store: Store, settings: Settings, timeout_s: float) -> RunStats | None:
+async def deliver_due(store: Store, settings: Settings, timeout_s: float) -> RunStats | None:
     """Drain the outbox for up to ``timeout_s``; None when time ran out (rows still
     claimed are taken over by a processor once their lease expires)."""
     processor = OutboxProcessor(
@@ -159,7 +159,7 @@ async def process_call(
             "call analysed",
             extra={"call_id": call_id, "method": outcome.method, "enqueued": len(enqueued)},
         )
-        delivery = await _deliver_now(db, settings, deliver_timeout_s) if deliver else None
+        delivery = await deliver_due(db, settings, deliver_timeout_s) if deliver else None
         return PostcallResult(
             call_id=call_id,
             analysis_id=analysis_id,

@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, RootModel
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import FileError
@@ -98,6 +98,20 @@ async def add_usage(
 
 async def usage_for_call(s: AsyncSession, call_id: str) -> Sequence[Usage]:
     return (await s.scalars(select(Usage).where(Usage.call_id == call_id).order_by(Usage.id))).all()
+
+
+async def tenant_spend(s: AsyncSession, tenant: str, since: datetime) -> float:
+    """What ``tenant``'s calls cost since ``since`` (USD, the usage rows' priced totals)."""
+    stmt = select(func.coalesce(func.sum(Usage.cost_usd), 0.0)).where(
+        Usage.tenant == tenant, Usage.at >= since
+    )
+    return float((await s.execute(stmt)).scalar_one())
+
+
+async def tenant_usage(s: AsyncSession, tenant: str, since: datetime) -> Sequence[Usage]:
+    """Every usage row of ``tenant`` since ``since``."""
+    stmt = select(Usage).where(Usage.tenant == tenant, Usage.at >= since).order_by(Usage.id)
+    return (await s.scalars(stmt)).all()
 
 
 def total_cost(rows: Sequence[Usage]) -> float:
