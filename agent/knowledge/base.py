@@ -27,16 +27,32 @@ class Passage:
 class SearchResult:
     """Passages best first, the ``confidence`` (0..1) that the first one answers the
     question, and ``answer``: the reply composed for voice (short, no markdown, numbers
-    and prices spoken naturally; "" when there is nothing to say)."""
+    and prices spoken naturally; "" when there is nothing to say).
+
+    ``withheld`` says why no answer is given although a passage was found (the checks
+    of :mod:`agent.knowledge.checks`: "'humana' is in no document"); the answer is then
+    "" and the confidence below any threshold. ``options``: two topics close enough that
+    the caller is asked which one they mean instead of hearing a guess."""
 
     question: str
     passages: tuple[Passage, ...]
     confidence: float
     answer: str
+    withheld: str = ""
+    options: tuple[str, ...] = ()
 
     @property
     def best(self) -> Passage | None:
         return self.passages[0] if self.passages else None
+
+    def says(self, threshold: float) -> bool:
+        """Whether an answer node with ``threshold`` speaks the answer."""
+        return (
+            self.confidence >= threshold
+            and bool(self.answer)
+            and not self.withheld
+            and not self.options
+        )
 
 
 class KnowledgeSearch(Protocol):
