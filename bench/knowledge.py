@@ -49,7 +49,8 @@ Replies = dict[str, dict[str, Reply]]  # tenant -> question -> reply
 
 def _said(reply: Reply) -> Said:
     says = reply["confidence"] >= reply["threshold"] and bool(reply["answer"])
-    return Said(tuple(reply["passages"]), says and not reply["options"], bool(reply["options"]))
+    options = bool(reply["options"])
+    return Said(tuple(reply["passages"]), says and not options, options, reply["answer"])
 
 
 def _score(eval_set: EvalSet, found: dict[str, Reply]) -> Scores:

@@ -22,6 +22,7 @@ from ..yamlfile import parse_model, read_source
 from .base import KnowledgeSearch
 from .calibrate import Features
 from .search import KnowledgeBase
+from .speech import speakable
 from .tokens import STOP, words
 
 
@@ -195,6 +196,15 @@ class Said:
     passages: tuple[str, ...]
     says: bool
     clarifies: bool = False
+    answer: str = ""  # the spoken answer
+
+    def tells(self, fact: str) -> bool:
+        """Whether the caller hears ``fact``: the best passage holds it, or the spoken
+        answer (a whole section, read aloud) says it."""
+        if self.passages and normalize(fact) in normalize(self.passages[0]):
+            return True
+        spoken = speakable(fact).rstrip(".").lower()
+        return bool(self.answer) and spoken in self.answer.lower()
 
 
 @dataclass
@@ -230,7 +240,7 @@ def score(eval_set: EvalSet, said: Callable[[str], Said]) -> Scores:
         scores.top1 += bool(holds[:1] and holds[0])
         scores.top3 += any(holds)
         scores.clarified += reply.clarifies
-        if reply.says and holds[:1] and holds[0]:
+        if reply.says and reply.tells(item.fact):
             scores.right += 1
         elif reply.says:
             scores.wrong.append(item.q)
@@ -251,6 +261,7 @@ def said_by(kb: KnowledgeSearch, threshold: float) -> Callable[[str], Said]:
             tuple(p.text for p in result.passages),
             says=result.says(threshold),
             clarifies=bool(result.options),
+            answer=result.answer,
         )
 
     return said

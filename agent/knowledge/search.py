@@ -16,6 +16,7 @@ import numpy.typing as npt
 from ..tenants import Tenant
 from .base import Passage, SearchResult
 from .calibrate import DEFAULT_CALIBRATION, HYBRID_CALIBRATION, Calibration, Features
+from .checks import Verdict, check, load_frequencies, prefer_answering
 from .index import Index, content_hash, load_index, load_vectors
 from .speech import compose_answer
 from .tokens import Question, answer_types, question_terms, terms
@@ -86,16 +87,24 @@ class KnowledgeBase:
     def search(self, question: str, k: int = 3) -> SearchResult:
         """The ``k`` best passages, the confidence that the first answers, and the answer."""
         ranked, features = self.rank(question)
+        parsed = question_terms(question)
         passages = tuple(
             Passage(c.text, round(score, 4), c.source, c.heading)
             for c, score in ((self.index.chunks[i], s) for i, s in ranked[:k])
         )
         if not passages or features is None:
             return SearchResult(question, passages, 0.0, "")
-        confidence = self.calibration.confidence(features)
+        confidence = round(self.calibration.confidence(features), 4)
+        verdict = check(question, parsed, self.index, ranked)
+        if verdict.options and confidence < self.threshold:
+            verdict = Verdict()  # below the threshold it is not known anyway: no options
+        if verdict.withheld or verdict.options:
+            return SearchResult(
+                question, passages, confidence, "", verdict.withheld, verdict.options
+            )
         text, whole = self._answer_text(question, ranked[0][0])
         answer = compose_answer(text, question, whole=whole, region=self.region)
-        return SearchResult(question, passages, round(confidence, 4), answer)
+        return SearchResult(question, passages, confidence, answer)
 
     def _answer_text(self, question: str, best: int) -> tuple[str, bool]:
         """The best chunk's text; or its whole section (the chunks under the same heading of
@@ -136,7 +145,9 @@ class KnowledgeBase:
         if self.hybrid:
             return self._fuse(question, parsed, scores)
         order = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] > 0]
-        ranked = [(i, float(scores[i])) for i in order]
+        ranked = prefer_answering(
+            question, parsed, self.index, [(i, float(scores[i])) for i in order]
+        )
         if not ranked:
             return [], Features(0.0, 0.0)
         return ranked, self._features(parsed, ranked[0][0], ranked[0][1])
@@ -152,6 +163,7 @@ class KnowledgeBase:
         lexical = bm25 / top if top > 0 else np.zeros_like(bm25)
         fused = (1 - self.similarity_weight) * lexical + self.similarity_weight * similarity
         ranked = [(int(i), float(fused[i])) for i in np.argsort(-fused, kind="stable")]
+        ranked = prefer_answering(question, parsed, self.index, ranked)
         best = ranked[0][0]
         features = self._features(parsed, best, float(bm25[best]))
         return ranked, Features(
@@ -188,6 +200,7 @@ def knowledge_for(tenant: Tenant, *, embeddings: bool = False) -> KnowledgeBase:
     running call keeps the knowledge base it was given). ``embeddings``: hybrid search
     (the ``FRONTDESK_KB_EMBEDDINGS`` setting); the chunks' embeddings are computed here,
     with the index, and the model is loaded here too, so that a search never loads it."""
+    load_frequencies()  # once per process, here: never inside a call's turn
     digest = content_hash(tenant.knowledge_dir)
     threshold, region = tenant.config.knowledge.threshold, tenant.config.region
     with _lock:

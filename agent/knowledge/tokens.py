@@ -82,7 +82,9 @@ EXPANSIONS: dict[str, tuple[str, ...]] = {
     "parking": ("park",),
     "car": ("park",),
     "where": ("address", "find"),
+    "whereabouts": ("address", "find"),
     "located": ("address",),
+    "location": ("address",),
     "address": ("street", "find"),
     "set me back": ("price", "cost"),
     "money down": ("deposit",),
@@ -155,6 +157,15 @@ ANSWER_TYPES = (
         re.compile(r"\d\s*[ap]\.?m\b|\b\d{1,2}:\d{2}\b", re.I),
         frozenset({"time"}),
     ),
+    AnswerType(  # where the business is: a street address ("14 Mare Street")
+        re.compile(r"\b(address|whereabouts|located|location|where are you|where is it)\b"),
+        re.compile(
+            r"\b\d+[a-z]?,? (?:[A-Z][a-z]+ ){1,3}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Way"
+            r"|Drive|Place|Square|Boulevard|Blvd|Court|Close|Parade|Terrace|Row)\b"
+        ),
+        frozenset(),
+        ("address",),
+    ),
     AnswerType(
         re.compile(r"\bhow long\b"),
         re.compile(rf"\b{_COUNT}\s+(minute|hour|day|week|month|year)s?\b", re.I),
@@ -205,9 +216,20 @@ class Question:
         return [term for term, _ in self.concepts]
 
 
+# "your clinic", "the shop": the business itself, which every document is about.
+_THE_BUSINESS = re.compile(
+    r"\b(your|the|this|ur) (shop|store|clinic|office|place|practice|salon|bakery|surgery"
+    r"|studio|premises|business|practise)\b"
+)
+
+
 def question_terms(question: str) -> Question:
-    """Terms of ``question``, with :data:`EXPANSIONS` attached to the word they replace."""
-    lowered = " ".join(words(question))
+    """Terms of ``question``, with :data:`EXPANSIONS` attached to the word they replace;
+    the words naming the business itself ("your clinic") are no topic."""
+    plain = " ".join(words(question))
+    stripped = _THE_BUSINESS.sub(r"\1", plain)
+    question = stripped if terms(stripped) else plain  # "where is the salon?": keep it
+    lowered = question
     kinds = answer_types(question)
     asking = {w for kind in kinds for w in kind.asking_words}
     topic = " ".join(w for w in words(question) if w not in asking)
