@@ -45,7 +45,7 @@ def replies(
                 passages=[p.text for p in result.passages],
                 confidence=float(result.confidence),
                 answer=result.answer,
-                options=list(getattr(result, "options", ())),
+                options=[getattr(o, "topic", str(o)) for o in getattr(result, "options", ())],
                 threshold=threshold,
             )
     return found

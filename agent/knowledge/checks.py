@@ -11,7 +11,8 @@ answers what they asked. Three general checks, none of them a list of one tenant
   documents lack ("clinic", "place", "guys") are left to the calibrated confidence:
   callers use them for what the documents call otherwise.
 - **The kind of answer asked for, attached to the thing asked about.** A question that
-  asks for a price, a clock time, a duration, a day, a place, a phone number or a person
+  asks for a price ("how much", "what do you charge"; not "is there a charge?", a yes or
+  a no), a clock time, a duration, a day, a place, a phone number or a person
   (:data:`KINDS`) needs one in the passage's sentence about its topic: the sentence that
   shares the most topic words with the question (or the whole passage when the topic is
   only in its heading). "How much is whitening?" answered by "Dr. Okafor does cosmetic
@@ -32,9 +33,9 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from .index import Index
+from .index import Chunk, Index
 from .sentences import split_sentences
-from .tokens import PRICE, STOP, Question, terms, words
+from .tokens import HOW_MUCH, PRICE, STOP, Question, terms, words
 
 SPECIFIC_ZIPF = 3.3  # rarer than this in general English: a name, a brand, a product
 ONE_FACT_WORDS = 25  # a passage this short is one fact (and said whole: .speech)
@@ -59,8 +60,9 @@ KINDS = (
     Kind(
         "a price",
         re.compile(
-            r"\bhow much\b(?! (notice|time|longer|earlier|sooner|warning|in advance|of|more"
-            r"|before|ahead))|\b(cost|costs|price|prices|priced|fee|fees|charge|charges)\b"
+            rf"\b{HOW_MUCH}|\bwhat\b.*\b(cost|costs|charge|charges)\b"
+            r"|\bwhat('s| is| are) (the|your) (cost|costs|price|prices|fee|fees|charge)\b"
+            r"|\bset me back\b"
         ),
         PRICE,
     ),
@@ -90,6 +92,8 @@ KINDS = (
         re.compile(r"(?<!^)\b[A-Z][a-z]+"),  # a name: a capital not starting the passage
     ),
 )
+# Words that only ask for the kind of answer ("price" of "how much"): no topic.
+_ASKING = frozenset({"price", "cost", "fee", "charg", "time", "long", "day", "number", "phone"})
 _YES_NO = re.compile(
     r"^(do|does|did|is|are|can|could|have|has|will|would|should|may) (you|i|we|they|it|there"
     r"|your|my|he|she)\b"
@@ -99,10 +103,11 @@ _YES_NO = re.compile(
 @dataclass(frozen=True)
 class Verdict:
     """``withheld``: why the best passage does not answer the question ("" if it does);
-    ``options``: the two topics to offer in a clarifying question instead."""
+    ``options``: the two topics to offer in a clarifying question instead, each with the
+    passage (chunk index) that answers it."""
 
     withheld: str = ""
-    options: tuple[str, ...] = ()
+    options: tuple[tuple[str, int], ...] = ()
 
 
 @cache
@@ -141,23 +146,28 @@ def asked_kinds(question: str) -> list[Kind]:
     return [kind for kind in KINDS if kind.asks.search(lowered)]
 
 
-def topic_sentences(text: str, topic: set[str]) -> list[str]:
-    """The sentences of ``text`` that name something of ``topic``; the whole text when it
-    is one short fact (a list item, a table row) or none does (the topic is its heading)."""
+def topic_sentences(chunk: Chunk, topic: set[str]) -> list[str]:
+    """The sentences of ``chunk`` that name something of ``topic``: all of it when it is
+    one short fact (a list item, a table row) that does, or when its heading does; none
+    when neither its text nor its heading names anything the question is about."""
+    text = chunk.text
+    named = topic & set(terms(f"{chunk.heading} {text}"))
+    if not named and topic:
+        return []
     if len(text.split()) <= ONE_FACT_WORDS:
         return [text]
     about = [s for s in split_sentences(text) if topic & set(terms(s))]
     return about or [text]
 
 
-def missing_kind(question: str, parsed: Question, text: str) -> str:
-    """The kind of answer the question asks for that the passage's sentence about the
-    question's topic lacks ("" when it holds every kind asked)."""
+def missing_kind(question: str, parsed: Question, chunk: Chunk) -> str:
+    """The kind of answer the question asks for that the passage's sentences about the
+    question's topic lack ("" when they hold every kind asked)."""
     kinds = asked_kinds(question)
     if not kinds:
         return ""
     topic = {t for t, alternatives in parsed.concepts for t in (t, *alternatives)}
-    about = " ".join(topic_sentences(text, topic))
+    about = " ".join(topic_sentences(chunk, topic - _ASKING))
     return next((k.name for k in kinds if not k.holds.search(about)), "")
 
 
@@ -187,7 +197,7 @@ def check(
     if unknown:
         return Verdict(withheld=f"no document mentions {', '.join(map(repr, unknown))}")
     best = index.chunks[ranked[0][0]]
-    kind = missing_kind(question, parsed, best.text)
+    kind = missing_kind(question, parsed, best)
     if kind:
         return Verdict(withheld=f"the passage about it gives no {kind.removeprefix('a ')}")
     things = named_things(question, parsed, index)
@@ -204,12 +214,10 @@ def prefer_answering(
     """``ranked`` with the first passage that holds the kind of answer asked for moved
     to the top, when the best lacks it and that one scores at least :data:`PROMOTE` of
     the best ("how many days before..." -> the passage with "72 hours")."""
-    if not ranked or not missing_kind(question, parsed, index.chunks[ranked[0][0]].text):
+    if not ranked or not missing_kind(question, parsed, index.chunks[ranked[0][0]]):
         return ranked
     for position, (i, score) in enumerate(ranked[1:PROMOTE_FROM], 1):
-        if score >= PROMOTE * ranked[0][1] and not missing_kind(
-            question, parsed, index.chunks[i].text
-        ):
+        if score >= PROMOTE * ranked[0][1] and not missing_kind(question, parsed, index.chunks[i]):
             return [ranked[position], *ranked[:position], *ranked[position + 1 :]]
     return ranked
 
@@ -230,4 +238,4 @@ def _close(parsed: Question, index: Index, ranked: list[tuple[int, float]]) -> V
     first, second = (index.chunks[i].heading.split(" > ")[-1] for i in (a, b))
     if not first or not second or first.lower() == second.lower():
         return Verdict()
-    return Verdict(options=(first, second))
+    return Verdict(options=((first, a), (second, b)))

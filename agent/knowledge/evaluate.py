@@ -151,11 +151,18 @@ def evaluate(ranker: Ranker, eval_set: EvalSet, k: int = 3) -> Report:
 def evaluate_kb(kb: KnowledgeBase, eval_set: EvalSet, k: int = 3) -> Report:
     """:func:`evaluate` with the confidences the knowledge base gives too."""
     report = evaluate(lambda q, n: [p.text for p in kb.search(q, n).passages], eval_set, k)
-    report.unanswerable = {q: kb.search(q, 1).confidence for q in eval_set.unanswerable}
+    report.unanswerable = {q: _spoken_confidence(kb, q) for q in eval_set.unanswerable}
     report.answerable_confidence = {
         o.question: kb.search(o.question, 1).confidence for o in report.outcomes
     }
     return report
+
+
+def _spoken_confidence(kb: KnowledgeBase, question: str) -> float:
+    """The confidence of the answer the node speaks; 0 when it speaks none (a check
+    withheld it, or it asks which topic the caller means)."""
+    result = kb.search(question, 1)
+    return result.confidence if result.answer else 0.0
 
 
 def calibration_samples(kb: KnowledgeBase, eval_set: EvalSet) -> list[tuple[Features, int]]:

@@ -129,8 +129,19 @@ EXPANSIONS: dict[str, tuple[str, ...]] = {
     "job": ("jobs", "cv"),
     "work for you": ("jobs", "cv"),
 }
-# A chunk that states a price is found by "price" too (callers ask "how much").
+# A chunk that states a price is found by "price" too (callers ask "how much"), and one
+# that states a street address by "address" ("where are you?": "the practice is at ...").
 PRICE = re.compile(r"[£$€]\s?\d")
+ADDRESS = re.compile(
+    r"\b\d+[a-z]?,? (?:[A-Z][a-z]+ ){1,3}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Way|Drive"
+    r"|Place|Square|Boulevard|Blvd|Court|Close|Parade|Terrace|Row|Crescent|Hill|Green)\b"
+)
+# "how much" asks a price, unless it is how much of something else ("how much notice").
+HOW_MUCH = (
+    r"how much\b(?! (notice|time|longer|earlier|sooner|warning|in advance|of|more|before"
+    r"|ahead|hair|room|space))"
+)
+_PATTERNS = {"how much": HOW_MUCH}  # expansions found by a pattern, not the phrase alone
 _COUNT = r"(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty)"
 
 
@@ -147,7 +158,7 @@ class AnswerType:
 
 ANSWER_TYPES = (
     AnswerType(
-        re.compile(r"\b(how much|costs?|charge|prices?|fees?|set me back|expensive|cheap)\b"),
+        re.compile(rf"\b({HOW_MUCH}|costs?|charge|prices?|fees?|set me back|expensive|cheap)\b"),
         PRICE,
         frozenset({"charge", "cost", "costs", "price", "prices", "fee", "fees"}),
         ("price",),
@@ -159,10 +170,7 @@ ANSWER_TYPES = (
     ),
     AnswerType(  # where the business is: a street address ("14 Mare Street")
         re.compile(r"\b(address|whereabouts|located|location|where are you|where is it)\b"),
-        re.compile(
-            r"\b\d+[a-z]?,? (?:[A-Z][a-z]+ ){1,3}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Way"
-            r"|Drive|Place|Square|Boulevard|Blvd|Court|Close|Parade|Terrace|Row)\b"
-        ),
+        ADDRESS,
         frozenset(),
         ("address",),
     ),
@@ -226,9 +234,7 @@ _THE_BUSINESS = re.compile(
 def question_terms(question: str) -> Question:
     """Terms of ``question``, with :data:`EXPANSIONS` attached to the word they replace;
     the words naming the business itself ("your clinic") are no topic."""
-    plain = " ".join(words(question))
-    stripped = _THE_BUSINESS.sub(r"\1", plain)
-    question = stripped if terms(stripped) else plain  # "where is the salon?": keep it
+    question = _THE_BUSINESS.sub(r"\1", " ".join(words(question)))
     lowered = question
     kinds = answer_types(question)
     asking = {w for kind in kinds for w in kind.asking_words}
@@ -236,7 +242,8 @@ def question_terms(question: str) -> Question:
     concepts: dict[str, list[str]] = {t: [] for t in terms(topic)}
     extras: list[str] = [t for kind in kinds for t in terms(" ".join(kind.adds))]
     for phrase, adds in EXPANSIONS.items():
-        if not re.search(rf"\b{re.escape(phrase)}\b", lowered):
+        pattern = _PATTERNS.get(phrase, re.escape(phrase))
+        if not re.search(rf"\b{pattern}\b", lowered):
             continue
         added = terms(" ".join(adds))
         key = [t for t in terms(phrase) if t in concepts]
