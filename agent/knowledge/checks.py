@@ -68,7 +68,10 @@ KINDS = (
     ),
     Kind(
         "a time",
-        re.compile(r"\b(what time|until when|till when|latest|earliest)\b"),
+        re.compile(
+            r"\b(what time|until when|till when|latest|earliest|(opening|closing) (hours|times)"
+            r"|what are your hours|when (do|does|are) (you|it|they) (open|close|shut))\b"
+        ),
         re.compile(r"\d\s*[ap]\.?m\b|\b\d{1,2}[:.]\d{2}\b|\bnoon\b|\bmidnight\b", re.I),
     ),
     Kind(
@@ -196,16 +199,22 @@ def check(
     unknown = unknown_terms(question, parsed, index)
     if unknown:
         return Verdict(withheld=f"no document mentions {', '.join(map(repr, unknown))}")
-    best = index.chunks[ranked[0][0]]
-    kind = missing_kind(question, parsed, best)
+    withheld = _not_an_answer(question, parsed, index, ranked[0][0])
+    if withheld:
+        return Verdict(withheld=withheld)
+    return _close(question, parsed, index, ranked)
+
+
+def _not_an_answer(question: str, parsed: Question, index: Index, chunk: int) -> str:
+    """Why passage ``chunk`` does not answer ``question`` ("" when nothing says so)."""
+    kind = missing_kind(question, parsed, index.chunks[chunk])
     if kind:
-        return Verdict(withheld=f"the passage about it gives no {kind.removeprefix('a ')}")
+        return f"the passage about it gives no {kind.removeprefix('a ')}"
     things = named_things(question, parsed, index)
-    found = index.chunk_terms[ranked[0][0]]
-    if things and not any(thing & found for thing in things):
+    if things and not any(thing & index.chunk_terms[chunk] for thing in things):
         named = " or ".join(repr(min(thing)) for thing in things)
-        return Verdict(withheld=f"the passage names no {named}")
-    return _close(parsed, index, ranked)
+        return f"the passage names no {named}"
+    return ""
 
 
 def prefer_answering(
@@ -226,14 +235,19 @@ def _covered(parsed: Question, found: frozenset[str]) -> set[str]:
     return {t for t, alternatives in parsed.concepts if found & {t, *alternatives}}
 
 
-def _close(parsed: Question, index: Index, ranked: list[tuple[int, float]]) -> Verdict:
+def _close(
+    question: str, parsed: Question, index: Index, ranked: list[tuple[int, float]]
+) -> Verdict:
     """Two topics to offer when the two best passages score nearly alike, come from
-    different sections (whose names tell them apart) and the second holds every word of
-    the question the first does: nothing in the question chooses between them."""
+    different sections (whose names tell them apart), and the second holds every word of
+    the question the first does and passes the same checks: nothing in the question
+    chooses between them."""
     if len(ranked) < 2 or ranked[0][1] <= 0 or ranked[1][1] < CLOSE * ranked[0][1]:
         return Verdict()
     (a, _), (b, _) = ranked[:2]
     if not _covered(parsed, index.chunk_terms[a]) <= _covered(parsed, index.chunk_terms[b]):
+        return Verdict()
+    if _not_an_answer(question, parsed, index, b):
         return Verdict()
     first, second = (index.chunks[i].heading.split(" > ")[-1] for i in (a, b))
     if not first or not second or first.lower() == second.lower():
