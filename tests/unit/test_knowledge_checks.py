@@ -3,12 +3,15 @@ set up with its own one-page document, asked what it answers and what it does no
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from agent.cli import app
 from agent.flow import FlowMachine, ListSink, Say, TemplateContext, TenantInfo, parse_flow
 from agent.flow.actions import Action
 from agent.flow.events import KnowledgeAnswered
@@ -197,8 +200,26 @@ def test_an_unknown_answer_offers_what_the_flow_allows_never_a_neighbour(
     assert "pounds" not in reply
 
 
-def test_tenant_files_are_valid(tmp_path: Path) -> None:
+def test_kb_search_says_why_an_answer_is_withheld(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = tmp_path / "physio"
     (folder / "knowledge").mkdir(parents=True)
     (folder / "tenant.yaml").write_text(TENANT)
-    assert load_tenant(tmp_path, "physio").config.name == "Elm Road Physio"
+    (folder / "knowledge" / "practice.md").write_text(DOCUMENT)
+    monkeypatch.setenv("FRONTDESK_TENANTS_DIR", str(tmp_path))
+    monkeypatch.setenv("FRONTDESK_KB_EMBEDDINGS", "false")
+
+    def search(question: str) -> dict[str, object]:
+        result = CliRunner().invoke(app, ["kb", "search", "-t", "physio", question, "--json"])
+        assert result.exit_code == 0, result.output
+        found: dict[str, object] = json.loads(result.output)
+        return found
+
+    withheld = search("What does Sam Patel charge for acupuncture?")
+    assert withheld["answers"] is False and withheld["answer"] == ""
+    assert withheld["withheld"] == "the passage about it gives no price"
+    which = search(CLOSE)
+    options = which["options"]
+    assert which["answers"] is False and isinstance(options, list)
+    assert [o["topic"] for o in options] == ["Cancellations", "Moving a session"]
