@@ -117,7 +117,9 @@ class Verdict:
 def _zipf(word: str) -> float:
     from wordfreq import zipf_frequency
 
-    return float(zipf_frequency(word, _LANGUAGE))
+    # The small list (words down to Zipf 3, 1 MB in memory; the large one takes 28 MB)
+    # decides alike: a rarer word is 0 there, and below both thresholds either way.
+    return float(zipf_frequency(word, _LANGUAGE, wordlist="small"))
 
 
 def load_frequencies() -> None:
