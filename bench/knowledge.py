@@ -15,9 +15,10 @@ to say (and, after, no check withholding it and no clarifying question).
 Each figure is printed as ``before -> after``: "before" is the code of ``--baseline``
 (a git commit; default: the commit before the answer checks), run in a subprocess on a
 copy of the tenants' documents (``bench/knowledge_replies.py``); "after" is this tree.
-``--embeddings`` adds hybrid search (BM25 fused with all-MiniLM-L6-v2; ``uv sync
---extra embeddings``) beside BM25. ``--fit`` refits the confidence calibration on the
-``eval`` sets and prints the constants for ``agent/knowledge/calibrate.py``.
+Then the mean search time per question, before and after. ``--embeddings`` adds hybrid
+search (BM25 fused with all-MiniLM-L6-v2; ``uv sync --extra embeddings``) beside BM25.
+``--fit`` refits the confidence calibration on the ``eval`` sets and prints the
+constants for ``agent/knowledge/calibrate.py``.
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ def _said(reply: Reply) -> Said:
 
 def _score(eval_set: EvalSet, found: dict[str, Reply]) -> Scores:
     return score(eval_set, lambda q: _said(found[q]))
+
+
+def _mean_ms(found: dict[str, Reply]) -> float:
+    return sum(r["ms"] for r in found.values()) / max(len(found), 1)
 
 
 def _questions(sets: dict[str, dict[str, EvalSet]]) -> dict[str, list[str]]:
@@ -181,6 +186,12 @@ def main() -> int:
                 for q in now.wrong + now.unanswerable_answered if args.misses else []:
                     reply = after[mode][tenant][q]
                     print(f"    wrong ({mode} {part}): {q!r} -> {reply['answer'][:90]!r}")
+    print("\nsearch time, mean ms per question (before -> after):")
+    for tenant in sets:
+        for mode in modes:
+            old = before[mode]
+            was = f"{_mean_ms(old[tenant]):.2f} -> " if old is not None else ""
+            print(f"  {tenant} {mode}: {was}{_mean_ms(after[mode][tenant]):.2f}")
     if args.fit:
         for mode, embeddings in modes.items():
             samples: list[tuple[Features, int]] = []

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import TypedDict
 
@@ -24,6 +25,7 @@ class Reply(TypedDict):
     answer: str  # the spoken answer ("" when there is none)
     options: list[str]  # a clarifying question's choices (none: not a clarification)
     threshold: float
+    ms: float  # the search's time
 
 
 def replies(
@@ -40,13 +42,16 @@ def replies(
         threshold = float(tenant.config.knowledge.threshold)
         found[tenant_id] = {}
         for question in asked:
+            start = time.perf_counter()
             result = kb.search(question, 3)
+            ms = 1000 * (time.perf_counter() - start)
             found[tenant_id][question] = Reply(
                 passages=[p.text for p in result.passages],
                 confidence=float(result.confidence),
                 answer=result.answer,
                 options=[getattr(o, "topic", str(o)) for o in getattr(result, "options", ())],
                 threshold=threshold,
+                ms=ms,
             )
     return found
 
