@@ -41,7 +41,7 @@ def prewarm(proc: JobProcess) -> None:
     proc.userdata["vad"] = load_vad()
     from .knowledge.checks import load_frequencies
 
-    load_frequencies()  # the answer checks' word frequencies (about a second)
+    load_frequencies()  # the answer checks' word frequencies
     if _process_settings().kb_embeddings:  # hybrid knowledge search's sentence encoder
         from .knowledge.embed import encoder
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 from .index import Chunk, Index
 from .sentences import split_sentences
@@ -113,7 +113,7 @@ class Verdict:
     options: tuple[tuple[str, int], ...] = ()
 
 
-@cache
+@lru_cache(maxsize=1 << 16)
 def _zipf(word: str) -> float:
     from wordfreq import zipf_frequency
 
@@ -123,8 +123,8 @@ def _zipf(word: str) -> float:
 
 
 def load_frequencies() -> None:
-    """Load the word frequencies (about a second, blocking): before the first call, so
-    that no search inside a turn waits for them."""
+    """Load the word frequencies (blocking, a few tenths of a second): before the first
+    call, so that no search inside a turn waits for them."""
     _zipf("the")
 
 
