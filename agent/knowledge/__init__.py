@@ -5,9 +5,13 @@
 - :mod:`.tokens`: index terms, caller-phrasing expansions, answer types.
 - :mod:`.search`: :class:`~.search.KnowledgeBase` (a ``KnowledgeSearch``) and
   :func:`~.search.knowledge_for`, which the worker calls for a tenant.
+- :mod:`.checks`: whether the best passage answers *this* question (unknown specific
+  words, the kind of answer asked for, a yes/no question's named thing), or two close
+  topics call for a clarifying question.
 - :mod:`.calibrate`: the confidence function and its fitting.
 - :mod:`.speech`: the spoken answer.
-- :mod:`.evaluate`: eval sets and hit rates (``bench/knowledge.py``, the bar's test).
+- :mod:`.evaluate`: eval sets, hit rates and what callers would hear: answered right or
+  wrong, unanswerables answered (``bench/knowledge.py``, the bar's test).
 
 Nothing is imported here, so ``import agent.knowledge.base`` stays light.
 """

@@ -24,19 +24,46 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class Option:
+    """One of the topics a clarifying question offers ("cancellations"), the answer to
+    say when the caller picks it, and the file it comes from."""
+
+    topic: str
+    answer: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class SearchResult:
     """Passages best first, the ``confidence`` (0..1) that the first one answers the
     question, and ``answer``: the reply composed for voice (short, no markdown, numbers
-    and prices spoken naturally; "" when there is nothing to say)."""
+    and prices spoken naturally; "" when there is nothing to say).
+
+    ``withheld`` says why no answer is given although a passage was found (the checks
+    of :mod:`agent.knowledge.checks`: "no document mentions 'humana'"); the answer is then
+    "". ``options``: two topics close enough that the caller is asked which one they mean
+    instead of hearing a guess (the answer is "" then too). :meth:`says` is whether an
+    answer node speaks the answer."""
 
     question: str
     passages: tuple[Passage, ...]
     confidence: float
     answer: str
+    withheld: str = ""
+    options: tuple[Option, ...] = ()
 
     @property
     def best(self) -> Passage | None:
         return self.passages[0] if self.passages else None
+
+    def says(self, threshold: float) -> bool:
+        """Whether an answer node with ``threshold`` speaks the answer."""
+        return (
+            self.confidence >= threshold
+            and bool(self.answer)
+            and not self.withheld
+            and not self.options
+        )
 
 
 class KnowledgeSearch(Protocol):

@@ -39,7 +39,8 @@ def search(
         typer.Option(
             "--json",
             help="one JSON object: question, confidence, threshold, answers (whether the "
-            "answer node would say it), answer (the spoken answer) and passages "
+            "answer node would say it), answer (the spoken answer), withheld (why not), "
+            "options (the topics it would ask about) and passages "
             "[{text, score, source, heading}]",
         ),
     ] = False,
@@ -55,8 +56,10 @@ def search(
             "question": question,
             "confidence": result.confidence,
             "threshold": kb.threshold,
-            "answers": result.confidence >= kb.threshold and bool(result.answer),
+            "answers": result.says(kb.threshold),
             "answer": result.answer,
+            "withheld": result.withheld,
+            "options": [{"topic": o.topic, "answer": o.answer} for o in result.options],
             "passages": [
                 {"text": p.text, "score": p.score, "source": p.source, "heading": p.heading}
                 for p in result.passages
@@ -64,8 +67,14 @@ def search(
         }
         typer.echo(json.dumps(found, indent=2, ensure_ascii=False))
         return
-    verdict = "answers" if result.confidence >= kb.threshold else "below threshold"
+    verdict = "answers" if result.says(kb.threshold) else "no answer"
+    if result.confidence < kb.threshold:
+        verdict = "below threshold"
     typer.echo(f"confidence {result.confidence:.2f} ({verdict}, threshold {kb.threshold})")
+    if result.withheld:
+        typer.echo(f"withheld: {result.withheld}")
+    if result.options:
+        typer.echo(f"asks which: {' or '.join(o.topic for o in result.options)}")
     typer.echo(f"spoken answer: {result.answer or '(none)'}")
     for rank, p in enumerate(result.passages, 1):
         where = f"{p.source}" + (f" > {p.heading}" if p.heading else "")

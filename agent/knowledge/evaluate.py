@@ -19,8 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import KnowledgeError
 from ..yamlfile import parse_model, read_source
+from .base import KnowledgeSearch
 from .calibrate import Features
 from .search import KnowledgeBase
+from .speech import speakable
 from .tokens import STOP, words
 
 
@@ -31,16 +33,38 @@ class EvalQuestion(BaseModel):
     fact: str = Field(min_length=1)
 
 
+class HeldOutSet(BaseModel):
+    """Questions written by someone who never saw the rules, and never tuned on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    author: str = ""  # who wrote it, and how (blind to the rules)
+    questions: list[EvalQuestion] = Field(min_length=1)
+    unanswerable: list[str] = Field(default_factory=list)
+
+
 class EvalSet(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     questions: list[EvalQuestion] = Field(min_length=1)
     unanswerable: list[str] = Field(default_factory=list)
     holdout: list[EvalQuestion] = Field(default_factory=list)  # never tuned on
+    holdout2: HeldOutSet | None = None  # written blind, never tuned on
 
     def held_out(self) -> EvalSet:
         """The holdout questions as a set of their own (no unanswerables)."""
         return EvalSet(questions=self.holdout)
+
+    def parts(self) -> dict[str, EvalSet]:
+        """Each part as a set of its own: ``eval`` (tuned on), ``holdout`` and
+        ``holdout2`` (never tuned on), those that have questions."""
+        parts = {"eval": EvalSet(questions=self.questions, unanswerable=self.unanswerable)}
+        if self.holdout:
+            parts["holdout"] = self.held_out()
+        if self.holdout2 is not None:
+            blind = self.holdout2
+            parts["holdout2"] = EvalSet(questions=blind.questions, unanswerable=blind.unanswerable)
+        return parts
 
 
 def load_eval(path: Path) -> EvalSet:
@@ -127,11 +151,18 @@ def evaluate(ranker: Ranker, eval_set: EvalSet, k: int = 3) -> Report:
 def evaluate_kb(kb: KnowledgeBase, eval_set: EvalSet, k: int = 3) -> Report:
     """:func:`evaluate` with the confidences the knowledge base gives too."""
     report = evaluate(lambda q, n: [p.text for p in kb.search(q, n).passages], eval_set, k)
-    report.unanswerable = {q: kb.search(q, 1).confidence for q in eval_set.unanswerable}
+    report.unanswerable = {q: _spoken_confidence(kb, q) for q in eval_set.unanswerable}
     report.answerable_confidence = {
         o.question: kb.search(o.question, 1).confidence for o in report.outcomes
     }
     return report
+
+
+def _spoken_confidence(kb: KnowledgeBase, question: str) -> float:
+    """The confidence of the answer the node speaks; 0 when it speaks none (a check
+    withheld it, or it asks which topic the caller means)."""
+    result = kb.search(question, 1)
+    return result.confidence if result.answer else 0.0
 
 
 def calibration_samples(kb: KnowledgeBase, eval_set: EvalSet) -> list[tuple[Features, int]]:
@@ -162,3 +193,82 @@ class KeywordBaseline:
         overlap = [len(wanted & w) for w in self.words]
         order = sorted(range(len(self.chunks)), key=lambda i: -overlap[i])
         return [self.chunks[i].text for i in order[:k] if overlap[i] > 0]
+
+
+@dataclass(frozen=True)
+class Said:
+    """What the answer node does with one question: the passages found (best first),
+    whether it speaks an answer, and whether it asks a clarifying question instead."""
+
+    passages: tuple[str, ...]
+    says: bool
+    clarifies: bool = False
+    answer: str = ""  # the spoken answer
+
+    def tells(self, fact: str) -> bool:
+        """Whether the caller hears ``fact``: the best passage holds it, or the spoken
+        answer (a whole section, read aloud) says it."""
+        if self.passages and normalize(fact) in normalize(self.passages[0]):
+            return True
+        spoken = speakable(fact).rstrip(".").lower()
+        return bool(self.answer) and spoken in self.answer.lower()
+
+
+@dataclass
+class Scores:
+    """An eval set's figures: ranking (top-1, top-3) and what callers would hear.
+
+    ``wrong`` counts answers spoken from a passage without the question's fact, and
+    ``unanswerable_answered`` answers spoken to a question the documents do not answer:
+    both are a caller told something false with confidence."""
+
+    questions: int = 0
+    top1: int = 0
+    top3: int = 0
+    right: int = 0  # answered, and the passage said holds the fact
+    wrong: list[str] = field(default_factory=list)  # answered from another passage
+    clarified: int = 0
+    unanswerable: int = 0
+    unanswerable_answered: list[str] = field(default_factory=list)
+
+    @property
+    def misleading(self) -> int:
+        """Confident wrong answers, unanswerables included: the figure that must be 0."""
+        return len(self.wrong) + len(self.unanswerable_answered)
+
+
+def score(eval_set: EvalSet, said: Callable[[str], Said]) -> Scores:
+    """The figures of ``eval_set`` when each question gets ``said(question)``."""
+    scores = Scores(questions=len(eval_set.questions), unanswerable=len(eval_set.unanswerable))
+    for item in eval_set.questions:
+        reply = said(item.q)
+        fact = normalize(item.fact)
+        holds = [fact in normalize(t) for t in reply.passages[:3]]
+        scores.top1 += bool(holds[:1] and holds[0])
+        scores.top3 += any(holds)
+        scores.clarified += reply.clarifies
+        if reply.says and reply.tells(item.fact):
+            scores.right += 1
+        elif reply.says:
+            scores.wrong.append(item.q)
+    for question in eval_set.unanswerable:
+        reply = said(question)
+        if reply.says:
+            scores.unanswerable_answered.append(question)
+    return scores
+
+
+def said_by(kb: KnowledgeSearch, threshold: float) -> Callable[[str], Said]:
+    """What the answer node does with a question, searched in ``kb``: it speaks the answer
+    when the confidence reaches ``threshold`` and there is an answer to say."""
+
+    def said(question: str) -> Said:
+        result = kb.search(question, 3)
+        return Said(
+            tuple(p.text for p in result.passages),
+            says=result.says(threshold),
+            clarifies=bool(result.options),
+            answer=result.answer,
+        )
+
+    return said

