@@ -3,9 +3,9 @@
 Per room: resolve the tenant (from the dispatch or room metadata, else the number a SIP
 caller dialled) and load its flow; a room no tenant serves, a bad tenant or flow, or a flow
 that needs an LLM when none is configured is refused: logged, and the caller is told so
-politely before the agent hangs up. Otherwise build the speech pipeline, and
-run the :class:`FlowAgent` on an ``AgentSession``; with an LLM configured the flow runs
-LLM-assisted.
+politely before the agent hangs up. Otherwise take the speech pipeline of the tenant's
+providers (built once per process, see :class:`~.session.Pipelines`), and run the
+:class:`FlowAgent` on an ``AgentSession``; with an LLM chosen the flow runs LLM-assisted.
 Logs of the job carry the call id (the room name).
 """
 
@@ -15,7 +15,7 @@ import asyncio
 import logging
 from functools import cache, partial
 
-from livekit.agents import Agent, AgentServer, AgentSession, JobContext, JobProcess, llm
+from livekit.agents import Agent, AgentServer, AgentSession, JobContext, JobProcess
 
 from .capture.sweeper import SpoolSweeper
 from .capture.worker import capture_call, run_postcall
@@ -23,8 +23,9 @@ from .config import Settings, load_settings
 from .errors import FlowLoadError, TenantError, UnknownTenantError
 from .flow.assist import LlmAssistant
 from .flow.runtime import FlowAgent
+from .providers.choice import ProviderChoice
 from .providers.registry import apply_hints, build_tts, load_vad
-from .session import Pipeline, prepare_call
+from .session import Pipelines, prepare_call
 from .store import Store
 from .tenants import SORRY, RoomKeys, TenantRegistry
 from .tenants.check import report_webhooks
@@ -38,8 +39,13 @@ PARTICIPANT_WAIT_S = 30.0
 
 def prewarm(proc: JobProcess) -> None:
     """Load the models once per worker process, before any call arrives."""
-    proc.userdata["vad"] = load_vad()
-    if _process_settings().kb_embeddings:  # hybrid knowledge search's sentence encoder
+    settings = _process_settings()
+    vad_model = load_vad()
+    proc.userdata["vad"] = vad_model
+    pipelines = Pipelines(settings, vad_model)
+    pipelines.get(ProviderChoice.of(settings))  # the deployment's, which most tenants use
+    proc.userdata["pipelines"] = pipelines
+    if settings.kb_embeddings:  # hybrid knowledge search's sentence encoder
         from .knowledge.embed import encoder
 
         encoder()
@@ -83,7 +89,8 @@ async def entrypoint(ctx: JobContext) -> None:
         return
     logger.info("call starting", extra={"tenant": plan.tenant.id, "flow": plan.flow.id})
 
-    pipeline = Pipeline.build(settings, ctx.proc.userdata["vad"])
+    pipelines: Pipelines = ctx.proc.userdata["pipelines"]
+    pipeline = await asyncio.to_thread(pipelines.get, plan.providers)
     session = pipeline.session(settings)
     attach_transcript_log(session)
 
@@ -95,8 +102,8 @@ async def entrypoint(ctx: JobContext) -> None:
     # the call and runs the post-call pipeline
     capture = await capture_call(ctx, settings, plan, session)
     machine = plan.machine(sink=capture.recorder)
-    model = session.llm
-    assistant = LlmAssistant(model) if plan.assisted and isinstance(model, llm.LLM) else None
+    model = pipeline.llm
+    assistant = LlmAssistant(model) if plan.assisted and model is not None else None
     agent = FlowAgent(
         machine,
         set_hints=partial(apply_hints, pipeline.stt),
