@@ -26,6 +26,7 @@ from .providers.choice import ProviderChoice
 from .providers.kinds import AnyLLM, AnySTT, AnyTTS
 from .providers.registry import build_llm, build_stt, build_tts
 from .tenants import RoomKeys, Tenant, TenantRegistry
+from .tenants.assistant import assistant_instructions
 from .tenants.flows import load_tenant_flow
 from .tenants.model import Source
 
@@ -56,6 +57,8 @@ class CallPlan:
     source: Source = "web"  # how the room came in: sip, web or meeting
     campaign: str | None = None  # the web widget's campaign, if the room names one
     knowledge: KnowledgeSearch | None = None
+    # the LLM's instructions for this tenant (its prompts/assistant.txt, rendered)
+    instructions: str | None = None
     # the blocking part of a knowledge search (hybrid: the question's embedding), for the
     # worker to run off the event loop before the flow reads a caller's turn
     prepare_turn: Callable[[str], None] | None = None
@@ -93,7 +96,10 @@ def prepare_call(settings: Settings, keys: RoomKeys | str | None) -> CallPlan:
     flow_id = tenant.config.flow_for(keys.call_source, keys.campaign)
     flow = load_tenant_flow(tenant, settings.flows_dir, flow_id)  # its own, else shared
     require_llm(flow, llm_configured=providers.assisted, source=f"tenant {tenant.id!r}")
-    plan = CallPlan(tenant, flow, providers, keys.call_source, keys.campaign)
+    instructions = assistant_instructions(tenant) if providers.assisted else None
+    plan = CallPlan(
+        tenant, flow, providers, keys.call_source, keys.campaign, instructions=instructions
+    )
     if not flow.uses_knowledge():
         return plan
     from .knowledge.search import knowledge_for  # bm25 and numpy: only when needed

@@ -103,7 +103,11 @@ async def entrypoint(ctx: JobContext) -> None:
     capture = await capture_call(ctx, settings, plan, session)
     machine = plan.machine(sink=capture.recorder)
     model = pipeline.llm
-    assistant = LlmAssistant(model) if plan.assisted and model is not None else None
+    assistant = (
+        LlmAssistant(model, instructions=plan.instructions)
+        if plan.assisted and model is not None
+        else None
+    )
     agent = FlowAgent(
         machine,
         set_hints=partial(apply_hints, pipeline.stt),
