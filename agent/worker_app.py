@@ -29,6 +29,7 @@ from .session import Pipelines, prepare_call
 from .store import Store
 from .tenants import SORRY, RoomKeys, TenantRegistry
 from .tenants.check import report_webhooks
+from .tenants.watch import watch_configuration
 from .transcript import attach_transcript_log
 
 logger = logging.getLogger("frontdesk.worker")
@@ -158,11 +159,15 @@ _background_tasks: set[asyncio.Task[None]] = set()
 
 
 def _start_background(settings: Settings) -> None:
-    """The worker's own work beside its jobs (in the main process, once it runs): report
-    the tenants' unsigned webhooks, then sweep the spools calls left behind."""
-    task = asyncio.get_running_loop().create_task(_background(settings), name="spool-sweeper")
-    _background_tasks.add(task)
-    task.add_done_callback(_background_tasks.discard)
+    """The worker's own work beside its jobs (in the main process, once it runs): check
+    the tenants and flows (at start and when their files change), report the tenants'
+    unsigned webhooks, and sweep the spools calls left behind."""
+    loop = asyncio.get_running_loop()
+    watch = watch_configuration(settings.tenants_dir, settings.flows_dir, settings.config_watch_s)
+    for coro, name in ((watch, "config-watch"), (_background(settings), "spool-sweeper")):
+        task = loop.create_task(coro, name=name)
+        _background_tasks.add(task)
+        task.add_done_callback(_background_tasks.discard)
 
 
 async def _background(settings: Settings) -> None:
