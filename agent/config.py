@@ -172,6 +172,16 @@ class Settings(BaseSettings):
         15.0, gt=0, le=3600, validation_alias=_env("FRONTDESK_SPOOL_SWEEP")
     )
 
+    # Calls a worker left open: LiveKit's webhooks close them after this grace (the
+    # worker's own record wins when it comes first), and any call is closed this long
+    # after it started
+    call_close_grace_s: float = Field(
+        60.0, ge=0, le=3600, validation_alias=_env("FRONTDESK_CALL_CLOSE_GRACE")
+    )
+    max_call_minutes: int = Field(
+        240, ge=1, le=7 * 24 * 60, validation_alias=_env("FRONTDESK_MAX_CALL_MINUTES")
+    )
+
     # Logging
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias=_env("FRONTDESK_LOG_LEVEL")
