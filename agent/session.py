@@ -8,22 +8,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
 from livekit.agents import NOT_GIVEN, AgentSession, TurnHandlingOptions, vad
 
 from .config import Settings
+from .errors import TenantError
 from .flow.events import EventSink
 from .flow.load import require_llm
 from .flow.machine import FlowMachine
 from .flow.model import Flow
 from .flow.templates import TemplateContext
 from .knowledge.base import KnowledgeSearch
-from .providers.kinds import AnySTT, AnyTTS
+from .providers.choice import ProviderChoice
+from .providers.kinds import AnyLLM, AnySTT, AnyTTS
 from .providers.registry import build_llm, build_stt, build_tts
 from .tenants import RoomKeys, Tenant, TenantRegistry
+from .tenants.assistant import assistant_instructions
 from .tenants.flows import load_tenant_flow
 from .tenants.model import Source
 
@@ -44,18 +47,25 @@ TURN_HANDLING: TurnHandlingOptions = {
 
 @dataclass(frozen=True)
 class CallPlan:
-    """What a room's call will run: the tenant, its validated flow, the knowledge base
-    its answer nodes use, and whether an LLM assists (LLM-assisted mode)."""
+    """What a room's call will run: the tenant, its validated flow, its providers (the
+    tenant's, else the deployment's), the knowledge base its answer nodes use, and
+    whether an LLM assists (LLM-assisted mode)."""
 
     tenant: Tenant
     flow: Flow
+    providers: ProviderChoice
     source: Source = "web"  # how the room came in: sip, web or meeting
     campaign: str | None = None  # the web widget's campaign, if the room names one
     knowledge: KnowledgeSearch | None = None
-    assisted: bool = False
+    # the LLM's instructions for this tenant (its prompts/assistant.txt, rendered)
+    instructions: str | None = None
     # the blocking part of a knowledge search (hybrid: the question's embedding), for the
     # worker to run off the event loop before the flow reads a caller's turn
     prepare_turn: Callable[[str], None] | None = None
+
+    @property
+    def assisted(self) -> bool:
+        return self.providers.assisted
 
     def machine(self, sink: EventSink | None = None) -> FlowMachine:
         return FlowMachine(
@@ -69,18 +79,27 @@ class CallPlan:
 
 
 def prepare_call(settings: Settings, keys: RoomKeys | str | None) -> CallPlan:
-    """Resolve the room's tenant from its ``keys`` (or its JSON metadata), load its flow
-    (refused if it needs an LLM and none is configured) and its knowledge base; raises
-    TenantError (UnknownTenantError for a key no tenant has) or FlowLoadError. Blocking:
-    run it off the call's event loop. Tenant files are re-read when they change."""
+    """Resolve the room's tenant from its ``keys`` (or its JSON metadata), choose its
+    providers, load its flow (refused if it needs an LLM and none is chosen) and its
+    knowledge base; raises TenantError (UnknownTenantError for a key no tenant has, or a
+    provider whose key is not set) or FlowLoadError. Blocking: run it off the call's
+    event loop. Tenant files are re-read when they change."""
     if not isinstance(keys, RoomKeys):
         keys = RoomKeys.from_room(keys)
     tenant = tenant_registry(settings.tenants_dir, settings.default_tenant).resolve(keys)
+    providers = ProviderChoice.of(settings, tenant.config.providers)
+    if missing := providers.missing_keys(settings):
+        raise TenantError(
+            f"{tenant.path}: providers: {', '.join(missing)} is not set, but the tenant's "
+            "providers need it"
+        )
     flow_id = tenant.config.flow_for(keys.call_source, keys.campaign)
     flow = load_tenant_flow(tenant, settings.flows_dir, flow_id)  # its own, else shared
-    llm_configured = settings.llm != "none"
-    require_llm(flow, llm_configured=llm_configured, source=f"tenant {tenant.id!r}")
-    plan = CallPlan(tenant, flow, keys.call_source, keys.campaign, assisted=llm_configured)
+    require_llm(flow, llm_configured=providers.assisted, source=f"tenant {tenant.id!r}")
+    instructions = assistant_instructions(tenant) if providers.assisted else None
+    plan = CallPlan(
+        tenant, flow, providers, keys.call_source, keys.campaign, instructions=instructions
+    )
     if not flow.uses_knowledge():
         return plan
     from .knowledge.search import knowledge_for  # bm25 and numpy: only when needed
@@ -99,26 +118,54 @@ def tenant_registry(tenants_dir: Path, default: str | None) -> TenantRegistry:
 
 @dataclass
 class Pipeline:
-    """The speech components of one call."""
+    """The speech components (and LLM) of one provider choice."""
 
     vad_model: vad.VAD
     stt: AnySTT
     tts: AnyTTS
+    llm: AnyLLM | None = None
 
     @classmethod
-    def build(cls, settings: Settings, vad_model: vad.VAD) -> Pipeline:
-        return cls(vad_model, build_stt(settings, vad_model=vad_model), build_tts(settings))
+    def build(
+        cls, settings: Settings, vad_model: vad.VAD, choice: ProviderChoice | None = None
+    ) -> Pipeline:
+        """Build ``choice``'s providers (the deployment's by default). Blocking."""
+        choice = choice or ProviderChoice.of(settings)
+        chosen = choice.settings(settings)
+        return cls(
+            vad_model,
+            build_stt(chosen, vad_model=vad_model),
+            build_tts(chosen, voice=choice.voice),
+            build_llm(chosen),
+        )
 
     def session(self, settings: Settings) -> AgentSession[None]:
-        llm = build_llm(settings)
         return AgentSession(
             vad=self.vad_model,
             stt=self.stt,
             tts=self.tts,
-            llm=llm if llm is not None else NOT_GIVEN,
+            llm=self.llm if self.llm is not None else NOT_GIVEN,
             turn_handling=TURN_HANDLING,
             user_away_timeout=None,
             # livekit ignores the caller for this long after the agent first speaks (echo
             # before AEC settles). Its 3 s default swallows a caller who answers the greeting.
             aec_warmup_duration=settings.aec_warmup_s or None,
         )
+
+
+@dataclass
+class Pipelines:
+    """A worker process's pipelines: one per provider choice, built on first use and
+    reused (a job process serves one call at a time; the VAD model is shared)."""
+
+    settings: Settings
+    vad_model: vad.VAD
+    _built: dict[ProviderChoice, Pipeline] = field(default_factory=dict)
+
+    def get(self, choice: ProviderChoice) -> Pipeline:
+        """``choice``'s pipeline (blocking the first time: run it off the event loop)."""
+        pipeline = self._built.get(choice)
+        if pipeline is None:
+            pipeline = Pipeline.build(self.settings, self.vad_model, choice)
+            self._built[choice] = pipeline
+        return pipeline

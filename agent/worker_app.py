@@ -3,9 +3,9 @@
 Per room: resolve the tenant (from the dispatch or room metadata, else the number a SIP
 caller dialled) and load its flow; a room no tenant serves, a bad tenant or flow, or a flow
 that needs an LLM when none is configured is refused: logged, and the caller is told so
-politely before the agent hangs up. Otherwise build the speech pipeline, and
-run the :class:`FlowAgent` on an ``AgentSession``; with an LLM configured the flow runs
-LLM-assisted.
+politely before the agent hangs up. Otherwise take the speech pipeline of the tenant's
+providers (built once per process, see :class:`~.session.Pipelines`), and run the
+:class:`FlowAgent` on an ``AgentSession``; with an LLM chosen the flow runs LLM-assisted.
 Logs of the job carry the call id (the room name).
 """
 
@@ -15,7 +15,7 @@ import asyncio
 import logging
 from functools import cache, partial
 
-from livekit.agents import Agent, AgentServer, AgentSession, JobContext, JobProcess, llm
+from livekit.agents import Agent, AgentServer, AgentSession, JobContext, JobProcess
 
 from .budget.call import check_budget, watch_budget
 from .capture.recorder import CallRecorder
@@ -26,11 +26,13 @@ from .errors import FlowLoadError, TenantError, UnknownTenantError
 from .flow.assist import LlmAssistant
 from .flow.runtime import FlowAgent
 from .metrics import CALLS_REFUSED, CallMetrics
+from .providers.choice import ProviderChoice
 from .providers.registry import apply_hints, build_tts, load_vad
-from .session import CallPlan, Pipeline, prepare_call
+from .session import CallPlan, Pipeline, Pipelines, prepare_call
 from .store import Store
 from .tenants import SORRY, RoomKeys, TenantRegistry
 from .tenants.check import report_webhooks
+from .tenants.watch import watch_configuration
 from .transcript import attach_transcript_log
 
 logger = logging.getLogger("frontdesk.worker")
@@ -41,11 +43,16 @@ PARTICIPANT_WAIT_S = 30.0
 
 def prewarm(proc: JobProcess) -> None:
     """Load the models once per worker process, before any call arrives."""
-    proc.userdata["vad"] = load_vad()
+    settings = _process_settings()
+    vad_model = load_vad()
+    proc.userdata["vad"] = vad_model
+    pipelines = Pipelines(settings, vad_model)
+    pipelines.get(ProviderChoice.of(settings))  # the deployment's, which most tenants use
+    proc.userdata["pipelines"] = pipelines
     from .knowledge.checks import load_frequencies
 
     load_frequencies()  # the answer checks' word frequencies
-    if _process_settings().kb_embeddings:  # hybrid knowledge search's sentence encoder
+    if settings.kb_embeddings:  # hybrid knowledge search's sentence encoder
         from .knowledge.embed import encoder
 
         encoder()
@@ -98,7 +105,8 @@ async def entrypoint(ctx: JobContext) -> None:
         return
     logger.info("call starting", extra={"tenant": plan.tenant.id, "flow": plan.flow.id})
 
-    pipeline = Pipeline.build(settings, ctx.proc.userdata["vad"])
+    pipelines: Pipelines = ctx.proc.userdata["pipelines"]
+    pipeline = await asyncio.to_thread(pipelines.get, plan.providers)
     session = pipeline.session(settings)
     attach_transcript_log(session)
 
@@ -111,8 +119,12 @@ async def entrypoint(ctx: JobContext) -> None:
     capture = await capture_call(ctx, settings, plan, session)
     watch_call(ctx, plan, pipeline, session, capture.recorder)
     machine = plan.machine(sink=capture.recorder)
-    model = session.llm
-    assistant = LlmAssistant(model) if plan.assisted and isinstance(model, llm.LLM) else None
+    model = pipeline.llm
+    assistant = (
+        LlmAssistant(model, instructions=plan.instructions)
+        if plan.assisted and model is not None
+        else None
+    )
     agent = FlowAgent(
         machine,
         set_hints=partial(apply_hints, pipeline.stt),
@@ -186,11 +198,15 @@ _background_tasks: set[asyncio.Task[None]] = set()
 
 
 def _start_background(settings: Settings) -> None:
-    """The worker's own work beside its jobs (in the main process, once it runs): report
-    the tenants' unsigned webhooks, then sweep the spools calls left behind."""
-    task = asyncio.get_running_loop().create_task(_background(settings), name="spool-sweeper")
-    _background_tasks.add(task)
-    task.add_done_callback(_background_tasks.discard)
+    """The worker's own work beside its jobs (in the main process, once it runs): check
+    the tenants and flows (at start and when their files change), report the tenants'
+    unsigned webhooks, and sweep the spools calls left behind."""
+    loop = asyncio.get_running_loop()
+    watch = watch_configuration(settings.tenants_dir, settings.flows_dir, settings.config_watch_s)
+    for coro, name in ((watch, "config-watch"), (_background(settings), "spool-sweeper")):
+        task = loop.create_task(coro, name=name)
+        _background_tasks.add(task)
+        task.add_done_callback(_background_tasks.discard)
 
 
 async def _background(settings: Settings) -> None:

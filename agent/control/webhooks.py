@@ -1,20 +1,51 @@
-"""``POST /livekit/webhook``: LiveKit's signed webhooks, verified with the API secret."""
+"""``POST /livekit/webhook``: LiveKit's signed webhooks, verified with the API secret.
+
+``room_finished``, and ``participant_left`` of the agent, close the room's stored calls
+its worker left open (see :mod:`.room_events`); other events are logged.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from livekit import api
 from pydantic import BaseModel
 
 from ..errors import RequestError
 from .deps import SettingsDep
 from .errors import ErrorBody
+from .room_events import CallCloser
 
 logger = logging.getLogger("frontdesk.dispatcher")
 
-router = APIRouter(tags=["livekit"])
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    closer = CallCloser(app.state.settings)
+    app.state.call_closer = closer
+    sweeps = asyncio.create_task(closer.run_sweeps(), name="overlong-calls")
+    try:
+        yield
+    finally:
+        sweeps.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeps
+        await closer.aclose()
+
+
+def _closer(request: Request) -> CallCloser:
+    closer = request.app.state.call_closer
+    assert isinstance(closer, CallCloser)
+    return closer
+
+
+router = APIRouter(tags=["livekit"], lifespan=lifespan)
 
 
 class Accepted(BaseModel):
@@ -30,6 +61,7 @@ class Accepted(BaseModel):
 async def livekit_webhook(
     request: Request,
     settings: SettingsDep,
+    closer: Annotated[CallCloser, Depends(_closer)],
     authorization: str = Header("", description="LiveKit's signed JWT over the body"),
 ) -> Accepted:
     receiver = api.WebhookReceiver(
@@ -42,4 +74,10 @@ async def livekit_webhook(
         logger.warning("rejected webhook", extra={"reason": str(e)})
         raise RequestError("webhook signature is invalid", status=401) from e
     logger.info("livekit event", extra={"event": event.event, "room": event.room.name})
+    agent_left = (
+        event.event == "participant_left"
+        and event.participant.kind == api.ParticipantInfo.Kind.AGENT
+    )
+    if event.room.name and (event.event == "room_finished" or agent_left):
+        closer.room_ended(event.room.name, event.event)
     return Accepted()

@@ -120,11 +120,38 @@ async def _converse(
     await caller.agent_turn_done(t0, timeout=90)
     _agent_turn(caller, report, t0, t0, on_turn)
     cursor = ScriptCursor(script)
+    judged: asyncio.Task[None] | None = None
     while cursor.line is not None and not caller.disconnected.is_set():
         spoken = await caller.say(cursor.text)
-        await caller.agent_turn_done(spoken.end)
+        await caller.agent_turn_done(spoken.end, drain=False)
+        if judged is not None:
+            await judged  # the previous agent turn is reported before this caller turn
         _caller_turn(caller, report, spoken, t0, on_turn, repeat=cursor.repeats)
-        cursor.heard(_agent_turn(caller, report, spoken.end, t0, on_turn).said)
+        # The caller answers as soon as the agent has finished speaking, as a person does:
+        # it follows the agent's words (its transcript) and does not wait for its ear, which
+        # on a loaded machine decodes a long confirmation slower than the flow's no-input
+        # timeout. What the ear made of them is judged while the caller speaks its next line.
+        ended = time.time()
+        said = transcripts_between(caller.transcripts, spoken.end, ended, own=False)
+        cursor.heard(said)
+        judged = asyncio.create_task(
+            _judge_agent_turn(caller, report, t0, on_turn, since=spoken.end, until=ended)
+        )
+    if judged is not None:
+        await judged
+
+
+async def _judge_agent_turn(
+    caller: SimulatedCaller,
+    report: DemoReport,
+    t0: float,
+    on_turn: OnTurn,
+    *,
+    since: float,
+    until: float,
+) -> None:
+    await caller.drain_decodes()
+    _agent_turn(caller, report, since, t0, on_turn, until=until)
 
 
 def _caller_turn(
@@ -152,10 +179,19 @@ def _caller_turn(
 
 
 def _agent_turn(
-    caller: SimulatedCaller, report: DemoReport, since: float, t0: float, on_turn: OnTurn
+    caller: SimulatedCaller,
+    report: DemoReport,
+    since: float,
+    t0: float,
+    on_turn: OnTurn,
+    *,
+    until: float | None = None,
 ) -> Turn:
-    said = transcripts_between(caller.transcripts, since, time.time(), own=False)
-    heard_parts = [h for h in caller.heard if h.start >= since - 0.05]
+    """The agent's turn from ``since`` to ``until`` (now by default): what it said, and
+    what the caller's ear heard of it."""
+    until = time.time() if until is None else until
+    said = transcripts_between(caller.transcripts, since, until, own=False)
+    heard_parts = [h for h in caller.heard if since - 0.05 <= h.start < until]
     heard = " ".join(h.text for h in heard_parts if h.text)
     start = min((h.start for h in heard_parts), default=since)
     turn = Turn(

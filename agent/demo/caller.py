@@ -218,9 +218,12 @@ class SimulatedCaller:
         return True
 
     async def agent_turn_done(
-        self, since: float, *, quiet_s: float = 1.2, timeout: float = 45.0
+        self, since: float, *, quiet_s: float = 1.2, timeout: float = 45.0, drain: bool = True
     ) -> bool:
-        """Wait until the agent has spoken since ``since`` and then stayed quiet."""
+        """Wait until the agent has spoken since ``since`` and then stayed quiet; with
+        ``drain``, also until the ear has decoded what it heard (on a loaded machine that
+        can take longer than the agent waits for an answer: a caller that answers at once
+        passes ``drain=False`` and calls :meth:`drain_decodes` while it speaks)."""
         deadline = time.time() + timeout
         while time.time() < deadline and not self.disconnected.is_set():
             spoke = self._segmenter.last_voiced_at > since
@@ -231,7 +234,8 @@ class SimulatedCaller:
         else:
             if not self.disconnected.is_set():
                 return False
-        await self.drain_decodes()
+        if drain:
+            await self.drain_decodes()
         return True
 
     async def drain_decodes(self) -> None:

@@ -54,14 +54,24 @@ def raw_tool(spec: ToolSpec) -> llm.RawFunctionTool[Any, Any]:
 
 
 class LlmAssistant:
-    """Answers Consults and phrases lines with ``model``, each within ``timeout_s``."""
+    """Answers Consults and phrases lines with ``model``, each within ``timeout_s``.
+    ``instructions`` (the tenant's ``prompts/assistant.txt``, rendered) follow the fixed
+    rules in every request, before the node's own instructions."""
 
-    def __init__(self, model: llm.LLM[Any], *, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        model: llm.LLM[Any],
+        *,
+        instructions: str | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
         self._llm = model
+        self._system = f"{_SYSTEM}\n{instructions}" if instructions else _SYSTEM
         self._timeout_s = timeout_s
 
     async def consult(self, consult: Consult) -> Assist:
-        chat = _context(_SYSTEM + "\n" + consult.instructions, consult.history, consult.text)
+        system = f"{self._system}\n{consult.instructions}"
+        chat = _context(system, consult.history, consult.text)
         tools: list[llm.Tool] = [raw_tool(spec) for spec in consult.tools]
         choice: llm.ToolChoice = "auto" if consult.may_reply else "required"
         try:
@@ -89,7 +99,7 @@ class LlmAssistant:
         self, line: str, instructions: str, history: tuple[tuple[str, str], ...]
     ) -> str:
         """``line`` reworded within ``instructions``, or ``line`` itself on any failure."""
-        chat = _context(f"{_SYSTEM}\n{instructions}\n{_PHRASE}", history, line)
+        chat = _context(f"{self._system}\n{instructions}\n{_PHRASE}", history, line)
         try:
             text, _ = await asyncio.wait_for(self._complete(chat, [], "none"), self._timeout_s)
         except Exception as e:

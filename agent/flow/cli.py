@@ -26,7 +26,9 @@ import typer
 from ..cli_settings import settings_or_exit
 from ..config import Settings
 from ..errors import FlowLoadError, FrontdeskError
+from ..providers.choice import ProviderChoice
 from ..tenants import Tenant, load_tenant
+from ..tenants.assistant import assistant_instructions
 from ..tenants.flows import load_tenant_flow
 from .actions import AssistError, Consult
 from .assist import LlmAssistant
@@ -217,23 +219,26 @@ def chat(
     try:
         the_tenant = load_tenant(settings.tenants_dir, tenant or settings.default_tenant)
         loaded = _flow(flow, settings.flows_dir, the_tenant)
-        assisted = settings.llm != "none"
+        choice = ProviderChoice.of(settings, the_tenant.config.providers)
+        assisted = choice.assisted
         require_llm(loaded, llm_configured=assisted)
         context = TemplateContext.for_tenant(the_tenant)
         sink = ListSink()
         knowledge = knowledge_for_flow(loaded, the_tenant)
         machine = FlowMachine(loaded, context, sink=sink, assisted=assisted, **knowledge)
-        assistant = _assistant(settings) if assisted else None
+        assistant = _assistant(choice.settings(settings), the_tenant) if assisted else None
         _repl(machine, sys.stdin, sink=sink, assistant=assistant)
     except FrontdeskError as e:
         _fail("chat", e)
 
 
-def _assistant(settings: Settings) -> LlmAssistant | None:
+def _assistant(settings: Settings, tenant: Tenant) -> LlmAssistant | None:
     from ..providers.registry import build_llm
 
     model = build_llm(settings)
-    return LlmAssistant(model) if model is not None else None
+    if model is None:
+        return None
+    return LlmAssistant(model, instructions=assistant_instructions(tenant))
 
 
 def _turn(machine: FlowMachine, text: str, assistant: LlmAssistant | None) -> list[Action]:

@@ -239,9 +239,20 @@ class FlowAgent(Agent):
     def _on_user_state(self, event: UserStateChangedEvent) -> None:
         if event.new_state == "speaking":
             self._cancel_timer()
-        elif event.new_state == "listening" and self._listen is not None and self._timer is None:
+        elif (
+            event.new_state == "listening"
+            and self._listen is not None
+            and self._timer is None
+            and self._played_out()
+        ):
             # speech that produced no words: give the caller the full timeout again
             self._start_timer(self._listen)
+
+    def _played_out(self) -> bool:
+        """Whether the agent's last speech has finished playing (livekit's playout, as
+        the caller hears it): the caller's silence counts only from then, never while
+        the agent is still talking (``_arm_timer_after`` starts it at the playout's end)."""
+        return self._speech is None or self._speech.done()
 
     def _interrupt_pending(self) -> None:
         if self._speech is not None and not self._speech.done():

@@ -38,9 +38,9 @@ class Scored:
     contact: Contact | None
 
 
-def transcript_link(call_id: str, public_url: str | None) -> str:
-    if public_url:
-        return f"{public_url.rstrip('/')}/calls/{call_id}"
+def transcript_link(call_id: str) -> str:
+    """Where the call's transcript is: a command, not a URL. The dispatcher has no page
+    for a call yet (it needs the staff login first), and a link must not lead nowhere."""
     return f"frontdesk calls show {call_id}"
 
 
@@ -127,12 +127,10 @@ def plan_notifications(
     tenant: Tenant,
     outcome: AnalysisOutcome,
     scored: Scored,
-    *,
-    public_url: str | None,
 ) -> list[NewNotification]:
     """The outbox rows for this call (blocking: renders the tenant's templates)."""
     config = tenant.config.notifications
-    context = payload(facts, tenant, outcome, scored, transcript_link(facts.id, public_url))
+    context = payload(facts, tenant, outcome, scored, transcript_link(facts.id))
     notes: list[NewNotification] = []
     if config.owner_email:
         notes.append(_email(facts, tenant, "owner_summary", config.owner_email, context))

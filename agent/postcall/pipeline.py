@@ -90,9 +90,7 @@ async def analyse_and_enqueue(
         outcome = replace(outcome, error=llm_error)
     score = score_call(facts, outcome.analysis, tenant.config.lead_scoring)
     scored = Scored(score=score, contact=contact_for(facts, outcome.analysis))
-    notes = await asyncio.to_thread(
-        plan_notifications, facts, tenant, outcome, scored, public_url=settings.public_url
-    )
+    notes = await asyncio.to_thread(plan_notifications, facts, tenant, outcome, scored)
     analysis, lead = _records(facts, outcome, scored)
     async with store.transaction() as s:
         analysis_id, enqueued = await save_analysis_with_outbox(s, analysis, notes, lead=lead)

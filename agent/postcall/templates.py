@@ -10,7 +10,8 @@ Templates run sandboxed and cannot build huge values (:mod:`agent.bounded_jinja`
 Variables: ``tenant`` (id, name), ``call`` (id, source, caller, started_at in ISO,
 started in the tenant's time, duration), ``analysis`` (call_type, fields, summary,
 sentiment, meeting), ``method`` (llm/deterministic), ``lead`` (contact, score, priority,
-reasons; may be None) and ``transcript_link``.
+reasons; may be None) and ``transcript_link`` (the command that shows the call,
+``frontdesk calls show <id>``: the dispatcher has no call page yet).
 """
 
 from __future__ import annotations

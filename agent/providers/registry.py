@@ -62,24 +62,30 @@ def _google_stt(settings: Settings) -> AnySTT:
     return google.STT(credentials_file=_secret(settings, "google_credentials"))
 
 
-def _local_tts(settings: Settings) -> AnyTTS:
-    return ESpeakTTS(voice=settings.espeak_voice, rate_wpm=settings.espeak_rate_wpm)
+def _local_tts(settings: Settings, voice: str | None) -> AnyTTS:
+    return ESpeakTTS(voice=voice or settings.espeak_voice, rate_wpm=settings.espeak_rate_wpm)
 
 
-def _elevenlabs_tts(settings: Settings) -> AnyTTS:
-    return elevenlabs.TTS(api_key=_secret(settings, "elevenlabs_api_key"))
+def _elevenlabs_tts(settings: Settings, voice: str | None) -> AnyTTS:
+    key = _secret(settings, "elevenlabs_api_key")
+    return elevenlabs.TTS(api_key=key, voice_id=voice) if voice else elevenlabs.TTS(api_key=key)
 
 
-def _openai_tts(settings: Settings) -> AnyTTS:
-    return openai.TTS(api_key=_secret(settings, "openai_api_key"))
+def _openai_tts(settings: Settings, voice: str | None) -> AnyTTS:
+    key = _secret(settings, "openai_api_key")
+    return openai.TTS(api_key=key, voice=voice) if voice else openai.TTS(api_key=key)
 
 
-def _google_tts(settings: Settings) -> AnyTTS:
-    return google.TTS(credentials_file=_secret(settings, "google_credentials"))
+def _google_tts(settings: Settings, voice: str | None) -> AnyTTS:
+    credentials = _secret(settings, "google_credentials")
+    if voice:
+        return google.TTS(credentials_file=credentials, voice_name=voice)
+    return google.TTS(credentials_file=credentials)
 
 
-def _deepgram_tts(settings: Settings) -> AnyTTS:
-    return deepgram.TTS(api_key=_secret(settings, "deepgram_api_key"))
+def _deepgram_tts(settings: Settings, voice: str | None) -> AnyTTS:
+    key = _secret(settings, "deepgram_api_key")
+    return deepgram.TTS(api_key=key, model=voice) if voice else deepgram.TTS(api_key=key)
 
 
 def _openai_llm(settings: Settings) -> AnyLLM:
@@ -100,7 +106,7 @@ STT_BUILDERS: dict[str, Callable[[Settings], AnySTT]] = {
     "openai": _openai_stt,
     "google": _google_stt,
 }
-TTS_BUILDERS: dict[str, Callable[[Settings], AnyTTS]] = {
+TTS_BUILDERS: dict[str, Callable[[Settings, str | None], AnyTTS]] = {
     "local": _local_tts,
     "elevenlabs": _elevenlabs_tts,
     "openai": _openai_tts,
@@ -113,9 +119,7 @@ LLM_BUILDERS: dict[str, Callable[[Settings], AnyLLM]] = {
 }
 
 
-def _lookup(
-    table: dict[str, Callable[[Settings], T]], name: str, variable: str
-) -> Callable[[Settings], T]:
+def _lookup(table: dict[str, T], name: str, variable: str) -> T:
     try:
         return table[name]
     except KeyError:
@@ -140,8 +144,10 @@ def build_stt(settings: Settings, *, vad_model: vad.VAD | None = None) -> AnySTT
     return stt.FallbackAdapter(chain, vad=vad_model)
 
 
-def build_tts(settings: Settings) -> AnyTTS:
-    chain = [_lookup(TTS_BUILDERS, n, "FRONTDESK_TTS")(settings) for n in settings.tts]
+def build_tts(settings: Settings, *, voice: str | None = None) -> AnyTTS:
+    """The TTS chain of ``settings``; ``voice`` (a tenant's) goes to its first TTS."""
+    builders = [_lookup(TTS_BUILDERS, n, "FRONTDESK_TTS") for n in settings.tts]
+    chain = [build(settings, voice if i == 0 else None) for i, build in enumerate(builders)]
     if len(chain) == 1:
         return chain[0]
     return tts.FallbackAdapter(chain)

@@ -126,6 +126,28 @@ async def finalize_call(
     )
 
 
+async def close_abandoned(
+    s: AsyncSession,
+    *,
+    ended_at: datetime,
+    reason: str,
+    room: str | None = None,
+    started_before: datetime | None = None,
+) -> list[str]:
+    """Finalize as ``failed`` the calls still ``active`` in ``room`` (or started before
+    ``started_before``): calls whose worker never closed them. A call its worker has
+    finalized is left as it is. Returns their ids."""
+    stmt = select(Call.id).where(Call.status == "active")
+    if room is not None:
+        stmt = stmt.where(Call.room == room)
+    if started_before is not None:
+        stmt = stmt.where(Call.started_at < started_before)
+    ids = list((await s.scalars(stmt)).all())
+    for call_id in ids:
+        await finalize_call(s, call_id, ended_at=ended_at, status="failed", end_reason=reason)
+    return ids
+
+
 async def get_call(s: AsyncSession, call_id: str) -> Call | None:
     return await s.get(Call, call_id)
 

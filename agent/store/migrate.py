@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -40,6 +41,7 @@ def heads() -> list[str]:
 
 
 _ready: set[str] = set()
+_upgrading = threading.Lock()  # two first uses at once must not both migrate
 
 
 async def ensure_embedded_schema(url: URL) -> None:
@@ -50,5 +52,11 @@ async def ensure_embedded_schema(url: URL) -> None:
     key = url.render_as_string(hide_password=False)
     if url.get_backend_name() != "sqlite" or key in _ready:
         return
-    await asyncio.to_thread(upgrade, url)
-    _ready.add(key)
+    await asyncio.to_thread(_upgrade_once, url, key)
+
+
+def _upgrade_once(url: URL, key: str) -> None:
+    with _upgrading:
+        if key not in _ready:
+            upgrade(url)
+            _ready.add(key)

@@ -1,8 +1,9 @@
 """``frontdesk tenant check``: a tenant file and everything it references.
 
 A tenant passes when its ``tenant.yaml`` validates, its flow loads, its prompts and
-templates are readable (and present where referenced: ``prompts/assistant.txt`` when it
-uses an LLM, ``prompts/analyzer.txt`` when it defines call types), every knowledge
+templates are readable (and present where referenced: ``prompts/assistant.txt``, a
+template of the tenant's facts that renders, when it uses an LLM; ``prompts/analyzer.txt``
+when it defines call types), every knowledge
 document parses, its opening hours are given when a flow books within them, every
 webhook has a ``secret_env`` (or says ``allow_unsigned: true``), and no routing key is
 claimed by another tenant. Each problem is one ``file[:line]: message`` string. A
@@ -27,6 +28,7 @@ from ..errors import FrontdeskError, KnowledgeError
 from ..flow.model import AskNode, Flow
 from ..flow.templates import find_template_problems, reads_tenant_field
 from ..yamlfile import SourceLines
+from .assistant import assistant_instructions
 from .flows import load_tenant_flow
 from .load import Tenant, known_tenants, load_tenant, tenant_lines
 from .registry import TenantRegistry
@@ -248,6 +250,11 @@ def _prompts(tenant: Tenant, lines: SourceLines) -> list[str]:
             continue
         if text is not None and not text.strip():
             problems.append(f"{path}:1: prompt is empty")
+        elif text is not None and name == "assistant":
+            try:  # a template of the tenant's name, hours, ... (see .assistant)
+                assistant_instructions(tenant)
+            except FrontdeskError as e:
+                problems.append(str(e))
     return problems
 
 

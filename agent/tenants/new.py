@@ -156,7 +156,7 @@ def scaffold(tenants_dir: Path, new: NewTenant) -> Scaffolded:
     done = Scaffolded(folder)
     _write(done, TENANT_FILE, tenant_yaml(new))
     _write(done, "prompts/analyzer.txt", ANALYZER_PROMPT.format(name=new.name))
-    _write(done, "prompts/assistant.txt", ASSISTANT_PROMPT.format(name=new.name))
+    _write(done, "prompts/assistant.txt", ASSISTANT_PROMPT)
     knowledge = folder / "knowledge"
     knowledge.mkdir(parents=True, exist_ok=True)
     for source in new.documents:
@@ -317,7 +317,8 @@ Use only what was said in the call; leave a field empty rather than guess.
 """
 
 ASSISTANT_PROMPT = """\
-You are the receptionist of {name} on the phone. Be brief, warm and plain: every line is
-spoken. Never invent facts, prices or times: say only what the business's documents say,
-and offer a call back from the team when you do not know.
+You are the receptionist of {{ tenant.name }} on the phone. Be brief, warm and plain:
+every line is spoken. Never invent facts, prices or times: say only what the business's
+documents say, and offer a call back from the team when you do not know.
+Opening hours ({{ tenant.timezone }}): {{ tenant.hours }}.
 """

@@ -340,7 +340,10 @@ async def test_event_loop_keeps_running_during_recognition(
     task.cancel()
     max_gap = max(b - a for a, b in itertools.pairwise(ticks) if b > start)
     assert decode_time > 0.2  # the check below means something only if decoding takes a while
-    assert max_gap < min(0.1, decode_time / 4), (max_gap, decode_time)
+    # Relative, not a wall-clock bound (a loaded machine stretches every gap): decoding on
+    # the loop would stall it for the whole decode; off it, the longest stall is a small
+    # part of it (the GIL-holding C calls are short).
+    assert max_gap < decode_time / 2, (max_gap, decode_time)
 
 
 async def test_prewarm_loads_the_decoder_in_the_background(speak: Speak) -> None:

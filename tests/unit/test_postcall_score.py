@@ -113,6 +113,6 @@ async def test_customer_confirmation_respects_a_declined_consent(
         score=score_call(call, outcome.analysis, tenant.config.lead_scoring),
         contact=contact_for(call, outcome.analysis),
     )
-    notes = plan_notifications(call, tenant, outcome, scored, public_url="https://desk.example")
+    notes = plan_notifications(call, tenant, outcome, scored)
     assert sum(n.template == "customer_confirmation" for n in notes) == customer_emails
     assert [n.target for n in notes if n.template == "owner_summary"] == ["owner@crumb.example"]

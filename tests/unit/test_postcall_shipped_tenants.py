@@ -32,7 +32,7 @@ async def test_notifications_render_for_a_sample_call(tenant_id: str) -> None:
         score=score_call(call, outcome.analysis, tenant.config.lead_scoring),
         contact=contact_for(call, outcome.analysis),
     )
-    notes = plan_notifications(call, tenant, outcome, scored, public_url=None)
+    notes = plan_notifications(call, tenant, outcome, scored)
     config = tenant.config.notifications
     expected = bool(config.owner_email) + len(config.webhooks)
     expected += bool(config.customer_confirmation and scored.contact and scored.contact.email)
