@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -221,10 +222,28 @@ def report(results: dict[str, list[TurnTiming]]) -> None:
             print(f"{label + f' p{q}':22}{a:12.0f}{b:12.0f} {ratio}")
 
 
+BUSY_LOAD_PER_CORE = 0.75  # above this one-minute load per core, turns wait for the CPU
+
+
+def machine_busy() -> str | None:
+    """Why this machine is too busy to measure latency, or None. The benchmark's own
+    two sessions use about one core; more load than that stretches every part."""
+    load = os.getloadavg()[0]
+    cores = os.cpu_count() or 1
+    if load > BUSY_LOAD_PER_CORE * cores:
+        return (
+            f"the machine is busy (load {load:.1f} on {cores} cores): figures measured now "
+            "are the machine's, not Frontdesk's; run it while nothing else runs"
+        )
+    return None
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=20)
     args = parser.parse_args()
+    if (busy := machine_busy()) is not None:
+        print(f"warning: {busy}")
     settings = load_settings()
     vad_model = load_vad()
     async with LocalStack(
@@ -240,6 +259,8 @@ async def main() -> None:
             for name in ("frontdesk", "baseline")
         }
     report(results)
+    if (busy := machine_busy()) is not None:
+        print(f"\nNOT REPRESENTATIVE: {busy}")
 
 
 if __name__ == "__main__":
