@@ -334,4 +334,30 @@ class WebVisit(Base):
     __table_args__ = (Index(None, "tenant", "campaign", "at"),)
 
 
+class Meeting(Base):
+    """A scheduled meeting the agent joins (``agent/meetings/``). ``sequence`` is the
+    invitation's ICS SEQUENCE: it grows with each reschedule and the cancellation."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[str] = mapped_column(Str(64), primary_key=True)
+    tenant: Mapped[str] = mapped_column(Str(64))
+    title: Mapped[str] = mapped_column(Clipped(255))
+    starts_at: Mapped[datetime]
+    duration_min: Mapped[int] = mapped_column(Integer)
+    timezone: Mapped[str] = mapped_column(Str(64))
+    attendees: Mapped[list[Any]] = mapped_column(default=list)  # [{"name", "email"}]
+    organizer: Mapped[str | None] = mapped_column(Str(255))  # told of a no-show
+    mode: Mapped[str] = mapped_column(Str(16), default="discovery")  # discovery | assistant
+    # scheduled | reminded | started | completed | no-show | cancelled
+    status: Mapped[str] = mapped_column(Str(16), default="scheduled")
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    room: Mapped[str | None] = mapped_column(Clipped(255))
+    joined_at: Mapped[datetime | None]  # when the agent was dispatched to the room
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index(None, "tenant", "starts_at"),)
+
+
 TENANT_TABLES = tuple(sorted(Base.metadata.tables))
