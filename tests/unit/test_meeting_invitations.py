@@ -96,7 +96,9 @@ def test_a_join_token_is_refused_when_expired_or_forged() -> None:
         links.verify(SETTINGS, past)
     assert (e.value.status, e.value.field) == (401, "token")
     good = links.sign(SETTINGS, claim, expires=datetime.now(UTC) + timedelta(hours=1))
-    other = SETTINGS.model_copy(update={"livekit_api_secret": SecretStr("another-secret-entirely-x")})
+    other = SETTINGS.model_copy(
+        update={"livekit_api_secret": SecretStr("another-secret-entirely-x")}
+    )
     with pytest.raises(RequestError, match="not valid"):
         links.verify(other, good)
     assert links.verify(SETTINGS, good) == claim
