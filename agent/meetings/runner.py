@@ -27,8 +27,13 @@ def room_name(meeting_id: str) -> str:
     return f"meeting-{meeting_id}"
 
 
-def room_metadata(meeting: Meeting) -> str:
-    return json.dumps({"tenant": meeting.tenant, "source": "meeting", "meeting": meeting.id})
+def room_metadata(meeting: Meeting, *, wait_s: float | None = None) -> str:
+    """The room's and dispatch's metadata: tenant, source and meeting id; the dispatch
+    also tells the agent how long to wait for an attendee (the no-show grace)."""
+    keys: dict[str, object] = {"tenant": meeting.tenant, "source": "meeting", "meeting": meeting.id}
+    if wait_s is not None:
+        keys["wait_s"] = wait_s
+    return json.dumps(keys)
 
 
 @dataclass
@@ -64,7 +69,12 @@ class MeetingRunner:
         await self.open_room(meeting)
         await self.lkapi.agent_dispatch.create_dispatch(
             api.CreateAgentDispatchRequest(
-                agent_name=self.settings.agent_name, room=room, metadata=room_metadata(meeting)
+                agent_name=self.settings.agent_name,
+                room=room,
+                metadata=room_metadata(
+                    meeting,
+                    wait_s=self.settings.meeting_no_show_s + self.settings.meeting_join_lead_s,
+                ),
             )
         )
         logger.info("agent dispatched to meeting", extra={"meeting": meeting.id, "room": room})
@@ -82,10 +92,19 @@ class MeetingRunner:
         )
 
     async def attendee_joined(self, meeting: Meeting) -> bool:
-        listing = await self.lkapi.room.list_participants(
-            api.ListParticipantsRequest(room=room_name(meeting.id))
-        )
-        return any(p.kind != api.ParticipantInfo.Kind.AGENT for p in listing.participants)
+        """Someone is in the room now, or the store has them in its call."""
+        room = room_name(meeting.id)
+        try:
+            listing = await self.lkapi.room.list_participants(
+                api.ListParticipantsRequest(room=room)
+            )
+        except api.TwirpError as e:  # the room is gone (the call ended): ask the store
+            logger.info("meeting room not listed", extra={"meeting": meeting.id, "error": str(e)})
+        else:
+            if any(p.kind != api.ParticipantInfo.Kind.AGENT for p in listing.participants):
+                return True
+        async with self.store.transaction() as s:
+            return await repo.anyone_came(s, meeting.tenant, room)
 
     async def _no_show(self, meeting: Meeting) -> None:
         if meeting.status != repo.STARTED or await self.attendee_joined(meeting):

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ._dialect import affected
-from .tables import Meeting, utcnow
+from .tables import Call, Meeting, Participant, utcnow
 
 SCHEDULED, REMINDED, STARTED = "scheduled", "reminded", "started"
 COMPLETED, NO_SHOW, CANCELLED = "completed", "no-show", "cancelled"
@@ -100,3 +100,15 @@ async def reschedule(
 
 async def cancel(s: AsyncSession, meeting_id: str) -> bool:
     return await advance(s, meeting_id, from_=UPCOMING, to=CANCELLED, sequence=Meeting.sequence + 1)
+
+
+async def anyone_came(s: AsyncSession, tenant: str, room: str) -> bool:
+    """Whether a participant other than the agent was stored in a call of ``room``
+    (one who joined and left before the no-show check counts)."""
+    stmt = (
+        select(Participant.id)
+        .join(Call, Call.id == Participant.call_id)
+        .where(Call.tenant == tenant, Call.room == room, Participant.role != "agent")
+        .limit(1)
+    )
+    return (await s.scalar(stmt)) is not None

@@ -16,16 +16,20 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Column,
     DateTime,
     Dialect,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
+    Unicode,
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -361,3 +365,15 @@ class Meeting(Base):
 
 
 TENANT_TABLES = tuple(sorted(Base.metadata.tables))
+
+# The dispatcher's meeting scheduler keeps its jobs here (APScheduler's SQLAlchemyJobStore
+# reads and writes it; the migrations create it, with the columns APScheduler gives it).
+# It has no tenant: it is the service's alone (see migration 0007_meetings).
+SCHEDULER_METADATA = MetaData(naming_convention=NAMING)
+SCHEDULER_JOBS = Table(
+    "apscheduler_jobs",
+    SCHEDULER_METADATA,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)

@@ -16,6 +16,7 @@ from agent.errors import RequestError
 from agent.meetings import links, mail
 from agent.postcall.channels.smtp import SmtpChannel
 from agent.store.tables import Meeting
+from agent.worker_app import PARTICIPANT_WAIT_S, participant_wait_s
 
 pytestmark = pytest.mark.unit
 
@@ -102,3 +103,18 @@ def test_a_join_token_is_refused_when_expired_or_forged() -> None:
     with pytest.raises(RequestError, match="not valid"):
         links.verify(other, good)
     assert links.verify(SETTINGS, good) == claim
+
+
+@pytest.mark.parametrize(
+    ("metadata", "wait"),
+    [
+        ('{"tenant": "t", "wait_s": 315}', 315.0),
+        ('{"tenant": "t"}', PARTICIPANT_WAIT_S),
+        ('{"wait_s": -1}', PARTICIPANT_WAIT_S),
+        ('{"wait_s": "forever"}', PARTICIPANT_WAIT_S),
+        ("not json", PARTICIPANT_WAIT_S),
+        ("", PARTICIPANT_WAIT_S),
+    ],
+)
+def test_a_meeting_dispatch_tells_the_agent_how_long_to_wait(metadata: str, wait: float) -> None:
+    assert participant_wait_s(metadata) == wait
