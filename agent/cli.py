@@ -20,6 +20,7 @@ from .errors import FrontdeskError
 from .flow.cli import flow_app
 from .knowledge.cli import kb_app
 from .logs import setup_logging
+from .meetings.cli import meeting_app
 from .postcall.cli import outbox_app, postcall_app
 from .stack import LocalStack, StackPorts
 from .store.cli import calls_app, db_app, retention_app
@@ -41,6 +42,7 @@ app.add_typer(kb_app, name="kb")
 app.add_typer(postcall_app, name="postcall")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(campaigns_app, name="campaigns")
+app.add_typer(meeting_app, name="meeting")
 app.command("qr")(qr)
 
 
