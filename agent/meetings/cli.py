@@ -3,15 +3,21 @@ the command line (the dispatcher owns the scheduler, so the CLI asks it over HTT
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import re
+import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 import httpx
 import typer
 
 from ..cli_settings import settings_or_exit
+from ..stack.mail import MailSink
 
 meeting_app = typer.Typer(
     help="Scheduled meetings: invite attendees, the agent joins on time.",
@@ -123,3 +129,58 @@ def reschedule(
 def cancel(meeting_id: str, dispatcher: Dispatcher = None) -> None:
     """Cancel a meeting; the attendees get the cancellation."""
     _call("POST", f"{_base(dispatcher)}/v1/meetings/{meeting_id}/cancel")
+
+
+@meeting_app.command()
+def join(
+    link: Annotated[str, typer.Argument(help="The join link from the invitation")],
+    dispatcher: Dispatcher = None,
+) -> None:
+    """Join a meeting with an invitation's link as a caller you drive by typing."""
+    if "#" not in link:
+        raise typer.BadParameter("a join link ends in #<token>", param_hint="LINK")
+    base = dispatcher or link.split("/m/join", 1)[0]
+    token = unquote(link.split("#", 1)[1])
+    try:
+        answer = httpx.post(f"{base}/v1/meetings/join", json={"token": token}, timeout=30)
+    except httpx.HTTPError as e:
+        typer.echo(f"frontdesk meeting: the dispatcher at {base} did not answer: {e}", err=True)
+        raise typer.Exit(1) from e
+    if answer.is_error:
+        typer.echo(f"frontdesk meeting: {answer.json().get('error', answer.text)}", err=True)
+        raise typer.Exit(2)
+    asyncio.run(_join(answer.json()))
+
+
+async def _join(session: dict[str, str]) -> None:
+    from ..cli import talk
+    from ..demo.caller import SimulatedCaller
+    from ..providers.pocketsphinx_stt import PocketSphinxSTT
+
+    ear = PocketSphinxSTT()
+    caller = SimulatedCaller(ear)
+    try:
+        await caller.join(session["url"], session["token"])
+        typer.echo(f"joined room {session['room']}; waiting for the agent ...")
+        if not await caller.wait_for_agent(120):
+            typer.echo("frontdesk meeting: the agent did not come", err=True)
+            raise typer.Exit(1)
+        await talk(caller)
+    finally:
+        await caller.leave()
+        await ear.aclose()
+    typer.echo("meeting left")
+
+
+@meeting_app.command("mail-sink")
+def mail_sink(
+    directory: Annotated[Path, typer.Option("--dir", help="Where the .eml files go")] = Path(
+        "var/mail"
+    ),
+    port: Annotated[int, typer.Option(min=1, max=65535, help="SMTP port on 127.0.0.1")] = 2525,
+) -> None:
+    """A local SMTP server that keeps every message as an .eml file (Ctrl-C stops)."""
+    with MailSink(directory, port=port) as sink:
+        typer.echo(f"SMTP sink on {sink.host}:{sink.port}, writing to {directory}/", err=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()

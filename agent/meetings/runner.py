@@ -113,8 +113,12 @@ class MeetingRunner:
             if not await repo.advance(s, meeting.id, from_=(repo.STARTED,), to=repo.NO_SHOW):
                 return
             await mail.enqueue_no_show(s, self.settings, meeting)
-        # deleting the room takes the agent out of it
-        await self.lkapi.room.delete_room(api.DeleteRoomRequest(room=room_name(meeting.id)))
+        # deleting the room takes the agent out of it (a room already gone is fine)
+        try:
+            await self.lkapi.room.delete_room(api.DeleteRoomRequest(room=room_name(meeting.id)))
+        except api.TwirpError as e:
+            if e.code != api.TwirpErrorCode.NOT_FOUND:
+                raise
         logger.info("meeting no-show", extra={"meeting": meeting.id})
 
     async def _complete(self, meeting: Meeting) -> None:
