@@ -29,9 +29,10 @@ from agent.stack import LocalStack, StackPorts
 from tests.meetings_support import dispatcher
 
 AHEAD_S = 5.0
+SETTLE_S = 8.0  # between runs: the last call's job ends and frees its worker slot
 
 
-async def agent_joined_ms(lkapi: api.LiveKitAPI, room: str, timeout: float = 30) -> float:
+async def agent_joined_ms(lkapi: api.LiveKitAPI, room: str, timeout: float = 90) -> float:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -65,6 +66,7 @@ async def scheduled(settings: Settings, runs: int) -> list[float]:
                 joined = await agent_joined_ms(lkapi, room)
                 delays.append(joined / 1000 - start.timestamp())
                 await lkapi.room.delete_room(api.DeleteRoomRequest(room=room))
+                await asyncio.sleep(SETTLE_S)
     finally:
         await lkapi.aclose()
     return delays
@@ -80,7 +82,7 @@ async def baseline(settings: Settings, runs: int) -> list[float]:
             joined = await agent_joined_ms(lkapi, call.room)
             delays.append(joined / 1000 - asked)
             await lkapi.room.delete_room(api.DeleteRoomRequest(room=call.room))
-            await asyncio.sleep(1)
+            await asyncio.sleep(SETTLE_S)
     finally:
         await lkapi.aclose()
     return delays
@@ -108,13 +110,13 @@ async def main(runs: int) -> None:
             }
         )
         await baseline(base, 1)  # warm-up: the worker's first job
+        print("agent in the room, relative to the meeting's start (negative: early)")
         lead = await scheduled(base, runs)
+        print(f"  scheduled, join lead 2 s (default)  {describe(lead)}", flush=True)
         no_lead = await scheduled(base.model_copy(update={"meeting_join_lead_s": 0.0}), runs)
+        print(f"  scheduled, no join lead            {describe(no_lead)}", flush=True)
         dispatched = await baseline(base, runs)
-    print("agent in the room, relative to the meeting's start (negative: early)")
-    print(f"  scheduled, join lead 2 s (default)   {describe(lead)}")
-    print(f"  scheduled, no join lead             {describe(no_lead)}")
-    print(f"  baseline: dispatch now -> in room   {describe(dispatched)}")
+        print(f"  baseline: dispatch now -> in room  {describe(dispatched)}", flush=True)
 
 
 if __name__ == "__main__":
