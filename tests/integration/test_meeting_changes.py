@@ -14,7 +14,7 @@ from sqlalchemy import text
 from agent.config import load_settings
 from agent.stack.mail import MailSink
 from agent.store import Store
-from tests.meetings_support import deliver_mail, dispatcher, read_mail
+from tests.meetings_support import deliver_mail, dispatcher, join_token, read_mail
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -72,13 +72,22 @@ async def test_reschedule_and_cancel_send_the_matching_ics(tmp_path: Path) -> No
             after = await _job_times(db, meeting_id)
             assert after["join"] - before["join"] == pytest.approx(3 * 3600)
 
+            await deliver_mail(settings, sink)
+            _, invitation = read_mail(sink.messages()[0])
+            assert invitation is not None
+            token = join_token(invitation)  # its use is in tests/e2e/test_scheduled_meeting.py
+            forged = await http.post("/v1/meetings/join", json={"token": token[:-4] + "AAAA"})
+            assert (forged.status_code, forged.json()["field"]) == (401, "token")
+
             gone = await http.post(f"/v1/meetings/{meeting_id}/cancel")
             assert gone.json()["status"] == "cancelled"
             assert await _job_times(db, meeting_id) == {}
             twice = await http.post(f"/v1/meetings/{meeting_id}/cancel")
             assert twice.status_code == 409 and twice.json()["field"] == "meeting_id"
+            late = await http.post("/v1/meetings/join", json={"token": token})
+            assert (late.status_code, late.json()["error"]) == (409, "this meeting is cancelled")
 
-        assert await deliver_mail(settings, sink) == 6
+        assert await deliver_mail(settings, sink) == 2  # the cancellations; the rest went above
     sent = [read_mail(p) for p in sink.messages()]
     to_ada = [(m["Subject"], c) for m, c in sent if m["To"] == "ada@example.org"]
     assert [s for s, _ in to_ada] == [
