@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
 from livekit import api
 
 from ..config import Settings
+from ..control.errors import LIVEKIT_ERRORS
 from ..store import Store
 from ..store import meetings as repo
 from ..store.tables import Meeting, utcnow
@@ -41,6 +43,8 @@ class MeetingRunner:
     settings: Settings
     store: Store
     lkapi: api.LiveKitAPI
+    # set by the scheduler: plan another try of a join that LiveKit refused
+    retry_join: Callable[[Meeting], Awaitable[None]] | None = None
 
     async def run(self, meeting_id: str, action: Action, sequence: int) -> None:
         async with self.store.transaction() as s:
@@ -66,6 +70,25 @@ class MeetingRunner:
         if not won:
             logger.info("meeting already joined", extra={"meeting": meeting.id})
             return
+        try:
+            await self._dispatch(meeting, room)
+        except LIVEKIT_ERRORS as e:  # give the join back, and try again shortly
+            async with self.store.transaction() as s:
+                await repo.advance(
+                    s,
+                    meeting.id,
+                    from_=(repo.STARTED,),
+                    to=repo.SCHEDULED,
+                    room=None,
+                    joined_at=None,
+                )
+            logger.warning("meeting join failed", extra={"meeting": meeting.id, "error": repr(e)})
+            if self.retry_join is not None:
+                await self.retry_join(meeting)
+            return
+        logger.info("agent dispatched to meeting", extra={"meeting": meeting.id, "room": room})
+
+    async def _dispatch(self, meeting: Meeting, room: str) -> None:
         await self.open_room(meeting)
         await self.lkapi.agent_dispatch.create_dispatch(
             api.CreateAgentDispatchRequest(
@@ -77,7 +100,6 @@ class MeetingRunner:
                 ),
             )
         )
-        logger.info("agent dispatched to meeting", extra={"meeting": meeting.id, "room": room})
 
     async def open_room(self, meeting: Meeting) -> None:
         """Create the meeting's room (idempotent: an existing room is kept)."""

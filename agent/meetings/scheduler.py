@@ -46,6 +46,7 @@ logger = logging.getLogger("frontdesk.meetings")
 
 LOCK_KEY = 0x46524F4E54  # "FRONT": the meeting scheduler's advisory lock
 ACTIONS: tuple[Action, ...] = ("remind", "join", "no_show", "complete")
+JOIN_RETRY_S = 5.0  # after LiveKit refused or did not answer a join
 
 
 def sync_url(url: URL) -> URL:
@@ -73,11 +74,16 @@ def job_id(meeting_id: str, action: Action) -> str:
     return f"meeting:{meeting_id}:{action}"
 
 
+def retry_id(meeting_id: str) -> str:
+    return f"meeting:{meeting_id}:join-retry"
+
+
 class MeetingScheduler:
     def __init__(self, settings: Settings, store: Store, runner: MeetingRunner) -> None:
         self.settings = settings
         self.store = store
         self.runner = runner
+        runner.retry_join = self._retry_join
         self._engine: Engine = create_engine(sync_url(store.engine.url), pool_pre_ping=True)
         self.scheduler = BackgroundScheduler(
             jobstores={
@@ -123,13 +129,29 @@ class MeetingScheduler:
                 jobstore="default",
             )
 
+    async def _retry_join(self, meeting: Meeting) -> None:
+        """Another try at the join in JOIN_RETRY_S, until the meeting's end."""
+        at = datetime.now(UTC) + timedelta(seconds=JOIN_RETRY_S)
+        if at >= fire_times(self.settings, meeting)["complete"]:
+            logger.error("meeting never joined", extra={"meeting": meeting.id})
+            return
+        await asyncio.to_thread(
+            self.scheduler.add_job,
+            jobs.fire,
+            DateTrigger(run_date=at),
+            args=[meeting.id, "join", meeting.sequence],
+            id=retry_id(meeting.id),
+            replace_existing=True,
+            jobstore="default",
+        )
+
     async def unplan(self, meeting_id: str) -> None:
         await asyncio.to_thread(self._unplan, meeting_id)
 
     def _unplan(self, meeting_id: str) -> None:
-        for action in ACTIONS:
+        for job in (*(job_id(meeting_id, a) for a in ACTIONS), retry_id(meeting_id)):
             with contextlib.suppress(JobLookupError):
-                self.scheduler.remove_job(job_id(meeting_id, action), jobstore="default")
+                self.scheduler.remove_job(job, jobstore="default")
 
     async def _lead(self) -> None:
         if self.store.dialect != "postgresql":

@@ -5,6 +5,8 @@ and go. Bad requests are refused naming the field."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from agent.config import load_settings
+from agent.stack import free_port
 from agent.stack.mail import MailSink
 from agent.store import Store
 from tests.meetings_support import deliver_mail, dispatcher, join_token, read_mail
@@ -133,3 +136,32 @@ async def test_a_bad_meeting_request_names_its_field(
     data = answer.json()
     named = data.get("field") or data["fields"][0]["field"]
     assert named == field, data
+
+
+async def test_a_join_livekit_refuses_is_given_back_and_tried_again(tmp_path: Path) -> None:
+    dead = f"ws://127.0.0.1:{free_port()}"  # nothing listens: LiveKit is down at the start
+    settings = load_settings(check_keys=False).model_copy(
+        update={"data_dir": tmp_path, "livekit_url": dead, "meeting_join_lead_s": 0.0}
+    )
+    db = f"sqlite:///{tmp_path / 'frontdesk.db'}"
+    async with dispatcher(settings) as http:
+        start = datetime.now(UTC) + timedelta(seconds=1)
+        made = await http.post(
+            "/v1/meetings",
+            json={
+                "tenant": "crumb-and-co",
+                "title": "Tasting",
+                "start": start.isoformat(),
+                "attendees": [{"name": "Ada", "email": "ada@example.org"}],
+            },
+        )
+        meeting_id = made.json()["id"]
+        deadline = time.monotonic() + 30
+        while "join-retry" not in (jobs := await _job_times(db, meeting_id)):
+            assert time.monotonic() < deadline, jobs
+            await asyncio.sleep(0.2)
+        state = (await http.get(f"/v1/meetings/{meeting_id}")).json()
+        assert (state["status"], state["room"]) == ("scheduled", None)
+        assert jobs["join-retry"] > start.timestamp()
+        await http.post(f"/v1/meetings/{meeting_id}/cancel")
+        assert await _job_times(db, meeting_id) == {}
