@@ -10,7 +10,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,12 +21,16 @@ from .errors import FrontdeskError
 from .flow.cli import flow_app
 from .knowledge.cli import kb_app
 from .logs import setup_logging
+from .meetings.cli import meeting_app
 from .postcall.cli import outbox_app, postcall_app
 from .stack import LocalStack, StackPorts
 from .store.cli import calls_app, db_app, retention_app
 from .tenants.cli import tenant_app
 from .tenants.model import Source
 from .web.cli import campaigns_app, qr
+
+if TYPE_CHECKING:
+    from .demo.caller import SimulatedCaller
 
 app = typer.Typer(
     help="Frontdesk: a self-hostable voice-agent platform on LiveKit Agents.",
@@ -42,6 +46,7 @@ app.add_typer(kb_app, name="kb")
 app.add_typer(postcall_app, name="postcall")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(campaigns_app, name="campaigns")
+app.add_typer(meeting_app, name="meeting")
 app.command("qr")(qr)
 app.command("usage")(usage)
 
@@ -234,28 +239,34 @@ async def _call(
 ) -> None:
     from .demo.call import dial, expect_agent
 
-    loop = asyncio.get_running_loop()
     async with dial(settings, settings.livekit_url, tenant, source=source) as (caller, room):
         typer.echo(f"joined room {room}; waiting for the agent ...")
         await expect_agent(caller, room, settings, join_timeout)
-        typer.echo("the agent is here; type what the caller says (Ctrl-D hangs up)")
-        shown = 0
-        since = time.time()
-        while not caller.disconnected.is_set():
-            await caller.agent_turn_done(since, timeout=60)
-            for said in caller.transcripts[shown:]:
-                who = "you (as heard)" if said.own_speech else "agent"
-                typer.echo(f"  {who}: {said.text}")
-            shown = len(caller.transcripts)
-            if caller.disconnected.is_set():
-                break
-            line = await loop.run_in_executor(None, sys.stdin.readline)
-            if not line:
-                break
-            since = time.time()
-            if line.strip():
-                await caller.say(line.strip())
+        await talk(caller)
     typer.echo("call ended")
+
+
+async def talk(caller: SimulatedCaller) -> None:
+    """Speak each typed line into the call and print what both sides said, until the
+    agent hangs up or stdin ends (``frontdesk call``, ``frontdesk meeting join``)."""
+    loop = asyncio.get_running_loop()
+    typer.echo("the agent is here; type what the caller says (Ctrl-D hangs up)")
+    shown = 0
+    since = time.time()
+    while not caller.disconnected.is_set():
+        await caller.agent_turn_done(since, timeout=60)
+        for said in caller.transcripts[shown:]:
+            who = "you (as heard)" if said.own_speech else "agent"
+            typer.echo(f"  {who}: {said.text}")
+        shown = len(caller.transcripts)
+        if caller.disconnected.is_set():
+            break
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if not line:
+            break
+        since = time.time()
+        if line.strip():
+            await caller.say(line.strip())
 
 
 @app.command()

@@ -179,6 +179,18 @@ class Settings(BaseSettings):
         20.0, ge=1, le=300, validation_alias=_env("FRONTDESK_WEB_AGENT_TIMEOUT")
     )
 
+    # Scheduled meetings (agent/meetings/): the dispatcher's scheduler
+    meeting_reminder_min: float = Field(
+        15.0, ge=0, le=7 * 24 * 60, validation_alias=_env("FRONTDESK_MEETING_REMINDER_MIN")
+    )
+    meeting_no_show_s: float = Field(
+        300.0, gt=0, le=24 * 3600, validation_alias=_env("FRONTDESK_MEETING_NO_SHOW")
+    )
+    meeting_join_lead_s: float = Field(
+        2.0, ge=0, le=300, validation_alias=_env("FRONTDESK_MEETING_JOIN_LEAD")
+    )
+    meeting_poll_s: float = Field(1.0, gt=0, le=60, validation_alias=_env("FRONTDESK_MEETING_POLL"))
+
     # Records left behind: spools a call could not flush before it ended (the store was
     # down) are swept this often by the worker and by `frontdesk outbox run --forever`
     spool_sweep_s: float = Field(

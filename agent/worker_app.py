@@ -12,6 +12,7 @@ Logs of the job carry the call id (the room name).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from functools import cache, partial
 
@@ -39,6 +40,19 @@ logger = logging.getLogger("frontdesk.worker")
 
 UNAVAILABLE = "Sorry, we can't take your call right now. Please try again later. Goodbye."
 PARTICIPANT_WAIT_S = 30.0
+MAX_WAIT_S = 3600.0
+
+
+def participant_wait_s(metadata: str) -> float:
+    """How long the agent waits for someone to join: a scheduled meeting's dispatch says
+    (``wait_s``: its no-show grace), anything else waits PARTICIPANT_WAIT_S."""
+    try:
+        wait = json.loads(metadata or "{}").get("wait_s")
+    except (ValueError, AttributeError):
+        return PARTICIPANT_WAIT_S
+    if isinstance(wait, int | float) and 0 < wait <= MAX_WAIT_S:
+        return float(wait)
+    return PARTICIPANT_WAIT_S
 
 
 def prewarm(proc: JobProcess) -> None:
@@ -91,10 +105,11 @@ async def entrypoint(ctx: JobContext) -> None:
     # after the agent (a SIP caller is in the room first). Wait for them: livekit holds
     # the agent's audio until someone subscribes, but a transcript stream opened before
     # they joined never reaches them (their screen would miss the greeting).
+    wait_s = participant_wait_s(ctx.job.metadata)
     try:
-        await asyncio.wait_for(ctx.wait_for_participant(), PARTICIPANT_WAIT_S)
+        await asyncio.wait_for(ctx.wait_for_participant(), wait_s)
     except TimeoutError:
-        logger.info("nobody joined the room; leaving", extra={"waited_s": PARTICIPANT_WAIT_S})
+        logger.info("nobody joined the room; leaving", extra={"waited_s": wait_s})
         ctx.shutdown(reason="nobody joined")
         return
     budget = await check_budget(settings, plan.tenant)

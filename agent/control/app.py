@@ -61,9 +61,10 @@ async def docs() -> HTMLResponse:
 
 def routers() -> list[APIRouter]:
     """Every area of the dispatcher's API, in the order they are matched."""
+    from ..meetings.routes import router as meetings
     from ..web.routes import router as web
 
-    return [ops.router, calls.router, webhooks.router, web, assets]
+    return [ops.router, calls.router, webhooks.router, web, meetings, assets]
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -14,14 +14,34 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
 
 
+class Attachment(BaseModel):
+    """A text attachment (a meeting's ICS file): ``text/<subtype>[; key=value]``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    filename: str = Field(min_length=1)
+    content_type: str = Field(pattern=r"^text/[a-z0-9.+-]+(; *[a-z]+=[A-Za-z0-9-]+)*$")
+    content: str
+
+
 class EmailMessage(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["email"] = "email"
-    purpose: Literal["owner_summary", "customer_confirmation", "budget_alert"]
+    purpose: Literal[
+        "owner_summary",
+        "customer_confirmation",
+        "meeting_invitation",
+        "meeting_update",
+        "meeting_cancellation",
+        "meeting_reminder",
+        "meeting_no_show",
+        "budget_alert",
+    ]
     to: str = Field(min_length=3)
     subject: str
     text: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 class WebhookMessage(BaseModel):

@@ -16,16 +16,20 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Column,
     DateTime,
     Dialect,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
+    Unicode,
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -334,4 +338,42 @@ class WebVisit(Base):
     __table_args__ = (Index(None, "tenant", "campaign", "at"),)
 
 
+class Meeting(Base):
+    """A scheduled meeting the agent joins (``agent/meetings/``). ``sequence`` is the
+    invitation's ICS SEQUENCE: it grows with each reschedule and the cancellation."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[str] = mapped_column(Str(64), primary_key=True)
+    tenant: Mapped[str] = mapped_column(Str(64))
+    title: Mapped[str] = mapped_column(Clipped(255))
+    starts_at: Mapped[datetime]
+    duration_min: Mapped[int] = mapped_column(Integer)
+    timezone: Mapped[str] = mapped_column(Str(64))
+    attendees: Mapped[list[Any]] = mapped_column(default=list)  # [{"name", "email"}]
+    organizer: Mapped[str | None] = mapped_column(Str(255))  # told of a no-show
+    mode: Mapped[str] = mapped_column(Str(16), default="discovery")  # discovery | assistant
+    # scheduled | reminded | started | completed | no-show | cancelled
+    status: Mapped[str] = mapped_column(Str(16), default="scheduled")
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    room: Mapped[str | None] = mapped_column(Clipped(255))
+    joined_at: Mapped[datetime | None]  # when the agent was dispatched to the room
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index(None, "tenant", "starts_at"),)
+
+
 TENANT_TABLES = tuple(sorted(Base.metadata.tables))
+
+# The dispatcher's meeting scheduler keeps its jobs here (APScheduler's SQLAlchemyJobStore
+# reads and writes it; the migrations create it, with the columns APScheduler gives it).
+# It has no tenant: it is the service's alone (see migration 0007_meetings).
+SCHEDULER_METADATA = MetaData(naming_convention=NAMING)
+SCHEDULER_JOBS = Table(
+    "apscheduler_jobs",
+    SCHEDULER_METADATA,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)

@@ -64,8 +64,9 @@ TENANT_READABLE = (
     "handoffs",
     "usage",
     "web_visits",
+    "meetings",
 )
-SERVICE_ONLY = ("outbox", "recordings", "alembic_version")
+SERVICE_ONLY = ("outbox", "recordings", "alembic_version", "apscheduler_jobs")
 _numbers = itertools.count(1)
 
 
@@ -111,6 +112,9 @@ SEED = [
     " created_at, expires_at) VALUES ('{t}-1', '{t}', 'local', '/r/{t}.ogg', 'ogg', 2, 1,"
     " now(), now())",
     "INSERT INTO web_visits (tenant, campaign, room, at) VALUES ('{t}', 'spring', 'r', now())",
+    "INSERT INTO meetings (id, tenant, title, starts_at, duration_min, timezone, attendees,"
+    " mode, status, sequence, created_at, updated_at) VALUES ('{t}-m', '{t}', 'Intro', now(),"
+    " 30, 'UTC', '[]', 'discovery', 'scheduled', 0, now(), now())",
     "INSERT INTO outbox (tenant, call_id, channel, target, payload, idempotency_key, status,"
     " attempts, next_attempt_at, created_at) VALUES ('{t}', '{t}-1', 'webhook',"
     " 'https://hook.example', '{{}}', '{t}-key', 'delivered', 1, now(), now())",
@@ -181,6 +185,10 @@ async def test_a_tenant_user_reads_only_its_tenants_rows(project: Project) -> No
         "SELECT uri FROM recordings",
         "SELECT version_num FROM alembic_version",
         "UPDATE alembic_version SET version_num = '0000'",
+        # the scheduler's pickled jobs: a forged one would run in the dispatcher
+        "SELECT id FROM apscheduler_jobs",
+        "INSERT INTO apscheduler_jobs (id, next_run_time, job_state) VALUES ('x', 0, 'x')",
+        "UPDATE meetings SET status = 'cancelled' WHERE tenant = 'bakery'",
     ],
 )
 async def test_a_tenant_user_writes_nothing_and_never_sees_service_tables(

@@ -38,12 +38,22 @@ class ResendChannel:
         )
 
     def params(self, message: EmailMessage) -> resend.Emails.SendParams:
-        return {
+        params: resend.Emails.SendParams = {
             "from": self.sender,
             "to": [message.to],
             "subject": message.subject,
             "text": message.text,
         }
+        if message.attachments:
+            params["attachments"] = [
+                {
+                    "filename": part.filename,
+                    "content": list(part.content.encode()),
+                    "content_type": part.content_type,
+                }
+                for part in message.attachments
+            ]
+        return params
 
     async def send(self, message: EmailMessage, *, idempotency_key: str) -> None:
         resend.api_key = self.api_key

@@ -56,6 +56,14 @@ class SmtpChannel:
         local = re.sub(r"[^A-Za-z0-9._-]", ".", idempotency_key)  # a dot-atom
         mime["Message-ID"] = f"<{local}@{domain}>"
         mime.set_content(message.text)
+        for part in message.attachments:
+            subtype, *params = (p.strip() for p in part.content_type[5:].split(";"))
+            mime.add_attachment(
+                part.content,
+                subtype=subtype,
+                filename=part.filename,
+                params=dict(p.split("=", 1) for p in params),
+            )
         return mime
 
     async def send(self, message: EmailMessage, *, idempotency_key: str) -> None:

@@ -9,10 +9,10 @@ from sqlalchemy.engine import URL, Connection
 
 from agent.config import load_settings
 from agent.store.engine import create_engine_for, database_url
-from agent.store.tables import Base
+from agent.store.tables import SCHEDULER_METADATA, Base
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = [Base.metadata, SCHEDULER_METADATA]
 
 
 def _url() -> URL:
