@@ -57,16 +57,20 @@ def _progress(start: float) -> Callable[[str], None]:
 
 @app.command()
 def setup() -> None:
-    """Make sure livekit-server is available (build it with Go on the first run)."""
-    from .stack import ensure_livekit_server
+    """Make sure livekit-server (and livekit-sip, when phone calls are on) is available:
+    built with Go on the first run."""
+    from .stack.binary import LIVEKIT_SERVER, LIVEKIT_SIP, ensure_tool
 
     settings = _settings()
-    try:
-        path = asyncio.run(ensure_livekit_server(settings.tools_dir, _progress(time.monotonic())))
-    except FrontdeskError as e:
-        typer.echo(f"frontdesk setup: {e}", err=True)
-        raise typer.Exit(1) from e
-    typer.echo(f"livekit-server: {path}")
+    tools = [LIVEKIT_SERVER, LIVEKIT_SIP] if settings.sip_enabled else [LIVEKIT_SERVER]
+    progress = _progress(time.monotonic())
+    for tool in tools:
+        try:
+            path = asyncio.run(ensure_tool(tool, settings.tools_dir, progress))
+        except FrontdeskError as e:
+            typer.echo(f"frontdesk setup: {e}", err=True)
+            raise typer.Exit(1) from e
+        typer.echo(f"{tool.name}: {path}")
 
 
 @app.command()
@@ -89,13 +93,24 @@ async def _up(settings: Settings) -> None:
     def echo(name: str, line: str) -> None:
         print(f"{name:>14} | {line}", flush=True)
 
-    ports = StackPorts()
+    ports = StackPorts(sip=settings.sip_port)
     async with LocalStack(
-        settings, ports=ports, echo=echo, progress=_progress(time.monotonic())
+        settings,
+        ports=ports,
+        sip=settings.sip_enabled,
+        echo=echo,
+        progress=_progress(time.monotonic()),
     ) as stack:
+        phone = (
+            f"  phone calls     sip:<number>@{stack.sip_uri_host}  "
+            "(run `frontdesk sip sync` once to route the tenants' numbers)\n"
+            if stack.sip
+            else ""
+        )
         typer.echo(
             "\nFrontdesk is up:\n"
             f"  LiveKit server  {stack.url}  (key {settings.livekit_api_key})\n"
+            f"{phone}"
             f"  dispatcher      http://127.0.0.1:{ports.dispatcher_http}  "
             '(POST /v1/calls {"tenant": "crumb-and-co"}; API docs at /docs)\n'
             f"  web widget      http://127.0.0.1:{ports.dispatcher_http}/w/<tenant>/<campaign>  "
