@@ -51,6 +51,7 @@ class CallPlan:
     flow: Flow
     source: Source = "web"  # how the room came in: sip, web or meeting
     campaign: str | None = None  # the web widget's campaign, if the room names one
+    called_number: str | None = None  # SIP: the number the caller dialled (E.164)
     knowledge: KnowledgeSearch | None = None
     assisted: bool = False
     # the blocking part of a knowledge search (hybrid: the question's embedding), for the
@@ -80,7 +81,14 @@ def prepare_call(settings: Settings, keys: RoomKeys | str | None) -> CallPlan:
     flow = load_tenant_flow(tenant, settings.flows_dir, flow_id)  # its own, else shared
     llm_configured = settings.llm != "none"
     require_llm(flow, llm_configured=llm_configured, source=f"tenant {tenant.id!r}")
-    plan = CallPlan(tenant, flow, keys.call_source, keys.campaign, assisted=llm_configured)
+    plan = CallPlan(
+        tenant,
+        flow,
+        keys.call_source,
+        keys.campaign,
+        called_number=keys.called_number,
+        assisted=llm_configured,
+    )
     if not flow.uses_knowledge():
         return plan
     from .knowledge.search import knowledge_for  # bm25 and numpy: only when needed

@@ -45,6 +45,7 @@ class NewCall:
     campaign: str | None = None
     caller_identity: str | None = None
     caller_number: str | None = None
+    called_number: str | None = None  # SIP: the number the caller dialled
 
 
 async def start_call(s: AsyncSession, call: NewCall) -> None:
@@ -59,6 +60,7 @@ async def start_call(s: AsyncSession, call: NewCall) -> None:
         campaign=call.campaign,
         caller_identity=call.caller_identity,
         caller_number=call.caller_number,
+        called_number=call.called_number,
         status="active",
         error_count=0,
     )

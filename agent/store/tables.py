@@ -136,6 +136,7 @@ class Call(Base):
     room: Mapped[str] = mapped_column(Clipped(255))
     caller_identity: Mapped[str | None] = mapped_column(Clipped(255))
     caller_number: Mapped[str | None] = mapped_column(Clipped(32))
+    called_number: Mapped[str | None] = mapped_column(Clipped(32))  # the number dialled (SIP)
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     duration_s: Mapped[float | None] = mapped_column(Float)

@@ -1,0 +1,13 @@
+-- Generated from agent/store/migrations/versions/0007_calls_called_number.py by
+-- `python -m agent.store.supabase_sql`. Do not edit: change the Alembic migration.
+
+BEGIN;
+
+-- Running upgrade 0006_outbox_retry_horizon -> 0007_calls_called_number
+
+ALTER TABLE calls ADD COLUMN called_number VARCHAR(32);
+
+UPDATE alembic_version SET version_num='0007_calls_called_number' WHERE alembic_version.version_num = '0006_outbox_retry_horizon';
+
+COMMIT;
+
