@@ -1,0 +1,185 @@
+"""Phone calls through livekit-sip, made by a real SIP phone (PJSUA2, see
+:mod:`tests.sip_phone`) on loopback.
+
+The phone dials a tenant's number; livekit-sip, provisioned by ``frontdesk sip sync``,
+puts the caller in a room of its own and the agent takes it. The caller speaks eSpeak NG
+audio into the call and decodes what it hears with the local STT. The call is stored
+with source ``sip`` and both numbers; each number reaches its own tenant; a number no
+tenant lists gets a polite refusal and a hang-up, and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+
+from agent.config import ROOT, Settings, load_settings
+from agent.control.dispatch import livekit_api
+from agent.demo.call import _converse
+from agent.demo.lines import sentences
+from agent.demo.report import DemoReport, recall
+from agent.demo.script import BOOKING_SCRIPT
+from agent.sip.plan import load_all_tenants, plan_for
+from agent.sip.sync import sync
+from agent.stack import LocalStack, StackPorts
+from agent.store.calls import list_calls
+from agent.store.engine import Store
+from agent.tenants import SORRY
+from tests.callers import booked_table_slots, lead_of, stored_call
+from tests.sip_caller import phone_call
+from tests.sip_phone import SipPhone
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+
+CRUMB, HUDSON, UNKNOWN = "+442071234567", "+12125550100", "+15550009999"
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def sip_stack(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[tuple[LocalStack, Settings]]:
+    """The whole stack with phone calls on, serving two tenants with a number each, and
+    the SIP service provisioned from them."""
+    root = tmp_path_factory.mktemp("sip-content")
+    tenants, flows, data = root / "tenants", root / "flows", root / "data"
+    for tenant in ("crumb-and-co", "hudson-dental"):
+        shutil.copytree(
+            ROOT / "tenants" / tenant, tenants / tenant, ignore=shutil.ignore_patterns(".index")
+        )
+    shutil.copytree(ROOT / "flows", flows)
+    env = {
+        "FRONTDESK_TENANTS_DIR": str(tenants),
+        "FRONTDESK_FLOWS_DIR": str(flows),
+        "FRONTDESK_DATA_DIR": str(data),
+    }
+    settings = load_settings(check_keys=False, **env)
+    stack = LocalStack(
+        settings,
+        ports=StackPorts.ephemeral(),
+        log_dir=root / "logs",
+        extra_env=env,
+        sip=True,
+    )
+    async with stack:
+        settings = settings.model_copy(update={"livekit_url": stack.url})
+        lkapi = livekit_api(settings)
+        try:
+            await sync(lkapi, plan_for(settings, load_all_tenants(settings)))
+        finally:
+            await lkapi.aclose()
+        yield stack, settings
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def phone() -> AsyncIterator[SipPhone]:
+    sip_phone = SipPhone()
+    await sip_phone.start()
+    yield sip_phone
+    await sip_phone.close()
+
+
+def _uri(stack: LocalStack, number: str) -> str:
+    return f"sip:{number}@{stack.sip_uri_host}"
+
+
+async def test_a_phone_caller_books_a_table(
+    sip_stack: tuple[LocalStack, Settings], phone: SipPhone
+) -> None:
+    stack, settings = sip_stack
+    caller_number = "+15550001001"
+    async with phone_call(
+        phone,
+        settings,
+        uri=_uri(stack, CRUMB),
+        caller_number=caller_number,
+        tenant="crumb-and-co",
+    ) as call:
+        assert call.room, f"no room for the call: {call.outcome}"
+        report = DemoReport(room=call.room)
+        t0 = call.outcome.invite_at
+        await _converse(call.caller, report, BOOKING_SCRIPT, lambda _t: None, t0)
+        # the flow ends the call: the phone gets a BYE without hanging up itself
+        await asyncio.wait_for(call.outcome.ended.wait(), 30)
+    summary = report.to_json()
+    facts = await stored_call(
+        settings, call.room, "crumb-and-co", until=lambda f: f.ended_at is not None
+    )
+    assert (facts.source, facts.caller_number, facts.called_number) == (
+        "sip",
+        caller_number,
+        CRUMB,
+    )
+    assert facts.slots == booked_table_slots(facts.started_at), summary
+    assert facts.path[-1] == "booking_made"
+    lead = await lead_of(settings, facts.id)
+    assert (lead.name, lead.phone) == ("Peter Smith", "+442094601234")
+    # what the phone received, decoded by the local STT: the agent's words came through
+    agent_turns = [t for t in report.turns if t.speaker == "agent" and t.said]
+    assert agent_turns and sum(t.understood for t in agent_turns) >= len(agent_turns) - 1, summary
+    assert recall("booked in, Peter Smith", agent_turns[-1].heard) >= 0.5, summary
+
+
+async def test_each_number_reaches_its_tenant_and_the_caller_hangs_up(
+    sip_stack: tuple[LocalStack, Settings], phone: SipPhone
+) -> None:
+    stack, settings = sip_stack
+    caller_number = "+15550001002"
+    async with phone_call(
+        phone,
+        settings,
+        uri=_uri(stack, HUDSON),
+        caller_number=caller_number,
+        tenant="hudson-dental",
+    ) as call:
+        assert call.room, f"no room for the call: {call.outcome}"
+        caller = call.caller
+        assert await caller.agent_turn_done(call.outcome.invite_at, timeout=90)
+        greeting = " ".join(t.text for t in caller.transcripts if not t.own_speech)
+        heard = " ".join(h.text for h in caller.heard)
+        await phone.hang_up()
+        await asyncio.wait_for(call.outcome.ended.wait(), 15)
+    assert "Hudson" in greeting, greeting
+    assert recall(greeting, heard) >= 0.5, (greeting, heard)
+    facts = await stored_call(
+        settings, call.room, "hudson-dental", until=lambda f: f.ended_at is not None
+    )
+    assert (facts.source, facts.caller_number, facts.called_number) == (
+        "sip",
+        caller_number,
+        HUDSON,
+    )
+    assert facts.flow_id == "general_receptionist"
+    assert facts.status == "completed"
+
+
+async def test_an_unknown_number_is_refused_politely_and_nothing_is_stored(
+    sip_stack: tuple[LocalStack, Settings], phone: SipPhone
+) -> None:
+    stack, settings = sip_stack
+    caller_number = "+15550001003"
+    async with phone_call(
+        phone,
+        settings,
+        uri=_uri(stack, UNKNOWN),
+        caller_number=caller_number,
+        tenant=None,
+        expect=sentences(SORRY),
+    ) as call:
+        assert call.outcome.answered.is_set(), call.outcome
+        # the agent apologises and hangs up on its own
+        await asyncio.wait_for(call.outcome.ended.wait(), 60)
+        await call.caller.drain_decodes()
+        heard = " ".join(h.text for h in call.caller.heard)
+    assert recall(SORRY, heard) >= 0.5, heard
+    await asyncio.sleep(2)  # a wrongly stored call would be written by now
+    store = Store.open(settings)
+    try:
+        async with store.transaction() as s:
+            stored = [c for c in await list_calls(s) if c.caller_number == caller_number]
+    finally:
+        await store.close()
+    assert stored == []
