@@ -25,6 +25,7 @@ from .flow.assist import LlmAssistant
 from .flow.runtime import FlowAgent
 from .providers.registry import apply_hints, build_tts, load_vad
 from .session import Pipeline, prepare_call
+from .sip.keypad import attach_keypad
 from .store import Store
 from .tenants import SORRY, RoomKeys, TenantRegistry
 from .tenants.check import report_webhooks
@@ -106,6 +107,8 @@ async def entrypoint(ctx: JobContext) -> None:
         prepare=plan.prepare_turn,
     )
     await session.start(agent=agent, room=ctx.room)
+    if plan.source == "sip":  # a phone caller may answer number questions on the keypad
+        attach_keypad(ctx.room, agent, capture.turns.caller_turn)
 
 
 async def room_keys(ctx: JobContext) -> RoomKeys:

@@ -34,6 +34,8 @@ from agent.session import prepare_call
 from tests.sip_phone import RATE, CallOutcome, SipPhone
 
 PHONE_RATE = RATE
+KEYPAD = "keypad "  # a script line that is keyed in rather than said
+DTMF_KEY_S = 0.25  # PJSUA2 sends a key as 160 ms of RFC 2833 events, then a gap
 
 
 class SipCaller(SimulatedCaller):
@@ -58,6 +60,16 @@ class SipCaller(SimulatedCaller):
         await super().leave()
 
     # -- mouth: the phone ------------------------------------------------------------------
+
+    async def say(self, text: str) -> Spoken:
+        """Speak ``text``; a line ``"keypad <keys>"`` is keyed in (DTMF) instead."""
+        if not text.startswith(KEYPAD):
+            return await super().say(text)
+        keys = text.removeprefix(KEYPAD)
+        start = time.time()
+        await self.phone.dtmf(keys)
+        await asyncio.sleep(len(keys) * DTMF_KEY_S)  # the phone sends them one by one
+        return Spoken(text=text, start=start, end=time.time())
 
     async def play(self, samples: np.ndarray, *, text: str = "") -> Spoken:
         lead, trail = _silent_edges(samples)

@@ -3,7 +3,8 @@
 
 The phone dials a tenant's number; livekit-sip, provisioned by ``frontdesk sip sync``,
 puts the caller in a room of its own and the agent takes it. The caller speaks eSpeak NG
-audio into the call and decodes what it hears with the local STT. The call is stored
+audio into the call, keys in its phone number (DTMF), and decodes what it hears with the
+local STT. The call is stored
 with source ``sip`` and both numbers; each number reaches its own tenant; a number no
 tenant lists gets a polite refusal and a hang-up, and nothing is stored.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 import pytest_asyncio
@@ -30,12 +32,17 @@ from agent.store.calls import list_calls
 from agent.store.engine import Store
 from agent.tenants import SORRY
 from tests.callers import booked_table_slots, lead_of, stored_call
-from tests.sip_caller import phone_call
+from tests.sip_caller import KEYPAD, phone_call
 from tests.sip_phone import SipPhone
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 CRUMB, HUDSON, UNKNOWN = "+442071234567", "+12125550100", "+15550009999"
+# the demo's booking, with the contact number keyed in on the phone's keypad (DTMF)
+KEYED_PHONE_BOOKING = tuple(
+    replace(line, text=f"{KEYPAD}02094601234#") if line.node == "booking_phone" else line
+    for line in BOOKING_SCRIPT
+)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -86,7 +93,7 @@ def _uri(stack: LocalStack, number: str) -> str:
     return f"sip:{number}@{stack.sip_uri_host}"
 
 
-async def test_a_phone_caller_books_a_table(
+async def test_a_phone_caller_books_a_table_keying_in_the_number(
     sip_stack: tuple[LocalStack, Settings], phone: SipPhone
 ) -> None:
     stack, settings = sip_stack
@@ -101,7 +108,7 @@ async def test_a_phone_caller_books_a_table(
         assert call.room, f"no room for the call: {call.outcome}"
         report = DemoReport(room=call.room)
         t0 = call.outcome.invite_at
-        await _converse(call.caller, report, BOOKING_SCRIPT, lambda _t: None, t0)
+        await _converse(call.caller, report, KEYED_PHONE_BOOKING, lambda _t: None, t0)
         # the flow ends the call: the phone gets a BYE without hanging up itself
         await asyncio.wait_for(call.outcome.ended.wait(), 30)
     summary = report.to_json()
@@ -115,6 +122,7 @@ async def test_a_phone_caller_books_a_table(
     )
     assert facts.slots == booked_table_slots(facts.started_at), summary
     assert facts.path[-1] == "booking_made"
+    assert "02094601234" in facts.caller_turns  # the keyed-in answer is the caller's turn
     lead = await lead_of(settings, facts.id)
     assert (lead.name, lead.phone) == ("Peter Smith", "+442094601234")
     # what the phone received, decoded by the local STT: the agent's words came through
