@@ -21,7 +21,7 @@ from .flow.cli import flow_app
 from .knowledge.cli import kb_app
 from .logs import setup_logging
 from .postcall.cli import outbox_app, postcall_app
-from .sip.cli import sip_app
+from .sip.cli import dial, sip_app
 from .stack import LocalStack, StackPorts
 from .store.cli import calls_app, db_app, retention_app
 from .tenants.cli import tenant_app
@@ -43,6 +43,7 @@ app.add_typer(postcall_app, name="postcall")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(sip_app, name="sip")
+app.command("dial")(dial)
 app.command("qr")(qr)
 
 

@@ -136,6 +136,20 @@ class Settings(BaseSettings):
     sip_auth_password: SecretStr | None = Field(
         None, validation_alias=_env("FRONTDESK_SIP_AUTH_PASSWORD")
     )
+    # outbound calls (`frontdesk dial`, POST /v1/calls with a phone number): the provider's
+    # SIP address (host[:port]) the outbound trunk sends calls to, and its credentials
+    sip_outbound_address: str | None = Field(
+        None, validation_alias=_env("FRONTDESK_SIP_OUTBOUND_ADDRESS")
+    )
+    sip_outbound_username: str | None = Field(
+        None, validation_alias=_env("FRONTDESK_SIP_OUTBOUND_USERNAME")
+    )
+    sip_outbound_password: SecretStr | None = Field(
+        None, validation_alias=_env("FRONTDESK_SIP_OUTBOUND_PASSWORD")
+    )
+    sip_ring_timeout_s: float = Field(
+        30.0, gt=0, le=300, validation_alias=_env("FRONTDESK_SIP_RING_TIMEOUT")
+    )
     # a number no tenant lists: answered with a polite refusal, or rejected by SIP
     sip_unknown_numbers: Literal["answer", "reject"] = Field(
         "answer", validation_alias=_env("FRONTDESK_SIP_UNKNOWN_NUMBERS")

@@ -25,6 +25,7 @@ from .flow.assist import LlmAssistant
 from .flow.runtime import FlowAgent
 from .providers.registry import apply_hints, build_tts, load_vad
 from .session import Pipeline, prepare_call
+from .sip.answered import is_outbound, wait_until_answered
 from .sip.keypad import attach_keypad
 from .store import Store
 from .tenants import SORRY, RoomKeys, TenantRegistry
@@ -77,10 +78,17 @@ async def entrypoint(ctx: JobContext) -> None:
     # the agent's audio until someone subscribes, but a transcript stream opened before
     # they joined never reaches them (their screen would miss the greeting).
     try:
-        await asyncio.wait_for(ctx.wait_for_participant(), PARTICIPANT_WAIT_S)
+        caller = await asyncio.wait_for(ctx.wait_for_participant(), PARTICIPANT_WAIT_S)
     except TimeoutError:
         logger.info("nobody joined the room; leaving", extra={"waited_s": PARTICIPANT_WAIT_S})
         ctx.shutdown(reason="nobody joined")
+        return
+    # an outbound call: the callee's phone rings; greet them once they answer
+    outbound = is_outbound(ctx.job.metadata or ctx.job.room.metadata)
+    ring_s = settings.sip_ring_timeout_s + 15
+    if outbound and not await wait_until_answered(ctx.room, caller, ring_s):
+        logger.info("the phone was not answered; leaving")
+        ctx.shutdown(reason="not answered")
         return
     logger.info("call starting", extra={"tenant": plan.tenant.id, "flow": plan.flow.id})
 

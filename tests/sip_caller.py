@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import shutil
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from livekit import api, rtc
@@ -25,12 +27,15 @@ from livekit.agents.types import (
     TOPIC_TRANSCRIPTION,
 )
 
-from agent.config import Settings
+from agent.config import ROOT, Settings, load_settings
 from agent.control.dispatch import livekit_api
 from agent.demo.caller import SimulatedCaller, Spoken, Transcribed, _silent_edges
 from agent.demo.lines import expected_phrases
 from agent.providers.pocketsphinx_stt import PocketSphinxSTT
 from agent.session import prepare_call
+from agent.sip.plan import load_all_tenants, plan_for
+from agent.sip.sync import sync
+from agent.stack import LocalStack, StackPorts
 from tests.sip_phone import RATE, CallOutcome, SipPhone
 
 PHONE_RATE = RATE
@@ -185,3 +190,44 @@ async def phone_call(
         await caller.leave()
         await lkapi.aclose()
         await ear.aclose()
+
+
+@asynccontextmanager
+async def phone_stack(
+    root: Path,
+    tenants: Sequence[str] = ("crumb-and-co", "hudson-dental"),
+    *,
+    outbound_address: str | None = None,
+) -> AsyncIterator[tuple[LocalStack, Settings]]:
+    """The whole stack with phone calls on (Redis, livekit-sip), serving copies of the
+    shipped ``tenants`` and flows under ``root``, its SIP service provisioned from them
+    (``frontdesk sip sync``; outbound calls go to ``outbound_address`` when given)."""
+    tenants_dir, flows, data = root / "tenants", root / "flows", root / "data"
+    for tenant in tenants:
+        shutil.copytree(
+            ROOT / "tenants" / tenant, tenants_dir / tenant, ignore=shutil.ignore_patterns(".index")
+        )
+    shutil.copytree(ROOT / "flows", flows)
+    env = {
+        "FRONTDESK_TENANTS_DIR": str(tenants_dir),
+        "FRONTDESK_FLOWS_DIR": str(flows),
+        "FRONTDESK_DATA_DIR": str(data),
+    }
+    if outbound_address is not None:
+        env["FRONTDESK_SIP_OUTBOUND_ADDRESS"] = outbound_address
+    settings = load_settings(check_keys=False, **env)
+    stack = LocalStack(
+        settings, ports=StackPorts.ephemeral(), log_dir=root / "logs", extra_env=env, sip=True
+    )
+    async with stack:
+        settings = settings.model_copy(update={"livekit_url": stack.url})
+        lkapi = livekit_api(settings)
+        try:
+            await sync(lkapi, plan_for(settings, load_all_tenants(settings)))
+        finally:
+            await lkapi.aclose()
+        yield stack, settings
+
+
+def sip_uri(stack: LocalStack, number: str) -> str:
+    return f"sip:{number}@{stack.sip_uri_host}"

@@ -22,15 +22,16 @@ T = TypeVar("T")
 
 
 def _run(command: str, work: Callable[[Settings], Coroutine[object, object, T]]) -> T:
-    settings = settings_or_exit(f"frontdesk sip {command}", check_keys=False)
+    name = f"frontdesk {command}" if command == "dial" else f"frontdesk sip {command}"
+    settings = settings_or_exit(name, check_keys=False)
     try:
         return asyncio.run(work(settings))
     except FrontdeskError as e:
-        typer.echo(f"frontdesk sip {command}: {e}", err=True)
+        typer.echo(f"{name}: {e}", err=True)
         raise typer.Exit(1) from e
     except OSError as e:  # aiohttp's connection errors are OSErrors
         typer.echo(
-            f"frontdesk sip {command}: cannot reach LiveKit at {settings.livekit_url} ({e}); "
+            f"{name}: cannot reach LiveKit at {settings.livekit_url} ({e}); "
             "is the stack up (`frontdesk up`)?",
             err=True,
         )
@@ -74,3 +75,31 @@ def show_command() -> None:
             typer.echo(line)
 
     _run("show", work)
+
+
+def dial(
+    number: Annotated[str, typer.Argument(help="The number to call, E.164 (+15550001234)")],
+    tenant: Annotated[str, typer.Option(help="Tenant calling (its phone flow answers)")] = (
+        "crumb-and-co"
+    ),
+) -> None:
+    """Phone NUMBER for a tenant through the outbound trunk (the stack must be up and
+    `frontdesk sip sync` run with FRONTDESK_SIP_OUTBOUND_ADDRESS set). Prints the room and
+    the outcome: answered, busy, no-answer, rejected or failed (with the SIP status);
+    exits 1 when the call was not answered."""
+    from ..tenants import load_tenant
+    from .outbound import dial_out
+
+    async def work(settings: Settings) -> bool:
+        loaded = await asyncio.to_thread(load_tenant, settings.tenants_dir, tenant)
+        lkapi = livekit_api(settings)
+        try:
+            placed = await dial_out(lkapi, settings, tenant=loaded, to=number)
+        finally:
+            await lkapi.aclose()
+        status = f" (SIP {placed.sip_status})" if placed.sip_status else ""
+        typer.echo(f"{placed.to}: {placed.outcome}{status}; room {placed.room}")
+        return placed.outcome == "answered"
+
+    if not _run("dial", work):
+        raise typer.Exit(1)

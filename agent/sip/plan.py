@@ -29,6 +29,7 @@ from ..tenants.load import known_tenants, load_tenant
 MANAGED = json.dumps({"managed_by": "frontdesk"})
 DEPLOYMENT = "frontdesk"
 UNKNOWN_NUMBERS = "frontdesk:unknown-numbers"
+OUTBOUND = "frontdesk:outbound"
 ROOM_PREFIX = "call"
 LOOPBACK = ("127.0.0.0/8",)
 
@@ -52,9 +53,22 @@ class RuleSpec:
 
 
 @dataclass(frozen=True)
+class OutboundSpec:
+    """The trunk outbound calls leave by: the provider's address, and the numbers calls
+    may come from (every tenant's)."""
+
+    address: str
+    numbers: tuple[str, ...]
+    auth_username: str
+    auth_password: str
+    name: str = OUTBOUND
+
+
+@dataclass(frozen=True)
 class SipPlan:
     trunks: tuple[TrunkSpec, ...]
     rules: tuple[RuleSpec, ...]
+    outbound: OutboundSpec | None = None
 
 
 def tenant_trunk_name(tenant_id: str) -> str:
@@ -105,7 +119,19 @@ def plan_for(settings: Settings, tenants: list[Tenant]) -> SipPlan:
         rules.append(RuleSpec(DEPLOYMENT, names, settings.agent_name, ""))
     elif settings.sip_unknown_numbers == "answer":
         rules.append(RuleSpec(UNKNOWN_NUMBERS, (UNKNOWN_NUMBERS,), settings.agent_name, ""))
-    return SipPlan(tuple(trunks), tuple(rules))
+    return SipPlan(tuple(trunks), tuple(rules), _outbound(settings, numbered))
+
+
+def _outbound(settings: Settings, tenants: list[Tenant]) -> OutboundSpec | None:
+    if settings.sip_outbound_address is None:
+        return None
+    password = settings.sip_outbound_password
+    return OutboundSpec(
+        address=settings.sip_outbound_address,
+        numbers=tuple(sorted({n for t in tenants for n in t.config.routing.phone_numbers})),
+        auth_username=settings.sip_outbound_username or "",
+        auth_password=password.get_secret_value() if password else "",
+    )
 
 
 def _trunk(settings: Settings, name: str, numbers: list[str]) -> TrunkSpec:

@@ -18,14 +18,14 @@ from livekit import api
 from livekit.protocol import sip as sip_pb
 
 from ..errors import SipError
-from .plan import MANAGED, RuleSpec, SipPlan, TrunkSpec
+from .plan import MANAGED, OUTBOUND, OutboundSpec, RuleSpec, SipPlan, TrunkSpec
 
 Action = Literal["created", "updated", "deleted", "unchanged"]
 
 
 @dataclass(frozen=True)
 class Change:
-    kind: Literal["trunk", "rule"]
+    kind: Literal["trunk", "rule", "outbound trunk"]
     name: str
     action: Action
     id: str
@@ -34,6 +34,17 @@ class Change:
 async def managed_trunks(lkapi: api.LiveKitAPI) -> list[sip_pb.SIPInboundTrunkInfo]:
     found = await lkapi.sip.list_inbound_trunk(api.ListSIPInboundTrunkRequest())
     return [t for t in found.items if _managed(t.name, t.metadata)]
+
+
+async def managed_outbound(lkapi: api.LiveKitAPI) -> list[sip_pb.SIPOutboundTrunkInfo]:
+    found = await lkapi.sip.list_outbound_trunk(api.ListSIPOutboundTrunkRequest())
+    return [t for t in found.items if _managed(t.name, t.metadata)]
+
+
+async def outbound_trunk_id(lkapi: api.LiveKitAPI) -> str | None:
+    """The id of the outbound trunk ``frontdesk sip sync`` made, if any."""
+    found = [t for t in await managed_outbound(lkapi) if t.name == OUTBOUND]
+    return found[0].sip_trunk_id if found else None
 
 
 async def managed_rules(lkapi: api.LiveKitAPI) -> list[sip_pb.SIPDispatchRuleInfo]:
@@ -77,7 +88,39 @@ async def _sync(lkapi: api.LiveKitAPI, plan: SipPlan) -> list[Change]:
         changes.append(change)
     for rule_spec in plan.rules:
         changes.append(await _apply_rule(lkapi, rule_spec, rules.get(rule_spec.name), ids))
+    changes += await _sync_outbound(lkapi, plan.outbound)
     return changes
+
+
+async def _sync_outbound(lkapi: api.LiveKitAPI, spec: OutboundSpec | None) -> list[Change]:
+    changes = []
+    current = None
+    for trunk in await managed_outbound(lkapi):
+        if spec is not None and trunk.name == spec.name and current is None:
+            current = trunk
+            continue
+        await lkapi.sip.delete_trunk(api.DeleteSIPTrunkRequest(sip_trunk_id=trunk.sip_trunk_id))
+        changes.append(Change("outbound trunk", trunk.name, "deleted", trunk.sip_trunk_id))
+    if spec is None:
+        return changes
+    wanted = sip_pb.SIPOutboundTrunkInfo(
+        name=spec.name,
+        metadata=MANAGED,
+        address=spec.address,
+        numbers=list(spec.numbers),
+        auth_username=spec.auth_username,
+        auth_password=spec.auth_password,
+    )
+    if current is None:
+        made = await lkapi.sip.create_outbound_trunk(
+            api.CreateSIPOutboundTrunkRequest(trunk=wanted)
+        )
+        return [*changes, Change("outbound trunk", spec.name, "created", made.sip_trunk_id)]
+    trunk_id = current.sip_trunk_id
+    if _outbound_fields(current) == _outbound_fields(wanted):
+        return [*changes, Change("outbound trunk", spec.name, "unchanged", trunk_id)]
+    await lkapi.sip.update_outbound_trunk(trunk_id, wanted)
+    return [*changes, Change("outbound trunk", spec.name, "updated", trunk_id)]
 
 
 async def _apply_trunk(
@@ -101,6 +144,10 @@ async def _apply_trunk(
         return Change("trunk", spec.name, "unchanged", trunk_id)
     await lkapi.sip.update_inbound_trunk(trunk_id, wanted)
     return Change("trunk", spec.name, "updated", trunk_id)
+
+
+def _outbound_fields(t: sip_pb.SIPOutboundTrunkInfo) -> tuple[object, ...]:
+    return (t.address, sorted(t.numbers), t.auth_username, t.auth_password)
 
 
 def _trunk_fields(t: sip_pb.SIPInboundTrunkInfo) -> tuple[object, ...]:

@@ -62,6 +62,10 @@ def sip_config_body(
         "listen_ip": settings.sip_listen_ip,
         "nat_1_to_1_ip": settings.sip_public_ip,
         "use_external_ip": False,
+        # livekit-sip turns calls away ("cpu exhausted") above 90 % CPU by default; the
+        # local stack shares its cores with the worker's speech models, whose bursts
+        # must not refuse a caller (the worker counts its capacity in calls too)
+        "max_cpu_utilization": 1.0,
         "logging": {"level": "info"},
     }
     return str(yaml.safe_dump(config, sort_keys=False))

@@ -111,8 +111,10 @@ async def finalize_call(
     status: str,
     end_node: str | None = None,
     end_reason: str | None = None,
+    sip_status: int | None = None,
 ) -> None:
-    """Set end time, duration, status and end node, and close turns left open."""
+    """Set end time, duration, status and end node (and the SIP status of an outbound
+    call that failed), and close turns left open."""
     call = await s.get(Call, call_id)
     if call is None:
         return
@@ -121,6 +123,7 @@ async def finalize_call(
     call.status = status
     call.end_node = end_node or call.end_node
     call.end_reason = end_reason
+    call.sip_status = sip_status if sip_status is not None else call.sip_status
     await s.execute(
         update(Turn)
         .where(Turn.call_id == call_id, Turn.ended_at.is_(None))

@@ -7,6 +7,8 @@ BEGIN;
 
 ALTER TABLE calls ADD COLUMN called_number VARCHAR(32);
 
+ALTER TABLE calls ADD COLUMN sip_status INTEGER;
+
 UPDATE alembic_version SET version_num='0007_calls_called_number' WHERE alembic_version.version_num = '0006_outbox_retry_horizon';
 
 COMMIT;

@@ -6,33 +6,42 @@ puts the caller in a room of its own and the agent takes it. The caller speaks e
 audio into the call, keys in its phone number (DTMF), and decodes what it hears with the
 local STT. The call is stored
 with source ``sip`` and both numbers; each number reaches its own tenant; a number no
-tenant lists gets a polite refusal and a hang-up, and nothing is stored.
+tenant lists gets a polite refusal and a hang-up, and nothing is stored. The other
+way round, the agent phones a number through the outbound trunk (POST /v1/calls) and
+greets whoever answers; a phone that is busy or declines is stored with its SIP status.
 """
 
 from __future__ import annotations
 
 import asyncio
-import shutil
+import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
+import aiohttp
 import pytest
 import pytest_asyncio
 
-from agent.config import ROOT, Settings, load_settings
-from agent.control.dispatch import livekit_api
+from agent.config import Settings
 from agent.demo.call import _converse
-from agent.demo.lines import sentences
+from agent.demo.lines import expected_phrases, sentences
 from agent.demo.report import DemoReport, recall
 from agent.demo.script import BOOKING_SCRIPT
-from agent.sip.plan import load_all_tenants, plan_for
-from agent.sip.sync import sync
-from agent.stack import LocalStack, StackPorts
+from agent.providers.pocketsphinx_stt import PocketSphinxSTT
+from agent.session import prepare_call
+from agent.stack import LocalStack
 from agent.store.calls import list_calls
 from agent.store.engine import Store
 from agent.tenants import SORRY
 from tests.callers import booked_table_slots, lead_of, stored_call
-from tests.sip_caller import KEYPAD, phone_call
+from tests.sip_caller import (
+    KEYPAD,
+    SipCaller,
+    observer_token,
+    phone_call,
+    phone_stack,
+    sip_uri,
+)
 from tests.sip_phone import SipPhone
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -46,42 +55,6 @@ KEYED_PHONE_BOOKING = tuple(
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def sip_stack(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> AsyncIterator[tuple[LocalStack, Settings]]:
-    """The whole stack with phone calls on, serving two tenants with a number each, and
-    the SIP service provisioned from them."""
-    root = tmp_path_factory.mktemp("sip-content")
-    tenants, flows, data = root / "tenants", root / "flows", root / "data"
-    for tenant in ("crumb-and-co", "hudson-dental"):
-        shutil.copytree(
-            ROOT / "tenants" / tenant, tenants / tenant, ignore=shutil.ignore_patterns(".index")
-        )
-    shutil.copytree(ROOT / "flows", flows)
-    env = {
-        "FRONTDESK_TENANTS_DIR": str(tenants),
-        "FRONTDESK_FLOWS_DIR": str(flows),
-        "FRONTDESK_DATA_DIR": str(data),
-    }
-    settings = load_settings(check_keys=False, **env)
-    stack = LocalStack(
-        settings,
-        ports=StackPorts.ephemeral(),
-        log_dir=root / "logs",
-        extra_env=env,
-        sip=True,
-    )
-    async with stack:
-        settings = settings.model_copy(update={"livekit_url": stack.url})
-        lkapi = livekit_api(settings)
-        try:
-            await sync(lkapi, plan_for(settings, load_all_tenants(settings)))
-        finally:
-            await lkapi.aclose()
-        yield stack, settings
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def phone() -> AsyncIterator[SipPhone]:
     sip_phone = SipPhone()
     await sip_phone.start()
@@ -89,8 +62,16 @@ async def phone() -> AsyncIterator[SipPhone]:
     await sip_phone.close()
 
 
-def _uri(stack: LocalStack, number: str) -> str:
-    return f"sip:{number}@{stack.sip_uri_host}"
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def sip_stack(
+    tmp_path_factory: pytest.TempPathFactory, phone: SipPhone
+) -> AsyncIterator[tuple[LocalStack, Settings]]:
+    """The whole stack with phone calls on, serving two tenants with a number each; its
+    outbound trunk calls the test's phone."""
+    root = tmp_path_factory.mktemp("sip-stack")
+    outbound = f"127.0.0.1:{phone.port_number}"
+    async with phone_stack(root, outbound_address=outbound) as (stack, settings):
+        yield stack, settings
 
 
 async def test_a_phone_caller_books_a_table_keying_in_the_number(
@@ -101,7 +82,7 @@ async def test_a_phone_caller_books_a_table_keying_in_the_number(
     async with phone_call(
         phone,
         settings,
-        uri=_uri(stack, CRUMB),
+        uri=sip_uri(stack, CRUMB),
         caller_number=caller_number,
         tenant="crumb-and-co",
     ) as call:
@@ -139,7 +120,7 @@ async def test_each_number_reaches_its_tenant_and_the_caller_hangs_up(
     async with phone_call(
         phone,
         settings,
-        uri=_uri(stack, HUDSON),
+        uri=sip_uri(stack, HUDSON),
         caller_number=caller_number,
         tenant="hudson-dental",
     ) as call:
@@ -172,7 +153,7 @@ async def test_an_unknown_number_is_refused_politely_and_nothing_is_stored(
     async with phone_call(
         phone,
         settings,
-        uri=_uri(stack, UNKNOWN),
+        uri=sip_uri(stack, UNKNOWN),
         caller_number=caller_number,
         tenant=None,
         expect=sentences(SORRY),
@@ -191,3 +172,72 @@ async def test_an_unknown_number_is_refused_politely_and_nothing_is_stored(
     finally:
         await store.close()
     assert stored == []
+
+
+async def _post_call(stack: LocalStack, body: dict[str, str]) -> dict[str, object]:
+    url = f"http://127.0.0.1:{stack.ports.dispatcher_http}/v1/calls"
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=90)) as http,
+        http.post(url, json=body) as resp,
+    ):
+        assert resp.status == 201, await resp.text()
+        answer: dict[str, object] = await resp.json()
+        return answer
+
+
+async def test_the_agent_phones_a_number_and_greets_whoever_answers(
+    sip_stack: tuple[LocalStack, Settings], phone: SipPhone
+) -> None:
+    stack, settings = sip_stack
+    callee = "+15550002001"
+    await phone.listen_as(callee)
+    phone.answer_status = 200
+    ear = PocketSphinxSTT()
+    caller = SipCaller(phone, ear)  # the callee's ear and the room's observer
+    plan = await asyncio.to_thread(
+        prepare_call, settings, json.dumps({"tenant": "crumb-and-co", "source": "sip"})
+    )
+    caller.expect(expected_phrases(plan))
+    try:
+        placed = await _post_call(stack, {"tenant": "crumb-and-co", "phone_number": callee})
+        assert (placed["outcome"], placed["phone_number"]) == ("answered", callee), placed
+        room = str(placed["room"])
+        await caller.join(settings.livekit_url, observer_token(settings, room))
+        (answered,) = phone.incoming_calls
+        assert await caller.agent_turn_done(answered.invite_at, timeout=90)
+        greeting = " ".join(t.text for t in caller.transcripts if not t.own_speech)
+        heard = " ".join(h.text for h in caller.heard)
+        await phone.hang_up()
+        await asyncio.wait_for(answered.ended.wait(), 15)
+    finally:
+        await caller.leave()
+        await ear.aclose()
+    # the whole greeting reached the phone: the agent waited for the answer to speak
+    assert "Crumb" in greeting and recall(greeting, heard) >= 0.5, (greeting, heard)
+    facts = await stored_call(
+        settings, room, "crumb-and-co", until=lambda f: f.ended_at is not None
+    )
+    assert (facts.source, facts.caller_number, facts.status) == ("sip", callee, "completed")
+    assert facts.called_number == callee
+
+
+@pytest.mark.parametrize(("answer", "outcome"), [(486, "busy"), (603, "rejected")])
+async def test_a_phone_that_refuses_is_stored_with_its_sip_status(
+    sip_stack: tuple[LocalStack, Settings], phone: SipPhone, answer: int, outcome: str
+) -> None:
+    stack, settings = sip_stack
+    callee = f"+1555000{answer}"
+    await phone.listen_as(callee)
+    phone.answer_status = answer
+    placed = await _post_call(stack, {"tenant": "hudson-dental", "phone_number": callee})
+    assert (placed["outcome"], placed["sip_status"]) == (outcome, answer), placed
+    store = Store.open(settings)
+    try:
+        async with store.transaction() as s:
+            (call,) = [
+                c for c in await list_calls(s, tenant="hudson-dental") if c.room == placed["room"]
+            ]
+    finally:
+        await store.close()
+    assert (call.status, call.end_reason, call.sip_status) == ("failed", outcome, answer)
+    assert (call.source, call.caller_number) == ("sip", callee)

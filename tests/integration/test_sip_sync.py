@@ -18,8 +18,8 @@ from agent.cli import app
 from agent.config import ROOT, Settings, load_settings
 from agent.control.dispatch import livekit_api
 from agent.errors import TenantError
-from agent.sip.plan import DEPLOYMENT, UNKNOWN_NUMBERS, load_all_tenants, plan_for
-from agent.sip.sync import Change, managed_rules, managed_trunks, sync
+from agent.sip.plan import DEPLOYMENT, OUTBOUND, UNKNOWN_NUMBERS, load_all_tenants, plan_for
+from agent.sip.sync import Change, managed_outbound, managed_rules, managed_trunks, sync
 from agent.stack import LocalStack, StackPorts
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
@@ -52,7 +52,9 @@ async def lkapi(sip_stack: LocalStack) -> AsyncIterator[api.LiveKitAPI]:
         await client.sip.delete_dispatch_rule(
             api.DeleteSIPDispatchRuleRequest(sip_dispatch_rule_id=rule.sip_dispatch_rule_id)
         )
-    for trunk in (await client.sip.list_inbound_trunk(api.ListSIPInboundTrunkRequest())).items:
+    inbound = await client.sip.list_inbound_trunk(api.ListSIPInboundTrunkRequest())
+    outbound = await client.sip.list_outbound_trunk(api.ListSIPOutboundTrunkRequest())
+    for trunk in [*inbound.items, *outbound.items]:
         await client.sip.delete_trunk(api.DeleteSIPTrunkRequest(sip_trunk_id=trunk.sip_trunk_id))
     await client.aclose()
 
@@ -161,6 +163,22 @@ async def test_trunk_authentication_is_set_and_updated(
     assert _actions(await _sync(changed, lkapi))[f"trunk {DEPLOYMENT}"] == "updated"
     trunk = next(t for t in await managed_trunks(lkapi) if t.name == DEPLOYMENT)
     assert trunk.auth_password == "pw-two"
+
+
+async def test_the_outbound_trunk_follows_the_setting(
+    sip_stack: LocalStack, lkapi: api.LiveKitAPI, tenants: Path
+) -> None:
+    out = {"FRONTDESK_SIP_OUTBOUND_ADDRESS": "198.51.100.7:5060"}
+    made = _actions(await _sync(_settings(sip_stack, tenants, **out), lkapi))
+    assert made[f"outbound trunk {OUTBOUND}"] == "created"
+    (trunk,) = await managed_outbound(lkapi)
+    assert trunk.address == "198.51.100.7:5060"
+    assert sorted(trunk.numbers) == sorted([CRUMB, HUDSON])  # the numbers calls come from
+    again = _actions(await _sync(_settings(sip_stack, tenants, **out), lkapi))
+    assert again[f"outbound trunk {OUTBOUND}"] == "unchanged"
+    gone = _actions(await _sync(_settings(sip_stack, tenants), lkapi))
+    assert gone[f"outbound trunk {OUTBOUND}"] == "deleted"
+    assert await managed_outbound(lkapi) == []
 
 
 async def test_what_frontdesk_does_not_manage_is_left_alone(

@@ -41,6 +41,7 @@ def test_sip_config_names_the_server_its_redis_and_the_public_address() -> None:
     assert config["redis"]["address"] == "127.0.0.1:16379"
     assert (config["sip_port"], config["rtp_port"]) == (15060, "1-9")
     assert (config["nat_1_to_1_ip"], config["listen_ip"]) == ("203.0.113.7", "0.0.0.0")
+    assert config["max_cpu_utilization"] == 1.0  # never "cpu exhausted" on a shared machine
 
 
 def test_ephemeral_sip_ports_do_not_overlap_livekits() -> None:

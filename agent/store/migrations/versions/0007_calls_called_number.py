@@ -1,4 +1,4 @@
-"""calls record the dialled number
+"""calls record the dialled number, and the SIP status of an outbound call that failed
 
 Revision ID: 0007_calls_called_number
 Revises: 0006_outbox_retry_horizon
@@ -21,8 +21,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("calls", schema=None) as batch_op:
         batch_op.add_column(sa.Column("called_number", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("sip_status", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("calls", schema=None) as batch_op:
+        batch_op.drop_column("sip_status")
         batch_op.drop_column("called_number")
