@@ -23,6 +23,7 @@ from .knowledge.cli import kb_app
 from .logs import setup_logging
 from .meetings.cli import meeting_app
 from .postcall.cli import outbox_app, postcall_app
+from .sip.cli import dial, sip_app
 from .stack import LocalStack, StackPorts
 from .store.cli import calls_app, db_app, retention_app
 from .tenants.cli import tenant_app
@@ -47,6 +48,8 @@ app.add_typer(postcall_app, name="postcall")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(meeting_app, name="meeting")
+app.add_typer(sip_app, name="sip")
+app.command("dial")(dial)
 app.command("qr")(qr)
 app.command("usage")(usage)
 
@@ -64,16 +67,20 @@ def _progress(start: float) -> Callable[[str], None]:
 
 @app.command()
 def setup() -> None:
-    """Make sure livekit-server is available (build it with Go on the first run)."""
-    from .stack import ensure_livekit_server
+    """Make sure livekit-server (and livekit-sip, when phone calls are on) is available:
+    built with Go on the first run."""
+    from .stack.binary import LIVEKIT_SERVER, LIVEKIT_SIP, ensure_tool
 
     settings = _settings()
-    try:
-        path = asyncio.run(ensure_livekit_server(settings.tools_dir, _progress(time.monotonic())))
-    except FrontdeskError as e:
-        typer.echo(f"frontdesk setup: {e}", err=True)
-        raise typer.Exit(1) from e
-    typer.echo(f"livekit-server: {path}")
+    tools = [LIVEKIT_SERVER, LIVEKIT_SIP] if settings.sip_enabled else [LIVEKIT_SERVER]
+    progress = _progress(time.monotonic())
+    for tool in tools:
+        try:
+            path = asyncio.run(ensure_tool(tool, settings.tools_dir, progress))
+        except FrontdeskError as e:
+            typer.echo(f"frontdesk setup: {e}", err=True)
+            raise typer.Exit(1) from e
+        typer.echo(f"{tool.name}: {path}")
 
 
 @app.command()
@@ -96,13 +103,24 @@ async def _up(settings: Settings) -> None:
     def echo(name: str, line: str) -> None:
         print(f"{name:>14} | {line}", flush=True)
 
-    ports = StackPorts()
+    ports = StackPorts(sip=settings.sip_port)
     async with LocalStack(
-        settings, ports=ports, echo=echo, progress=_progress(time.monotonic())
+        settings,
+        ports=ports,
+        sip=settings.sip_enabled,
+        echo=echo,
+        progress=_progress(time.monotonic()),
     ) as stack:
+        phone = (
+            f"  phone calls     sip:<number>@{stack.sip_uri_host}  "
+            "(run `frontdesk sip sync` once to route the tenants' numbers)\n"
+            if stack.sip
+            else ""
+        )
         typer.echo(
             "\nFrontdesk is up:\n"
             f"  LiveKit server  {stack.url}  (key {settings.livekit_api_key})\n"
+            f"{phone}"
             f"  dispatcher      http://127.0.0.1:{ports.dispatcher_http}  "
             '(POST /v1/calls {"tenant": "crumb-and-co"}; API docs at /docs)\n'
             f"  web widget      http://127.0.0.1:{ports.dispatcher_http}/w/<tenant>/<campaign>  "

@@ -14,7 +14,14 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .errors import ConfigError
@@ -121,6 +128,48 @@ class Settings(BaseSettings):
     tools_dir: Path = Field(ROOT / ".tools", validation_alias=_env("FRONTDESK_TOOLS_DIR"))
     livekit_config: Path = Field(
         ROOT / "livekit.yaml", validation_alias=_env("FRONTDESK_LIVEKIT_CONFIG")
+    )
+
+    # Phone calls: `frontdesk up` starts Redis and livekit-sip beside livekit-server;
+    # `frontdesk sip sync` provisions the trunks and dispatch rules from the tenants
+    sip_enabled: bool = Field(True, validation_alias=_env("FRONTDESK_SIP"))
+    sip_port: int = Field(5060, ge=1, le=65535, validation_alias=_env("FRONTDESK_SIP_PORT"))
+    # where livekit-sip listens, and the address it announces in SIP and SDP (behind
+    # NAT: the public one)
+    sip_listen_ip: str = Field("127.0.0.1", validation_alias=_env("FRONTDESK_SIP_LISTEN_IP"))
+    sip_public_ip: str = Field("127.0.0.1", validation_alias=_env("FRONTDESK_SIP_PUBLIC_IP"))
+    # one inbound trunk for the whole deployment, or one per tenant
+    sip_trunks: Literal["deployment", "tenant"] = Field(
+        "deployment", validation_alias=_env("FRONTDESK_SIP_TRUNKS")
+    )
+    # inbound trunk authentication: the provider's addresses (IPs or CIDRs), and/or a
+    # digest username and password
+    sip_allowed_addresses: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), validation_alias=_env("FRONTDESK_SIP_ALLOWED_ADDRESSES")
+    )
+    sip_auth_username: str | None = Field(
+        None, validation_alias=_env("FRONTDESK_SIP_AUTH_USERNAME")
+    )
+    sip_auth_password: SecretStr | None = Field(
+        None, validation_alias=_env("FRONTDESK_SIP_AUTH_PASSWORD")
+    )
+    # outbound calls (`frontdesk dial`, POST /v1/calls with a phone number): the provider's
+    # SIP address (host[:port]) the outbound trunk sends calls to, and its credentials
+    sip_outbound_address: str | None = Field(
+        None, validation_alias=_env("FRONTDESK_SIP_OUTBOUND_ADDRESS")
+    )
+    sip_outbound_username: str | None = Field(
+        None, validation_alias=_env("FRONTDESK_SIP_OUTBOUND_USERNAME")
+    )
+    sip_outbound_password: SecretStr | None = Field(
+        None, validation_alias=_env("FRONTDESK_SIP_OUTBOUND_PASSWORD")
+    )
+    sip_ring_timeout_s: float = Field(
+        30.0, gt=0, le=300, validation_alias=_env("FRONTDESK_SIP_RING_TIMEOUT")
+    )
+    # a number no tenant lists: answered with a polite refusal, or rejected by SIP
+    sip_unknown_numbers: Literal["answer", "reject"] = Field(
+        "answer", validation_alias=_env("FRONTDESK_SIP_UNKNOWN_NUMBERS")
     )
 
     # Call store, spool and recordings
@@ -251,6 +300,48 @@ class Settings(BaseSettings):
                 )
         return value
 
+    @field_validator("sip_allowed_addresses", mode="before")
+    @classmethod
+    def _split_addresses(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(a.strip() for a in value.split(",") if a.strip())
+        return value
+
+    @field_validator("sip_allowed_addresses")
+    @classmethod
+    def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        import ipaddress
+
+        for address in value:
+            try:
+                ipaddress.ip_network(address, strict=False)
+            except ValueError as e:
+                raise ValueError(
+                    f"{address!r} is not an IP address or CIDR range (e.g. 203.0.113.5 or "
+                    "203.0.113.0/24), comma-separated"
+                ) from e
+        return value
+
+    @field_validator("sip_listen_ip", "sip_public_ip")
+    @classmethod
+    def _ip(cls, value: str) -> str:
+        import ipaddress
+
+        try:
+            ipaddress.ip_address(value)
+        except ValueError as e:
+            raise ValueError(f"{value!r} is not an IP address") from e
+        return value
+
+    @model_validator(mode="after")
+    def _sip_auth_pair(self) -> Settings:
+        if (self.sip_auth_username is None) != (self.sip_auth_password is None):
+            raise ValueError(
+                "FRONTDESK_SIP_AUTH_USERNAME and FRONTDESK_SIP_AUTH_PASSWORD go together: "
+                "set both, or neither"
+            )
+        return self
+
     @field_validator("web_rate_limit")
     @classmethod
     def _rate_limit(cls, value: str) -> str:
@@ -310,7 +401,10 @@ def load_settings(*, check_keys: bool = True, **overrides: object) -> Settings:
     try:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as e:
-        lines = [f"{_field_env_name(err['loc'])}: {err['msg']}" for err in e.errors()]
+        lines = [
+            f"{_field_env_name(err['loc'])}: {err['msg']}" if err["loc"] else err["msg"]
+            for err in e.errors()
+        ]
         raise ConfigError("invalid configuration: " + "; ".join(lines)) from e
     if check_keys:
         settings.require_keys()

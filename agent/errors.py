@@ -25,6 +25,7 @@ file, field, flow, node, tenant or variable involved; causes are chained with
     │   └── StoreRefused     it is up and refuses this record (a value too long for its
     │                        column, a constraint): retrying cannot help
     ├── DeliveryError        a notification could not be delivered
+    ├── SipError             LiveKit's SIP service refused a trunk, rule or call
     └── RequestError         a bad request to the dispatcher's HTTP API (names the field)
 """
 
@@ -94,6 +95,15 @@ class ProviderError(FrontdeskError):
 
 class StackError(FrontdeskError):
     """The local LiveKit stack could not be located, built or started."""
+
+
+class SipError(FrontdeskError):
+    """LiveKit's SIP service refused a trunk, a dispatch rule or a call (the message says
+    which and why); ``sip_status`` is the SIP response code when a call failed with one."""
+
+    def __init__(self, message: str, *, sip_status: int | None = None) -> None:
+        self.sip_status = sip_status
+        super().__init__(message)
 
 
 class DemoError(FrontdeskError):

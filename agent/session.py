@@ -56,6 +56,7 @@ class CallPlan:
     providers: ProviderChoice
     source: Source = "web"  # how the room came in: sip, web or meeting
     campaign: str | None = None  # the web widget's campaign, if the room names one
+    called_number: str | None = None  # SIP: the number the caller dialled (E.164)
     knowledge: KnowledgeSearch | None = None
     # the LLM's instructions for this tenant (its prompts/assistant.txt, rendered)
     instructions: str | None = None
@@ -98,7 +99,13 @@ def prepare_call(settings: Settings, keys: RoomKeys | str | None) -> CallPlan:
     require_llm(flow, llm_configured=providers.assisted, source=f"tenant {tenant.id!r}")
     instructions = assistant_instructions(tenant) if providers.assisted else None
     plan = CallPlan(
-        tenant, flow, providers, keys.call_source, keys.campaign, instructions=instructions
+        tenant,
+        flow,
+        providers,
+        keys.call_source,
+        keys.campaign,
+        called_number=keys.called_number,
+        instructions=instructions,
     )
     if not flow.uses_knowledge():
         return plan

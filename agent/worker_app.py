@@ -18,6 +18,7 @@ from functools import cache, partial
 
 from livekit.agents import Agent, AgentServer, AgentSession, JobContext, JobProcess
 
+from .budget import Allowance
 from .budget.call import check_budget, watch_budget
 from .capture.recorder import CallRecorder
 from .capture.sweeper import SpoolSweeper
@@ -30,6 +31,8 @@ from .metrics import CALLS_REFUSED, CallMetrics
 from .providers.choice import ProviderChoice
 from .providers.registry import apply_hints, build_tts, load_vad
 from .session import CallPlan, Pipeline, Pipelines, prepare_call
+from .sip.answered import is_outbound, wait_until_answered
+from .sip.keypad import attach_keypad
 from .store import Store
 from .tenants import SORRY, RoomKeys, TenantRegistry
 from .tenants.check import report_webhooks
@@ -82,44 +85,70 @@ async def entrypoint(ctx: JobContext) -> None:
     """Serve one room. Module-level so job processes can import it."""
     settings = _process_settings()
     ctx.log_context_fields = {"call_id": ctx.room.name, "job_id": ctx.job.id}
+    plan = await _plan_or_refuse(ctx, settings)
+    if plan is None:
+        return
+    budget = await _admit(ctx, settings, plan)
+    if budget is None:
+        return
+    logger.info("call starting", extra={"tenant": plan.tenant.id, "flow": plan.flow.id})
+    await run_call(ctx, settings, plan, budget)
+
+
+async def _plan_or_refuse(ctx: JobContext, settings: Settings) -> CallPlan | None:
+    """The room's call plan; None when the call was refused (logged, and the caller told
+    politely before the agent hangs up)."""
     try:
         keys = await room_keys(ctx)
         # file reads and validation off the call's event loop
-        plan = await asyncio.to_thread(prepare_call, settings, keys)
+        return await asyncio.to_thread(prepare_call, settings, keys)
     except UnknownTenantError as e:
         logger.error("refusing call: no tenant for this room", extra={"reason": str(e)})
         CALLS_REFUSED.labels("unknown_tenant").inc()
         await apologise(ctx, settings, SORRY)
-        return
     except (TenantError, FlowLoadError) as e:
         logger.error("refusing call: configuration is invalid", extra={"reason": str(e)})
         CALLS_REFUSED.labels("invalid_configuration").inc()
         await apologise(ctx, settings, UNAVAILABLE)
-        return
     except Exception:  # a bug in preparing the call: the caller still hears why it ends
         logger.exception("refusing call: it could not be prepared")
         CALLS_REFUSED.labels("error").inc()
         await apologise(ctx, settings, UNAVAILABLE)
-        return
+    return None
+
+
+async def _admit(ctx: JobContext, settings: Settings, plan: CallPlan) -> Allowance | None:
+    """Wait for the caller (and for an outbound call, their answer) and check the
+    tenant's budget; None when the call is not to be served."""
     # The flow greets whoever is there: a web visitor or a meeting's attendee may join
     # after the agent (a SIP caller is in the room first). Wait for them: livekit holds
     # the agent's audio until someone subscribes, but a transcript stream opened before
     # they joined never reaches them (their screen would miss the greeting).
     wait_s = participant_wait_s(ctx.job.metadata)
     try:
-        await asyncio.wait_for(ctx.wait_for_participant(), wait_s)
+        caller = await asyncio.wait_for(ctx.wait_for_participant(), wait_s)
     except TimeoutError:
         logger.info("nobody joined the room; leaving", extra={"waited_s": wait_s})
         ctx.shutdown(reason="nobody joined")
-        return
+        return None
+    # an outbound call: the callee's phone rings; greet them once they answer
+    outbound = is_outbound(ctx.job.metadata or ctx.job.room.metadata)
+    ring_s = settings.sip_ring_timeout_s + 15
+    if outbound and not await wait_until_answered(ctx.room, caller, ring_s):
+        logger.info("the phone was not answered; leaving")
+        ctx.shutdown(reason="not answered")
+        return None
     budget = await check_budget(settings, plan.tenant)
     if budget.refused:
         logger.warning("refusing call: the month's budget is spent", extra={"month": budget.month})
         CALLS_REFUSED.labels("budget").inc()
         await apologise(ctx, settings, UNAVAILABLE)
-        return
-    logger.info("call starting", extra={"tenant": plan.tenant.id, "flow": plan.flow.id})
+        return None
+    return budget
 
+
+async def run_call(ctx: JobContext, settings: Settings, plan: CallPlan, budget: Allowance) -> None:
+    """Build the call's session and run the flow on it, recorded and measured."""
     pipelines: Pipelines = ctx.proc.userdata["pipelines"]
     pipeline = await asyncio.to_thread(pipelines.get, plan.providers)
     session = pipeline.session(settings)
@@ -152,6 +181,8 @@ async def entrypoint(ctx: JobContext) -> None:
         settings, plan.tenant, found=budget, session=session, agent=agent, recorder=capture.recorder
     )
     await session.start(agent=agent, room=ctx.room)
+    if plan.source == "sip":  # a phone caller may answer number questions on the keypad
+        attach_keypad(ctx.room, agent, capture.turns.caller_turn)
 
 
 def watch_call(

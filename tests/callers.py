@@ -17,9 +17,11 @@ from agent.demo.call import dial
 from agent.demo.caller import SimulatedCaller
 from agent.postcall.facts import CallFacts
 from agent.stack import LocalStack
+from agent.store.analyses import lead_for_call
 from agent.store.calls import list_calls
 from agent.store.engine import Store
 from agent.store.postcall import load_call_facts
+from agent.store.tables import Lead
 from agent.tenants.model import Source
 
 DEMO_TENANT = "crumb-demo"  # crumb-and-co with flows/demo_bakery.yaml (see conftest)
@@ -108,3 +110,19 @@ async def agent_in_room(lkapi: api.LiveKitAPI, room: str, timeout: float) -> boo
             return True
         await asyncio.sleep(0.2)
     return False
+
+
+async def lead_of(settings: Settings, call_id: str, timeout: float = 90) -> Lead:
+    """The call's lead, once the worker's post-call pipeline has scored it."""
+    store = Store.open(settings)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            async with store.transaction() as s:
+                lead = await lead_for_call(s, call_id)
+            if lead is not None:
+                return lead
+            assert time.monotonic() < deadline, f"no lead for {call_id}"
+            await asyncio.sleep(0.5)
+    finally:
+        await store.close()

@@ -80,6 +80,7 @@ async def apply(s: AsyncSession, op: Mapping[str, Any], prices: PriceTable) -> N
                 campaign=op.get("campaign"),
                 caller_identity=op.get("caller_identity"),
                 caller_number=op.get("caller_number"),
+                called_number=op.get("called_number"),
             ),
         )
     elif kind == "turn":

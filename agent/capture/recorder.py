@@ -112,6 +112,7 @@ class CallRecorder:
                 "campaign": c.campaign,
                 "caller_identity": c.caller_identity,
                 "caller_number": c.caller_number,
+                "called_number": c.called_number,
             },
         )
         self._task = asyncio.create_task(self._run(), name=f"recorder:{c.id}")

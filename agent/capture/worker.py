@@ -19,6 +19,7 @@ from ..store import Store
 from ..store.calls import NewCall, new_call_id
 from ..store.migrate import ensure_embedded_schema
 from ..store.usage import load_prices
+from ..tenants.resolve import normalize_number
 from . import spool
 from .audio import AudioCapture, CallAudio, RecordingPolicy, in_progress_dir
 from .recorder import CallRecorder
@@ -48,6 +49,7 @@ async def capture_call(
         started_at=datetime.now(UTC),
         flow_id=plan.flow.id,
         campaign=plan.campaign,
+        called_number=plan.called_number,
     )
     recorder = CallRecorder(
         store,
@@ -114,7 +116,7 @@ def _watch_participants(
         if p.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT:
             return
         sip = p.kind == rtc.ParticipantKind.PARTICIPANT_KIND_SIP
-        number = p.attributes.get("sip.phoneNumber") if sip else None
+        number = normalize_number(p.attributes.get("sip.phoneNumber", "")) if sip else None
         recorder.add_participant(p.identity, "caller", datetime.now(UTC), number=number)
 
     def running(_ev: AgentStateChangedEvent) -> None:

@@ -30,6 +30,7 @@ class CallFacts:
     status: str = "completed"
     caller: str | None = None  # number (SIP) or identity
     caller_number: str | None = None
+    called_number: str | None = None  # SIP: the number dialled
     campaign: str | None = None
     flow_id: str | None = None
     end_node: str | None = None

@@ -1,4 +1,5 @@
-"""Run the local stack: livekit-server, the dispatcher and the worker, as child processes.
+"""Run the local stack: livekit-server, the dispatcher and the worker, as child processes;
+with phone calls on, Redis and livekit-sip too.
 
 Children run in their own session so a Ctrl-C in the terminal reaches only us; we then
 stop them in order (worker, dispatcher, server), each with SIGTERM and, after a grace
@@ -28,7 +29,8 @@ import yaml
 
 from ..config import ROOT, Settings
 from ..errors import StackError
-from .binary import ensure_livekit_server
+from .binary import LIVEKIT_SIP, ensure_livekit_server, ensure_tool
+from .sip import find_redis, redis_address, redis_argv, sip_config_body
 
 Echo = Callable[[str, str], None]
 PR_SET_PDEATHSIG = 1
@@ -57,17 +59,47 @@ class StackPorts:
     worker_http: int = 8081
     dispatcher_http: int = 8089
     worker_metrics: int = 9181
+    redis: int = 6379
+    sip: int = 5060
+    sip_rtp_start: int = 10000
+    sip_rtp_end: int = 10199
 
     @classmethod
     def ephemeral(cls) -> StackPorts:
         """Free ports for a stack that must not collide with a developer's own."""
-        udp = random.randrange(20000, 30000, 200)
-        return cls(free_port(), free_port(), udp, udp + 199, free_port(), free_port(), free_port())
+        udp = random.randrange(20000, 30000, 400)
+        return cls(
+            free_port(),
+            free_port(),
+            udp,
+            udp + 199,
+            free_port(),
+            free_port(),
+            worker_metrics=free_port(),
+            redis=free_port(),
+            sip=free_udp_and_tcp_port(),
+            sip_rtp_start=udp + 200,
+            sip_rtp_end=udp + 399,
+        )
 
 
-def livekit_config_body(settings: Settings, ports: StackPorts) -> str:
-    """livekit.yaml, with the ports and keys of this stack."""
+def free_udp_and_tcp_port() -> int:
+    """A port free for both UDP and TCP (SIP listens on both)."""
+    while True:
+        port = free_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+
+
+def livekit_config_body(settings: Settings, ports: StackPorts, *, sip: bool = False) -> str:
+    """livekit.yaml, with the ports and keys of this stack (and its Redis, for SIP)."""
     config = yaml.safe_load(settings.livekit_config.read_text(encoding="utf-8"))
+    if sip:
+        config["redis"] = {"address": redis_address(ports.redis)}
     config["port"] = ports.livekit
     rtc = config.setdefault("rtc", {})
     rtc.update(port_range_start=ports.udp_start, port_range_end=ports.udp_end)
@@ -163,7 +195,8 @@ class Service:
 
 
 class LocalStack:
-    """livekit-server, then the dispatcher, then the worker; stopped in reverse order."""
+    """livekit-server, then the dispatcher, then the worker; stopped in reverse order.
+    With ``sip``: Redis first, and livekit-sip after livekit-server."""
 
     def __init__(
         self,
@@ -173,6 +206,7 @@ class LocalStack:
         log_dir: Path | None = None,
         with_worker: bool = True,
         with_dispatcher: bool = True,
+        sip: bool = False,
         echo: Echo | None = None,
         progress: Callable[[str], None] = lambda _msg: None,
         extra_env: dict[str, str] | None = None,
@@ -181,6 +215,7 @@ class LocalStack:
         self.ports = ports or StackPorts()
         self.log_dir = log_dir or ROOT / "var" / "logs"
         self._with_worker, self._with_dispatcher = with_worker, with_dispatcher
+        self.sip = sip
         self._echo, self._progress = echo, progress
         self._extra_env = extra_env or {}
         self.services: list[Service] = []
@@ -188,6 +223,11 @@ class LocalStack:
     @property
     def url(self) -> str:
         return f"ws://127.0.0.1:{self.ports.livekit}"
+
+    @property
+    def sip_uri_host(self) -> str:
+        """Where livekit-sip takes calls: ``host:port`` (a SIP URI's host part)."""
+        return f"{self.settings.sip_public_ip}:{self.ports.sip}"
 
     def child_env(self) -> dict[str, str]:
         s = self.settings
@@ -217,12 +257,27 @@ class LocalStack:
 
     async def _start_all(self) -> None:
         binary = await ensure_livekit_server(self.settings.tools_dir, self._progress)
-        body = livekit_config_body(self.settings, self.ports)
+        if self.sip:
+            # both before anything starts: a first run builds livekit-sip
+            sip_binary = await ensure_tool(LIVEKIT_SIP, self.settings.tools_dir, self._progress)
+            redis = redis_argv(find_redis(), self.ports.redis)
+            await self._start(self._service("redis", redis, r"[Rr]eady to accept connections"), 30)
+        body = livekit_config_body(self.settings, self.ports, sip=self.sip)
         server = self._service(
             "livekit-server", [str(binary), "--config-body", body], r"starting LiveKit server"
         )
         await self._start(server, timeout=30)
         await _wait_http_ok(f"http://127.0.0.1:{self.ports.livekit}/", timeout=15)
+        if self.sip:
+            sip_body = sip_config_body(
+                self.settings,
+                livekit_url=self.url,
+                redis_port=self.ports.redis,
+                sip_port=self.ports.sip,
+                rtp=(self.ports.sip_rtp_start, self.ports.sip_rtp_end),
+            )
+            argv = [str(sip_binary), "--config-body", sip_body]
+            await self._start(self._service("livekit-sip", argv, r"sip signaling listening"), 30)
         if self._with_dispatcher:
             cmd = [sys.executable, str(ROOT / "dispatcher.py"), "serve"]
             await self._start(self._service("dispatcher", cmd, r"dispatcher listening"), 60)

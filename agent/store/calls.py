@@ -45,6 +45,7 @@ class NewCall:
     campaign: str | None = None
     caller_identity: str | None = None
     caller_number: str | None = None
+    called_number: str | None = None  # SIP: the number the caller dialled
 
 
 async def start_call(s: AsyncSession, call: NewCall) -> None:
@@ -59,6 +60,7 @@ async def start_call(s: AsyncSession, call: NewCall) -> None:
         campaign=call.campaign,
         caller_identity=call.caller_identity,
         caller_number=call.caller_number,
+        called_number=call.called_number,
         status="active",
         error_count=0,
     )
@@ -109,8 +111,10 @@ async def finalize_call(
     status: str,
     end_node: str | None = None,
     end_reason: str | None = None,
+    sip_status: int | None = None,
 ) -> None:
-    """Set end time, duration, status and end node, and close turns left open."""
+    """Set end time, duration, status and end node (and the SIP status of an outbound
+    call that failed), and close turns left open."""
     call = await s.get(Call, call_id)
     if call is None:
         return
@@ -119,6 +123,7 @@ async def finalize_call(
     call.status = status
     call.end_node = end_node or call.end_node
     call.end_reason = end_reason
+    call.sip_status = sip_status if sip_status is not None else call.sip_status
     await s.execute(
         update(Turn)
         .where(Turn.call_id == call_id, Turn.ended_at.is_(None))

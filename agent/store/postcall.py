@@ -62,6 +62,7 @@ async def load_call_facts(s: AsyncSession, call_id: str) -> CallFacts | None:
         status=call.status,
         caller=call.caller_number or call.caller_identity,
         caller_number=call.caller_number,
+        called_number=call.called_number,
         flow_id=call.flow_id,
         campaign=call.campaign,
         end_node=call.end_node,

@@ -13,7 +13,9 @@ def format_report(data: dict[str, Any]) -> str:
     c = data["call"]
     out = [
         f"call {c['id']}  tenant {c['tenant']}  source {c['source']}  room {c['room']}",
-        f"  caller {c['caller_number'] or c['caller_identity'] or '-'}  flow {c['flow_id'] or '-'}"
+        f"  caller {c['caller_number'] or c['caller_identity'] or '-'}"
+        f"{'  dialled ' + c['called_number'] if c.get('called_number') else ''}"
+        f"  flow {c['flow_id'] or '-'}"
         f"{'  campaign ' + c['campaign'] if c.get('campaign') else ''}"
         f"  status {c['status']}  duration {c['duration_s'] or 0:.1f}s  end node "
         f"{c['end_node'] or '-'}  errors {c['error_count']}",

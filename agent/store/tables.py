@@ -140,6 +140,8 @@ class Call(Base):
     room: Mapped[str] = mapped_column(Clipped(255))
     caller_identity: Mapped[str | None] = mapped_column(Clipped(255))
     caller_number: Mapped[str | None] = mapped_column(Clipped(32))
+    called_number: Mapped[str | None] = mapped_column(Clipped(32))  # the number dialled (SIP)
+    sip_status: Mapped[int | None] = mapped_column(Integer)  # an outbound call's failure: 486
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     duration_s: Mapped[float | None] = mapped_column(Float)

@@ -132,7 +132,7 @@ def test_every_route_is_in_the_openapi_document(client: TestClient) -> None:
         assert op.get("summary"), key
     calls = operations[("POST", "/v1/calls")]
     schema = calls["requestBody"]["content"]["application/json"]["schema"]
-    assert set(schema["properties"]) == {"tenant", "room", "source"}
+    assert set(schema["properties"]) == {"tenant", "room", "source", "phone_number"}
     assert "422" in calls["responses"] and "404" in calls["responses"]
 
 
@@ -173,3 +173,10 @@ def test_livekit_down_is_a_503_saying_so(client: TestClient) -> None:
     resp = client.post("/v1/calls", content=json.dumps({"tenant": "crumb-and-co"}))
     assert resp.status_code == 503
     assert "call service is unavailable" in resp.json()["error"]
+
+
+def test_a_phone_number_that_is_not_e164_is_named(client: TestClient) -> None:
+    body = {"tenant": "crumb-and-co", "phone_number": "020 7946 0123"}
+    resp = client.post("/v1/calls", content=json.dumps(body))
+    assert resp.status_code == 422
+    assert [f["field"] for f in resp.json()["fields"]] == ["phone_number"]
