@@ -58,7 +58,7 @@ class StackPorts:
     udp_end: int = 50200
     worker_http: int = 8081
     dispatcher_http: int = 8089
-    redis: int = 6379
+    redis: int = 6390  # not 6379: a Redis service of the machine may hold that one
     sip: int = 5060
     sip_rtp_start: int = 10000
     sip_rtp_end: int = 10199
