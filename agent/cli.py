@@ -111,12 +111,11 @@ async def _up(settings: Settings) -> None:
         echo=echo,
         progress=_progress(time.monotonic()),
     ) as stack:
-        phone = (
-            f"  phone calls     sip:<number>@{stack.sip_uri_host}  "
-            "(run `frontdesk sip sync` once to route the tenants' numbers)\n"
-            if stack.sip
-            else ""
-        )
+        phone = ""
+        if stack.sip:  # Redis keeps nothing: provision the tenants' numbers again
+            phone = (
+                f"  phone calls     sip:<number>@{stack.sip_uri_host}  ({await _sip_sync(stack)})\n"
+            )
         typer.echo(
             "\nFrontdesk is up:\n"
             f"  LiveKit server  {stack.url}  (key {settings.livekit_api_key})\n"
@@ -216,6 +215,17 @@ async def _demo(settings: Settings, tenant: str, json_report: bool) -> bool:
     if json_report:
         print(json.dumps(summary), flush=True)
     return report.ok and bool(summary["postcall_ok"])
+
+
+async def _sip_sync(stack: LocalStack) -> str:
+    from .sip.cli import sync_now
+
+    try:
+        changes = await sync_now(stack.settings.model_copy(update={"livekit_url": stack.url}))
+    except FrontdeskError as e:
+        return f"not provisioned: {e}; fix it, then run `frontdesk sip sync`"
+    routed = sum(c.kind == "trunk" and c.name != "frontdesk:unknown-numbers" for c in changes)
+    return f"{routed} inbound trunk(s) provisioned; `frontdesk sip sync` after editing numbers"
 
 
 def _again(summary: dict[str, object]) -> str:

@@ -13,7 +13,7 @@ from ..config import Settings
 from ..control.dispatch import livekit_api
 from ..errors import FrontdeskError
 from .plan import load_all_tenants, plan_for
-from .sync import describe, managed_rules, managed_trunks, sync
+from .sync import Change, describe, managed_rules, managed_trunks, sync
 
 sip_app = typer.Typer(
     help="Phone numbers: provision livekit-sip's trunks and dispatch rules.", no_args_is_help=True
@@ -38,6 +38,16 @@ def _run(command: str, work: Callable[[Settings], Coroutine[object, object, T]])
         raise typer.Exit(1) from e
 
 
+async def sync_now(settings: Settings) -> list[Change]:
+    """Provision the SIP service from the tenant files (``frontdesk sip sync``)."""
+    plan = plan_for(settings, await asyncio.to_thread(load_all_tenants, settings))
+    lkapi = livekit_api(settings)
+    try:
+        return await sync(lkapi, plan)
+    finally:
+        await lkapi.aclose()
+
+
 @sip_app.command("sync")
 def sync_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print changes only")] = False,
@@ -46,12 +56,7 @@ def sync_command(
     tenant's routing.phone_numbers reach its flow. Running it again changes nothing."""
 
     async def work(settings: Settings) -> None:
-        plan = plan_for(settings, await asyncio.to_thread(load_all_tenants, settings))
-        lkapi = livekit_api(settings)
-        try:
-            changes = await sync(lkapi, plan)
-        finally:
-            await lkapi.aclose()
+        changes = await sync_now(settings)
         for change in changes:
             if change.action != "unchanged" or not quiet:
                 typer.echo(f"{change.action:>9} {change.kind} {change.name} ({change.id})")

@@ -57,15 +57,20 @@ def _managed(name: str, metadata: str) -> bool:
 
 
 async def sync(lkapi: api.LiveKitAPI, plan: SipPlan) -> list[Change]:
-    """Apply ``plan``; the changes made, in order (``unchanged`` ones too)."""
-    try:
-        return await _sync(lkapi, plan)
-    except api.TwirpError as e:
-        raise SipError(f"LiveKit's SIP service refused a change: {e.message}") from e
-
-
-async def _sync(lkapi: api.LiveKitAPI, plan: SipPlan) -> list[Change]:
+    """Apply ``plan``; the changes made, in order (``unchanged`` ones too). Raises
+    SipError naming what was done before LiveKit refused a change (a second run picks
+    up from there)."""
     changes: list[Change] = []
+    try:
+        await _sync(lkapi, plan, changes)
+    except api.TwirpError as e:
+        made = [f"{c.action} {c.kind} {c.name}" for c in changes if c.action != "unchanged"]
+        before = f" (after: {', '.join(made)})" if made else " (nothing changed)"
+        raise SipError(f"LiveKit's SIP service refused a change: {e.message}{before}") from e
+    return changes
+
+
+async def _sync(lkapi: api.LiveKitAPI, plan: SipPlan, changes: list[Change]) -> None:
     trunks = {t.name: t for t in await managed_trunks(lkapi)}
     rules = {r.name: r for r in await managed_rules(lkapi)}
     wanted_trunks = {t.name for t in plan.trunks}
@@ -89,7 +94,6 @@ async def _sync(lkapi: api.LiveKitAPI, plan: SipPlan) -> list[Change]:
     for rule_spec in plan.rules:
         changes.append(await _apply_rule(lkapi, rule_spec, rules.get(rule_spec.name), ids))
     changes += await _sync_outbound(lkapi, plan.outbound)
-    return changes
 
 
 async def _sync_outbound(lkapi: api.LiveKitAPI, spec: OutboundSpec | None) -> list[Change]:

@@ -59,7 +59,7 @@ class StackPorts:
     worker_http: int = 8081
     dispatcher_http: int = 8089
     worker_metrics: int = 9181
-    redis: int = 6379
+    redis: int = 6390  # not 6379: a Redis service of the machine may hold that one
     sip: int = 5060
     sip_rtp_start: int = 10000
     sip_rtp_end: int = 10199

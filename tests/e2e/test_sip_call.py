@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -185,6 +188,27 @@ async def _post_call(stack: LocalStack, body: dict[str, str]) -> dict[str, objec
         return answer
 
 
+async def _dial_cli(
+    stack: LocalStack, settings: Settings, number: str, tenant: str
+) -> dict[str, object]:
+    """Run ``frontdesk dial``; its output and the room it names (it exits 1: not answered)."""
+    env = {
+        **os.environ,
+        "LIVEKIT_URL": stack.url,
+        "FRONTDESK_TENANTS_DIR": str(settings.tenants_dir),
+        "FRONTDESK_FLOWS_DIR": str(settings.flows_dir),
+        "FRONTDESK_DATA_DIR": str(settings.data_dir),
+    }
+    cli = Path(sys.executable).parent / "frontdesk"
+    proc = await asyncio.create_subprocess_exec(
+        str(cli), "dial", number, "--tenant", tenant, env=env, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), 90)
+    output = out.decode()
+    assert proc.returncode == 1, output
+    return {"output": output, "room": output.rsplit("room ", 1)[-1].strip()}
+
+
 async def test_the_agent_phones_a_number_and_greets_whoever_answers(
     sip_stack: tuple[LocalStack, Settings], phone: SipPhone
 ) -> None:
@@ -229,8 +253,12 @@ async def test_a_phone_that_refuses_is_stored_with_its_sip_status(
     callee = f"+1555000{answer}"
     await phone.listen_as(callee)
     phone.answer_status = answer
-    placed = await _post_call(stack, {"tenant": "hudson-dental", "phone_number": callee})
-    assert (placed["outcome"], placed["sip_status"]) == (outcome, answer), placed
+    if answer == 486:  # through the dispatcher's API
+        placed = await _post_call(stack, {"tenant": "hudson-dental", "phone_number": callee})
+        assert (placed["outcome"], placed["sip_status"]) == (outcome, answer), placed
+    else:  # through `frontdesk dial`
+        placed = await _dial_cli(stack, settings, callee, "hudson-dental")
+        assert f"{callee}: {outcome} (SIP {answer})" in str(placed["output"]), placed
     store = Store.open(settings)
     try:
         async with store.transaction() as s:
