@@ -43,7 +43,7 @@ import numpy as np
 import numpy.typing as npt
 import pocketsphinx
 from livekit import rtc
-from livekit.agents import APIConnectionError, APIConnectOptions, stt, utils
+from livekit.agents import APIConnectOptions, stt, utils
 from livekit.agents.language import LanguageCode
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
 from livekit.agents.utils.audio import calculate_audio_duration
@@ -51,6 +51,7 @@ from livekit.agents.utils.audio import calculate_audio_duration
 from agent.errors import ProviderError
 
 from ..phrases import Part, Pattern
+from .api_errors import LocalProviderError
 
 logger = logging.getLogger(__name__)
 
@@ -65,11 +66,8 @@ _NUMBERS = (  # noqa: SIM905
 ).split()
 
 
-class PocketSphinxSTTError(APIConnectionError, ProviderError):
+class PocketSphinxSTTError(LocalProviderError):
     """A livekit ``APIError`` (retries, ``FallbackAdapter``) that is also a ``ProviderError``."""
-
-    def __init__(self, message: str, *, retryable: bool) -> None:
-        APIConnectionError.__init__(self, message, retryable=retryable)
 
 
 @dataclass(frozen=True)
