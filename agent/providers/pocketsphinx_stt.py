@@ -339,7 +339,7 @@ class PocketSphinxSTT(stt.STT[Never]):
 
     async def warm_up(self) -> None:
         """Build the decoders off the event loop and wait until they are ready."""
-        await self._run(self._get_engine, time_limit=None)
+        await self._run(self._get_engine)
 
     async def aclose(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
@@ -354,13 +354,10 @@ class PocketSphinxSTT(stt.STT[Never]):
         lang = LanguageCode(language if utils.is_given(language) else self._opts.language)
         if not lang.lower().startswith("en"):
             raise PocketSphinxSTTError(f"no PocketSphinx model for {lang!r}", retryable=False)
-        text, confidence = await self._run(
-            self._recognize_sync,
-            buffer,
-            self._hints,
-            self._pattern,
-            time_limit=conn_options.timeout,
-        )
+        # conn_options.timeout bounds connecting to a service: here there is none, and a
+        # decode cut short would still hold the decoder thread. A fallback chain's short
+        # timeout must not cut off its last, local recognizer.
+        text, confidence = await self._run(self._recognize_sync, buffer, self._hints, self._pattern)
         duration = calculate_audio_duration(buffer)
         data = stt.SpeechData(language=lang, text=text, confidence=confidence, end_time=duration)
         return stt.SpeechEvent(
@@ -390,15 +387,10 @@ class PocketSphinxSTT(stt.STT[Never]):
             self._engine = None  # the decoder may be mid-utterance: rebuild it on retry
             raise
 
-    async def _run(self, fn: Callable[..., _T], *args: Any, time_limit: float | None) -> _T:
+    async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
         try:
-            future = asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
-            return await asyncio.wait_for(future, time_limit)
+            return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
         except PocketSphinxSTTError:
             raise
-        except TimeoutError as e:
-            raise PocketSphinxSTTError(
-                f"PocketSphinx took over {time_limit}s", retryable=False
-            ) from e
         except Exception as e:
             raise PocketSphinxSTTError(f"PocketSphinx failed: {e}", retryable=True) from e
