@@ -20,10 +20,12 @@ import asyncio
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Never
 
 import numpy as np
+from livekit import rtc
 from livekit.agents import APIConnectOptions, APIStatusError, APITimeoutError, stt, tts, utils
+from livekit.agents.language import LanguageCode
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, NOT_GIVEN, NotGivenOr
 
 State = Literal["up", "down", "stalled"]
@@ -60,7 +62,7 @@ class Service:
         return sum(r.state == "up" for r in self.requests)
 
 
-class FakeCloudSTT(stt.STT):
+class FakeCloudSTT(stt.STT[Never]):
     """A cloud recognizer in request mode: each turn is one request."""
 
     def __init__(self, transcript: str = "fake cloud transcript") -> None:
@@ -84,11 +86,11 @@ class FakeCloudSTT(stt.STT):
         conn_options: APIConnectOptions,
     ) -> stt.SpeechEvent:
         await self.service.answer(conn_options)
-        data = stt.SpeechData(language="en", text=self.transcript, confidence=0.99)
+        data = stt.SpeechData(LanguageCode("en"), text=self.transcript, confidence=0.99)
         return stt.SpeechEvent(type=stt.SpeechEventType.FINAL_TRANSCRIPT, alternatives=[data])
 
 
-class FakeCloudTTS(tts.TTS):
+class FakeCloudTTS(tts.TTS[Never]):
     """A cloud voice in request mode: each sentence is one request, answered with a tone
     of 50 ms per character (so its audio is told from eSpeak's by its pitch)."""
 
@@ -115,7 +117,9 @@ class FakeCloudTTS(tts.TTS):
 
 
 class _Synthesis(tts.ChunkedStream):
-    def __init__(self, *, tts: FakeCloudTTS, input_text: str, conn_options: APIConnectOptions):
+    def __init__(
+        self, *, tts: FakeCloudTTS, input_text: str, conn_options: APIConnectOptions
+    ) -> None:
         super().__init__(tts=tts, input_text=input_text, conn_options=conn_options)
         self._service = tts.service
 
@@ -132,3 +136,12 @@ class _Synthesis(tts.ChunkedStream):
         tone = (8000 * np.sin(2 * math.pi * TONE_HZ * t)).astype(np.int16)
         output_emitter.push(tone.tobytes())
         output_emitter.flush()
+
+
+def tone_share(frame: rtc.AudioFrame) -> float:
+    """How much of the audio's energy is :class:`FakeCloudTTS`'s tone (1: all of it)."""
+    x = np.frombuffer(frame.data, np.int16).astype(np.float64)
+    spectrum = np.abs(np.fft.rfft(x)) ** 2
+    freqs = np.fft.rfftfreq(x.size, 1 / frame.sample_rate)
+    near = np.abs(freqs - TONE_HZ) < 10
+    return float(spectrum[near].sum() / max(float(spectrum.sum()), math.ulp(1.0)))

@@ -57,8 +57,14 @@ class FallbackOptions:
 
 
 def fallback_stt(chain: list[AnySTT], options: FallbackOptions, vad_model: vad.VAD) -> AnySTT:
-    """``chain`` in livekit's ``FallbackAdapter``, recognizing one VAD-cut turn at a time."""
+    """``chain`` in livekit's ``FallbackAdapter``, recognizing one VAD-cut turn at a time.
+
+    The fallbacks are warmed now (livekit warms only the first): a cold PocketSphinx
+    builds its decoders on its first turn, which would add most of a second to the
+    switch."""
     members: list[stt.STT[Any]] = list(chain)
+    for fallback in members[1:]:
+        fallback.prewarm()
     adapter = stt.FallbackAdapter(
         members,
         vad=vad_model,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -14,7 +15,14 @@ from agent.errors import ConfigError, ProviderError
 from agent.providers.espeak_tts import ESpeakTTS
 from agent.providers.fallback import session_conn_options
 from agent.providers.pocketsphinx_stt import PocketSphinxSTT
-from agent.providers.registry import apply_hints, build_llm, build_stt, build_tts, load_vad
+from agent.providers.registry import (
+    _members,
+    apply_hints,
+    build_llm,
+    build_stt,
+    build_tts,
+    load_vad,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -160,3 +168,17 @@ def test_hints_reach_local_and_deepgram_members() -> None:
     local = next(m for m in members if isinstance(m, stt.StreamAdapter))
     assert isinstance(local.wrapped_stt, PocketSphinxSTT)
     assert local.wrapped_stt.hints == ("opening hours", "book a table")
+
+
+async def test_a_chains_local_recognizer_is_warmed_before_its_first_turn() -> None:
+    """livekit warms only a chain's first provider; a cold PocketSphinx would build its
+    decoders on the turn it takes over, adding most of a second to the switch."""
+    s = settings(FRONTDESK_STT="deepgram,local", DEEPGRAM_API_KEY="k")
+    chained = build_stt(s, vad_model=load_vad())
+    local = next(m for m in _members(chained) if isinstance(m, PocketSphinxSTT))
+    for _ in range(400):  # built in its own thread, in the background
+        if local._engine is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert local._engine is not None, "the fallback recognizer was not warmed"
+    await local.aclose()
