@@ -23,6 +23,7 @@ from agent.providers.registry import (
     build_tts,
     load_vad,
 )
+from agent.session import Pipeline
 
 pytestmark = pytest.mark.unit
 
@@ -182,3 +183,12 @@ async def test_a_chains_local_recognizer_is_warmed_before_its_first_turn() -> No
         await asyncio.sleep(0.05)
     assert local._engine is not None, "the fallback recognizer was not warmed"
     await local.aclose()
+
+
+async def test_a_calls_session_bounds_its_chains_requests() -> None:
+    s = settings(FRONTDESK_TTS="local,local", FRONTDESK_FALLBACK_TIMEOUT="0.8")
+    pipeline = Pipeline.build(s, load_vad())
+    session = pipeline.session(s)
+    assert session.conn_options.tts_conn_options.timeout == 0.8  # the chain's bound
+    assert session.conn_options.stt_conn_options.timeout == 10.0  # a lone recognizer's
+    await session.aclose()
