@@ -116,6 +116,7 @@ async def call(fake: FakeLLM) -> AsyncIterator[Call]:
 
 
 async def test_an_llm_down_mid_call_leaves_each_turn_scripted_and_the_call_goes_on() -> None:
+    """Up, then down for two turns (scripted, the call stays open), then up again."""
     fake = FakeLLM([FakeResponse(text="So, how many of you are coming?")])
     async with call(fake) as c:
         await c.listening()
@@ -140,7 +141,12 @@ async def test_an_llm_down_mid_call_leaves_each_turn_scripted_and_the_call_goes_
         await c.listening(after=len(c.speaker.played))
         assert c.machine.state.path == ("size", "thanks", "room", "cake", "book")
         assert fake.attempts - attempts == 1
-        c.agent.user_said("yes please")
+        # the LLM is back: the next turn no matcher understands is its again
+        fake.script[:] = [FakeResponse(tool_calls=[("set_book", {"value": "yes"})])]
+        failures = sum(isinstance(e, AssistFailed) for e in c.sink.events)
+        c.agent.user_said("go on then, pop it in the diary")
         await asyncio.wait_for(c.hung_up.wait(), 20)
+        assert fake.requests[-1].tool_names == ("set_book",)
+        assert sum(isinstance(e, AssistFailed) for e in c.sink.events) == failures
         assert c.machine.state.slots == {"size": "12", "book": "yes"}
         assert not c.closed, f"the session closed on the LLM's errors: {c.closed}"
