@@ -102,6 +102,18 @@ class Settings(BaseSettings):
     )
     google_api_key: SecretStr | None = Field(None, validation_alias=_env("GOOGLE_API_KEY"))
     llm_model: str | None = Field(None, validation_alias=_env("FRONTDESK_LLM_MODEL"))
+    # A chain (FRONTDESK_STT/TTS naming more than one provider) leaves a provider that
+    # fails, or does not answer within the timeout, for the next one; it probes the one
+    # left behind at each later turn and returns to it once it answers again.
+    fallback_timeout_s: float = Field(
+        1.0, gt=0, le=60, validation_alias=_env("FRONTDESK_FALLBACK_TIMEOUT")
+    )
+    fallback_retries: int = Field(
+        0, ge=0, le=5, validation_alias=_env("FRONTDESK_FALLBACK_RETRIES")
+    )
+    fallback_retry_interval_s: float = Field(
+        0.5, ge=0, le=30, validation_alias=_env("FRONTDESK_FALLBACK_RETRY_INTERVAL")
+    )
 
     # Turn-taking
     aec_warmup_s: float = Field(0.5, ge=0, le=5, validation_alias=_env("FRONTDESK_AEC_WARMUP"))

@@ -23,6 +23,7 @@ from .flow.model import Flow
 from .flow.templates import TemplateContext
 from .knowledge.base import KnowledgeSearch
 from .providers.choice import ProviderChoice
+from .providers.fallback import session_conn_options
 from .providers.kinds import AnyLLM, AnySTT, AnyTTS
 from .providers.registry import build_llm, build_stt, build_tts
 from .tenants import RoomKeys, Tenant, TenantRegistry
@@ -153,6 +154,7 @@ class Pipeline:
             tts=self.tts,
             llm=self.llm if self.llm is not None else NOT_GIVEN,
             turn_handling=TURN_HANDLING,
+            conn_options=session_conn_options(settings),
             user_away_timeout=None,
             # livekit ignores the caller for this long after the agent first speaks (echo
             # before AEC settles). Its 3 s default swallows a caller who answers the greeting.

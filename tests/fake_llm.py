@@ -25,12 +25,13 @@ from livekit.agents.types import (
 @dataclass(frozen=True)
 class FakeResponse:
     """One scripted answer: ``text``, ``tool_calls`` as (name, arguments), or ``error``
-    (raised as a non-retryable connection error), after ``delay_s``."""
+    (raised as a connection error, ``retryable`` or not), after ``delay_s``."""
 
     text: str = ""
     tool_calls: Sequence[tuple[str, Mapping[str, object] | str]] = ()
     error: str = ""
     delay_s: float = 0.0
+    retryable: bool = False  # the error is one a retry may clear (a 503, a reset)
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,11 @@ class _Stream(llm.LLMStream):
 
     async def _run(self) -> None:
         response = self._response
+        assert isinstance(self._llm, FakeLLM)
+        self._llm.attempts += 1
         await asyncio.sleep(response.delay_s)
         if response.error:
-            raise APIConnectionError(response.error, retryable=False)
+            raise APIConnectionError(response.error, retryable=response.retryable)
         calls = [
             llm.FunctionToolCall(
                 name=name,
@@ -76,6 +79,7 @@ class FakeLLM(llm.LLM):
 
     script: list[FakeResponse]
     requests: list[FakeRequest] = field(default_factory=list)
+    attempts: int = 0  # answers begun, livekit's retries of a request included
 
     def __post_init__(self) -> None:
         super().__init__()

@@ -17,7 +17,7 @@ import json
 import logging
 from typing import Any
 
-from livekit.agents import llm
+from livekit.agents import APIConnectOptions, llm
 
 from .actions import Assist, AssistError, Consult, Replied, ToolCalled, ToolSpec
 
@@ -99,12 +99,20 @@ class LlmAssistant:
         self, line: str, instructions: str, history: tuple[tuple[str, str], ...]
     ) -> str:
         """``line`` reworded within ``instructions``, or ``line`` itself on any failure."""
+        return await self.try_phrase(line, instructions, history) or line
+
+    async def try_phrase(
+        self, line: str, instructions: str, history: tuple[tuple[str, str], ...]
+    ) -> str | None:
+        """``line`` reworded within ``instructions`` (``line`` if the LLM answered
+        nothing), or None when the request failed: the session counts each failed request
+        as an unrecoverable error, so a step stops asking after one."""
         chat = _context(f"{self._system}\n{instructions}\n{_PHRASE}", history, line)
         try:
             text, _ = await asyncio.wait_for(self._complete(chat, [], "none"), self._timeout_s)
         except Exception as e:
             logger.warning("phrasing failed, using the scripted line", extra={"error": str(e)})
-            return line
+            return None
         return text.strip() or line
 
     async def _complete(
@@ -112,7 +120,12 @@ class LlmAssistant:
     ) -> tuple[str, list[llm.FunctionToolCall]]:
         parts: list[str] = []
         calls: list[llm.FunctionToolCall] = []
-        async with self._llm.chat(chat_ctx=chat, tools=tools or None, tool_choice=choice) as stream:
+        # one attempt: a failure runs the turn scripted now, rather than after livekit's
+        # retries (seconds the caller would wait in silence); the next turn asks again
+        once = APIConnectOptions(max_retry=0, timeout=self._timeout_s)
+        async with self._llm.chat(
+            chat_ctx=chat, tools=tools or None, tool_choice=choice, conn_options=once
+        ) as stream:
             async for chunk in stream:
                 if chunk.delta is None:
                     continue

@@ -153,7 +153,7 @@ class FlowAgent(Agent):
         logger.info("user turn", extra={"node": self._machine.state.current, "text": text})
         self._perform(self._machine.on_user_text(text))
 
-    def _perform(self, actions: list[Action]) -> None:
+    def _perform(self, actions: list[Action], *, phrase: bool = True) -> None:
         consult = next((a for a in actions if isinstance(a, Consult)), None)
         if consult is not None:
             if self._assistant is None:  # not reachable: the machine is not assisted
@@ -163,7 +163,7 @@ class FlowAgent(Agent):
                 task = asyncio.ensure_future(self._consult(consult, self._assistant))
                 self._consulting = (consult.text, task)
                 return
-        if self._assistant is not None and self._phrased_nodes(actions):
+        if phrase and self._assistant is not None and self._phrased_nodes(actions):
             self._spawn(self._phrase(actions, self._assistant, self._generation))
             return
         self._carry_out(actions)
@@ -171,7 +171,9 @@ class FlowAgent(Agent):
     async def _consult(self, consult: Consult, assistant: LlmAssistant) -> None:
         assist = await assistant.consult(consult)
         self._consulting = None
-        self._perform(self._machine.on_user_text(consult.text, assist=assist))
+        # the LLM failed: the whole turn runs scripted, its lines as written
+        actions = self._machine.on_user_text(consult.text, assist=assist)
+        self._perform(actions, phrase=not isinstance(assist, AssistError))
 
     def _phrased_nodes(self, actions: list[Action]) -> bool:
         nodes = self._machine.flow.nodes
@@ -182,11 +184,13 @@ class FlowAgent(Agent):
     ) -> None:
         nodes, history = self._machine.flow.nodes, self._machine.state.history
         phrased: list[Action] = []
+        failed = False  # after one failed request the step's other lines are said as written
         for action in actions:
             instructions = nodes[action.node].instructions if isinstance(action, Say) else None
-            if isinstance(action, Say) and instructions:
-                text = await assistant.phrase(action.text, instructions, history)
-                phrased.append(Say(text, action.node))
+            if isinstance(action, Say) and instructions and not failed:
+                text = await assistant.try_phrase(action.text, instructions, history)
+                failed = text is None
+                phrased.append(Say(text or action.text, action.node))
             else:
                 phrased.append(action)
         if generation == self._generation:  # else a newer caller turn made these stale

@@ -39,7 +39,9 @@ class CallMetrics:
     @staticmethod
     def watch_fallbacks(*models: object) -> None:
         """Count availability changes of the fallback chains among ``models``."""
-        for model in models:
+        for given in models:
+            # a chain of recognizers runs turn by turn, inside a StreamAdapter
+            model = given.wrapped_stt if isinstance(given, stt.StreamAdapter) else given
             if isinstance(model, stt.FallbackAdapter):
                 model.on("stt_availability_changed", _stt_changed)
             elif isinstance(model, tts.FallbackAdapter):
@@ -53,7 +55,9 @@ def _changed(kind: str, provider: str, available: bool) -> None:
 
 
 def _stt_changed(ev: stt.AvailabilityChangedEvent) -> None:
-    _changed("stt", ev.stt.label, ev.available)
+    # a recognizer the chain wrapped for the VAD is named by its own label
+    model = ev.stt.wrapped_stt if isinstance(ev.stt, stt.StreamAdapter) else ev.stt
+    _changed("stt", model.label, ev.available)
 
 
 def _tts_changed(ev: tts.AvailabilityChangedEvent) -> None:

@@ -5,6 +5,8 @@
 sentences and calls :meth:`ESpeakTTS.synthesize` once per sentence. Each call still
 streams: PCM is pushed to the emitter as the library produces it, on the engine's own
 thread (see :mod:`agent.providers.espeak`), and closing the stream aborts the synthesis.
+A synthesis that fails raises :class:`ESpeakTTSError`, a livekit ``APIError``, so livekit's
+retries and a ``FallbackAdapter`` chain see it as a provider failure.
 """
 
 from __future__ import annotations
@@ -14,12 +16,18 @@ from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from livekit.agents import APIConnectOptions, tts, utils
+from livekit.agents import APIConnectOptions, APIError, tts, utils
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, NOT_GIVEN, NotGivenOr
 
+from agent.errors import ProviderError
+from agent.providers.api_errors import LocalProviderError
 from agent.providers.espeak import ESpeakEngine, VoiceSettings
 
 NUM_CHANNELS = 1
+
+
+class ESpeakTTSError(LocalProviderError):
+    """A synthesis failed: a livekit ``APIError`` that is also a ``ProviderError``."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +119,13 @@ class ChunkedStream(tts.ChunkedStream):
             num_channels=NUM_CHANNELS,
             mime_type="audio/pcm",
         )
-        async with aclosing(self._engine.astream(self._input_text, self._opts)) as chunks:
-            async for pcm in chunks:
-                output_emitter.push(pcm)
+        try:
+            async with aclosing(self._engine.astream(self._input_text, self._opts)) as chunks:
+                async for pcm in chunks:
+                    output_emitter.push(pcm)
+        except APIError:
+            raise
+        except Exception as e:  # the library's or its thread's: livekit must see an APIError
+            retryable = isinstance(e, ProviderError) and e.retryable
+            raise ESpeakTTSError(f"eSpeak NG failed: {e}", retryable=retryable) from e
         output_emitter.flush()

@@ -43,7 +43,7 @@ import numpy as np
 import numpy.typing as npt
 import pocketsphinx
 from livekit import rtc
-from livekit.agents import APIConnectionError, APIConnectOptions, stt, utils
+from livekit.agents import APIConnectOptions, stt, utils
 from livekit.agents.language import LanguageCode
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
 from livekit.agents.utils.audio import calculate_audio_duration
@@ -51,6 +51,7 @@ from livekit.agents.utils.audio import calculate_audio_duration
 from agent.errors import ProviderError
 
 from ..phrases import Part, Pattern
+from .api_errors import LocalProviderError
 
 logger = logging.getLogger(__name__)
 
@@ -65,11 +66,8 @@ _NUMBERS = (  # noqa: SIM905
 ).split()
 
 
-class PocketSphinxSTTError(APIConnectionError, ProviderError):
+class PocketSphinxSTTError(LocalProviderError):
     """A livekit ``APIError`` (retries, ``FallbackAdapter``) that is also a ``ProviderError``."""
-
-    def __init__(self, message: str, *, retryable: bool) -> None:
-        APIConnectionError.__init__(self, message, retryable=retryable)
 
 
 @dataclass(frozen=True)
@@ -341,7 +339,7 @@ class PocketSphinxSTT(stt.STT[Never]):
 
     async def warm_up(self) -> None:
         """Build the decoders off the event loop and wait until they are ready."""
-        await self._run(self._get_engine, time_limit=None)
+        await self._run(self._get_engine)
 
     async def aclose(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
@@ -356,13 +354,10 @@ class PocketSphinxSTT(stt.STT[Never]):
         lang = LanguageCode(language if utils.is_given(language) else self._opts.language)
         if not lang.lower().startswith("en"):
             raise PocketSphinxSTTError(f"no PocketSphinx model for {lang!r}", retryable=False)
-        text, confidence = await self._run(
-            self._recognize_sync,
-            buffer,
-            self._hints,
-            self._pattern,
-            time_limit=conn_options.timeout,
-        )
+        # conn_options.timeout bounds connecting to a service: here there is none, and a
+        # decode cut short would still hold the decoder thread. A fallback chain's short
+        # timeout must not cut off its last, local recognizer.
+        text, confidence = await self._run(self._recognize_sync, buffer, self._hints, self._pattern)
         duration = calculate_audio_duration(buffer)
         data = stt.SpeechData(language=lang, text=text, confidence=confidence, end_time=duration)
         return stt.SpeechEvent(
@@ -392,15 +387,10 @@ class PocketSphinxSTT(stt.STT[Never]):
             self._engine = None  # the decoder may be mid-utterance: rebuild it on retry
             raise
 
-    async def _run(self, fn: Callable[..., _T], *args: Any, time_limit: float | None) -> _T:
+    async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
         try:
-            future = asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
-            return await asyncio.wait_for(future, time_limit)
+            return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
         except PocketSphinxSTTError:
             raise
-        except TimeoutError as e:
-            raise PocketSphinxSTTError(
-                f"PocketSphinx took over {time_limit}s", retryable=False
-            ) from e
         except Exception as e:
             raise PocketSphinxSTTError(f"PocketSphinx failed: {e}", retryable=True) from e

@@ -3,7 +3,8 @@
 ``local`` is the offline default: Silero VAD, PocketSphinx STT and eSpeak NG TTS.
 ``deepgram``, ``openai``, ``elevenlabs`` and ``google`` build the real cloud plugins.
 A chain of names (``FRONTDESK_STT=deepgram,local``) is wrapped in livekit's
-``FallbackAdapter``, so a failing cloud provider falls back to the next one.
+``FallbackAdapter``, so a failing cloud provider falls back to the next one (how fast,
+and how it comes back: :mod:`agent.providers.fallback`).
 
 Builders are looked up in explicit tables, never by string at call time.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar, runtime_checkable
 
-from livekit.agents import stt, tts, vad
+from livekit.agents import stt, vad
 from livekit.plugins import deepgram, elevenlabs, google, openai, silero
 from pydantic import SecretStr
 
@@ -21,6 +22,7 @@ from ..config import PROVIDER_KEYS, Settings
 from ..errors import ConfigError
 from ..phrases import Pattern
 from .espeak_tts import ESpeakTTS
+from .fallback import FallbackOptions, fallback_stt, fallback_tts
 from .kinds import AnyLLM, AnySTT, AnyTTS
 from .pocketsphinx_stt import PocketSphinxSTT
 
@@ -136,12 +138,12 @@ def build_stt(settings: Settings, *, vad_model: vad.VAD | None = None) -> AnySTT
     chain = [_lookup(STT_BUILDERS, n, "FRONTDESK_STT")(settings) for n in settings.stt]
     if len(chain) == 1:
         return chain[0]
-    if vad_model is None and not all(m.capabilities.streaming for m in chain):
+    if vad_model is None:
         raise ConfigError(
-            "FRONTDESK_STT: a fallback chain with a non-streaming recognizer "
-            "needs the VAD (pass vad_model)"
+            "FRONTDESK_STT: a fallback chain needs the VAD (pass vad_model): "
+            "it recognizes each turn the VAD cuts"
         )
-    return stt.FallbackAdapter(chain, vad=vad_model)
+    return fallback_stt(chain, FallbackOptions.of(settings), vad_model)
 
 
 def build_tts(settings: Settings, *, voice: str | None = None) -> AnyTTS:
@@ -150,7 +152,7 @@ def build_tts(settings: Settings, *, voice: str | None = None) -> AnyTTS:
     chain = [build(settings, voice if i == 0 else None) for i, build in enumerate(builders)]
     if len(chain) == 1:
         return chain[0]
-    return tts.FallbackAdapter(chain)
+    return fallback_tts(chain, FallbackOptions.of(settings))
 
 
 def build_llm(settings: Settings) -> AnyLLM | None:

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 from livekit import rtc
+from livekit.agents import APIConnectOptions, APIError
 from livekit.agents.tts import StreamAdapter
 
 from agent.errors import ProviderError
@@ -29,7 +30,7 @@ from agent.providers.espeak import (
     find_library,
     synthesize_pcm,
 )
-from agent.providers.espeak_tts import ESpeakTTS
+from agent.providers.espeak_tts import ESpeakTTS, ESpeakTTSError
 
 pytestmark = pytest.mark.unit
 
@@ -255,3 +256,27 @@ async def test_concurrent_synthesis_is_serialized_and_correct() -> None:
         assert rate == male.sample_rate
         assert len(pcm) == pytest.approx(expected["male"], abs=slack)
         assert _rms(pcm) > 500
+
+
+class _FailingEngine(ESpeakEngine):
+    """The shared engine whose synthesis fails as ``espeak_Synth`` does on a bad status
+    (the real library cannot be made to fail on cue)."""
+
+    def __init__(self) -> None:  # shares the initialized library: no second initialize
+        self.__dict__.update(ESpeakEngine.shared().__dict__)
+
+    def synthesize(self, text: str, settings: VoiceSettings, on_chunk: object) -> bool:
+        raise ProviderError("espeak: espeak_Synth failed with status 1")
+
+
+async def test_a_failed_synthesis_is_a_livekit_api_error() -> None:
+    """livekit's retries and FallbackAdapter act on APIError only: a bare exception would
+    end the chain's attempt as an unexpected crash instead of a provider failure."""
+    voice = ESpeakTTS(engine=_FailingEngine())
+    errors: list[object] = []
+    voice.on("error", errors.append)
+    with pytest.raises(APIError, match="espeak_Synth failed") as caught:
+        await voice.synthesize(GREETING, conn_options=APIConnectOptions(max_retry=0)).collect()
+    assert isinstance(caught.value, ESpeakTTSError) and isinstance(caught.value, ProviderError)
+    assert not caught.value.retryable
+    assert len(errors) == 1  # reported through livekit's own error event

@@ -69,3 +69,14 @@ async def test_phrasing_keeps_the_scripted_line_when_the_llm_fails() -> None:
     assert await bad.phrase(line, "Be cheerful.", ()) == line
     empty = LlmAssistant(FakeLLM([FakeResponse(text="  ")]))
     assert await empty.phrase(line, "Be cheerful.", ()) == line
+    # the runtime tells a failed request (None: it stops asking for that step) from a
+    # blank answer
+    assert await bad.try_phrase(line, "Be cheerful.", ()) is None
+    assert await empty.try_phrase(line, "Be cheerful.", ()) == line
+
+
+async def test_a_failing_llm_is_asked_once_not_retried_while_the_caller_waits() -> None:
+    fake = FakeLLM([FakeResponse(error="503", retryable=True)])
+    assist = await LlmAssistant(fake, timeout_s=5).consult(consult())
+    assert isinstance(assist, AssistError)
+    assert fake.attempts == 1  # livekit's default would retry three times, 2 s apart

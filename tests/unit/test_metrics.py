@@ -16,6 +16,7 @@ from agent.config import Settings
 from agent.control.app import create_app
 from agent.metrics import CallMetrics
 from agent.providers.espeak_tts import ESpeakTTS
+from agent.providers.fallback import FallbackOptions, fallback_stt
 from agent.providers.pocketsphinx_stt import PocketSphinxSTT
 from agent.providers.registry import load_vad
 from agent.store import Store
@@ -65,6 +66,21 @@ def test_fallback_chains_count_each_switch_and_each_recovery() -> None:
     after = sample("frontdesk_provider_availability_changes_total", **labels, available="false")
     assert after == down + 1
     assert sample("frontdesk_provider_availability_changes_total", **labels, available="true") >= 1
+
+
+def test_a_chain_recognizing_turn_by_turn_is_watched_under_its_recognizers_name() -> None:
+    local = PocketSphinxSTT()
+    vad = load_vad()
+    model = fallback_stt([local, PocketSphinxSTT()], FallbackOptions(), vad)
+    CallMetrics.watch_fallbacks(model)
+    chain = model.wrapped_stt  # type: ignore[attr-defined]
+    wrapped = chain._stt_instances[0]  # the chain wrapped the recognizer for the VAD
+    labels = {"kind": "stt", "provider": local.label, "available": "false"}
+    before = sample("frontdesk_provider_availability_changes_total", **labels)
+    chain.emit(
+        "stt_availability_changed", stt.AvailabilityChangedEvent(stt=wrapped, available=False)
+    )
+    assert sample("frontdesk_provider_availability_changes_total", **labels) == before + 1
 
 
 @pytest.fixture

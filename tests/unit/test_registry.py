@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -12,8 +13,17 @@ from livekit.plugins import deepgram, elevenlabs, google, openai
 from agent.config import Settings
 from agent.errors import ConfigError, ProviderError
 from agent.providers.espeak_tts import ESpeakTTS
+from agent.providers.fallback import session_conn_options
 from agent.providers.pocketsphinx_stt import PocketSphinxSTT
-from agent.providers.registry import apply_hints, build_llm, build_stt, build_tts, load_vad
+from agent.providers.registry import (
+    _members,
+    apply_hints,
+    build_llm,
+    build_stt,
+    build_tts,
+    load_vad,
+)
+from agent.session import Pipeline
 
 pytestmark = pytest.mark.unit
 
@@ -107,11 +117,41 @@ def test_chain_builds_fallback_adapters() -> None:
         ELEVEN_API_KEY="k",
     )
     chained_stt = build_stt(s, vad_model=load_vad())
-    assert isinstance(chained_stt, stt.FallbackAdapter)
+    # the chain recognizes turn by turn: a VAD-cut turn goes whole to one provider
+    assert isinstance(chained_stt, stt.StreamAdapter)
+    chain = chained_stt.wrapped_stt
+    assert isinstance(chain, stt.FallbackAdapter)
+    assert (chain._attempt_timeout, chain._max_retry_per_stt) == (1.0, 0)
     with pytest.raises(ConfigError, match="FRONTDESK_STT"):
-        build_stt(s)  # the offline recognizer in a chain needs the VAD to segment speech
+        build_stt(s)  # a chain needs the VAD to cut turns
     chained_tts = build_tts(s)
     assert isinstance(chained_tts, tts.FallbackAdapter)
+    assert chained_tts._max_retry_per_tts == 0
+
+
+def test_fallback_settings_reach_the_adapters_and_the_session() -> None:
+    s = settings(
+        FRONTDESK_STT="deepgram,local",
+        FRONTDESK_TTS="elevenlabs,local",
+        DEEPGRAM_API_KEY="k",
+        ELEVEN_API_KEY="k",
+        FRONTDESK_FALLBACK_TIMEOUT="0.75",
+        FRONTDESK_FALLBACK_RETRIES="1",
+        FRONTDESK_FALLBACK_RETRY_INTERVAL="0.1",
+    )
+    chained = build_stt(s, vad_model=load_vad())
+    chain = chained.wrapped_stt  # type: ignore[attr-defined]
+    assert (chain._attempt_timeout, chain._max_retry_per_stt, chain._retry_interval) == (
+        0.75,
+        1,
+        0.1,
+    )
+    assert build_tts(s)._max_retry_per_tts == 1  # type: ignore[attr-defined]
+    options = session_conn_options(s)
+    for conn in (options.stt_conn_options, options.tts_conn_options):
+        assert (conn.timeout, conn.max_retry) == (0.75, 0)
+    lone = session_conn_options(settings())  # the local providers alone: livekit's defaults
+    assert lone.tts_conn_options.timeout == lone.stt_conn_options.timeout == 10.0
 
 
 def test_missing_key_at_build_is_a_config_error() -> None:
@@ -123,9 +163,32 @@ def test_hints_reach_local_and_deepgram_members() -> None:
     s = settings(FRONTDESK_STT="deepgram,local", DEEPGRAM_API_KEY="k")
     chained = build_stt(s, vad_model=load_vad())
     apply_hints(chained, ["opening hours", "book a table"])
-    members = chained._stt_instances  # type: ignore[attr-defined]
+    members = chained.wrapped_stt._stt_instances  # type: ignore[attr-defined]
     dg = next(m for m in members if isinstance(m, deepgram.STT))
     assert dg._opts.keyterm == ["opening hours", "book a table"]
     local = next(m for m in members if isinstance(m, stt.StreamAdapter))
     assert isinstance(local.wrapped_stt, PocketSphinxSTT)
     assert local.wrapped_stt.hints == ("opening hours", "book a table")
+
+
+async def test_a_chains_local_recognizer_is_warmed_before_its_first_turn() -> None:
+    """livekit warms only a chain's first provider; a cold PocketSphinx would build its
+    decoders on the turn it takes over, adding most of a second to the switch."""
+    s = settings(FRONTDESK_STT="deepgram,local", DEEPGRAM_API_KEY="k")
+    chained = build_stt(s, vad_model=load_vad())
+    local = next(m for m in _members(chained) if isinstance(m, PocketSphinxSTT))
+    for _ in range(400):  # built in its own thread, in the background
+        if local._engine is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert local._engine is not None, "the fallback recognizer was not warmed"
+    await local.aclose()
+
+
+async def test_a_calls_session_bounds_its_chains_requests() -> None:
+    s = settings(FRONTDESK_TTS="local,local", FRONTDESK_FALLBACK_TIMEOUT="0.8")
+    pipeline = Pipeline.build(s, load_vad())
+    session = pipeline.session(s)
+    assert session.conn_options.tts_conn_options.timeout == 0.8  # the chain's bound
+    assert session.conn_options.stt_conn_options.timeout == 10.0  # a lone recognizer's
+    await session.aclose()
