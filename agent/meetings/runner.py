@@ -55,8 +55,13 @@ class MeetingRunner:
         await getattr(self, f"_{action}")(meeting)
 
     async def _remind(self, meeting: Meeting) -> None:
+        """Remind the attendees; late too (a dispatcher that was down until after the start
+        fires both jobs at once, in either order) while the meeting is on. Once each:
+        the emails' idempotency keys."""
         async with self.store.transaction() as s:
-            if not await repo.advance(s, meeting.id, from_=(repo.SCHEDULED,), to=repo.REMINDED):
+            await repo.advance(s, meeting.id, from_=(repo.SCHEDULED,), to=repo.REMINDED)
+            now = await repo.get(s, meeting.id)
+            if now is None or now.status not in (repo.REMINDED, repo.STARTED):
                 return
             await mail.enqueue_for_attendees(s, self.settings, meeting, "meeting_reminder")
         logger.info("meeting reminders enqueued", extra={"meeting": meeting.id})

@@ -117,16 +117,23 @@ def _lines(log: Path, text: str) -> int:
     return log.read_text(encoding="utf-8").count(text) if log.exists() else 0
 
 
+@pytest.mark.parametrize("back", ["at once", "after the start"])
 async def test_a_dispatcher_killed_before_the_start_still_joins_once(
-    stack: LocalStack, stack_settings: Settings, postgres: PostgresServer, tmp_path: Path
+    stack: LocalStack,
+    stack_settings: Settings,
+    postgres: PostgresServer,
+    tmp_path: Path,
+    back: str,
 ) -> None:
     settings = stack_settings.model_copy(update={"livekit_url": stack.url})
-    db_url = await _database(postgres, "meetings_restart")
+    db_url = await _database(postgres, f"meetings_restart_{back.replace(' ', '_')}")
     first, second = tmp_path / "first.log", tmp_path / "second.log"
     async with _dispatcher(stack, settings, db_url, first) as (service, base):
-        meeting_id, _ = await _create(base)
+        meeting_id, start = await _create(base)
         _kill(service)  # SIGKILL: no shutdown, the scheduler's state is only in Postgres
         await service.wait()
+    if back == "after the start":  # the reminder and the join both fall due while down
+        await asyncio.sleep((start - datetime.now(UTC)).total_seconds() + 1)
     async with _dispatcher(stack, settings, db_url, second):
         status, dispatches, reminders = await _outcome(settings, db_url, meeting_id)
     assert (status, dispatches, reminders) == ("started", 1, 1)
