@@ -68,9 +68,10 @@ class Settings(BaseSettings):
     )
     max_calls: int = Field(4, ge=1, le=1000, validation_alias=_env("FRONTDESK_MAX_CALLS"))
     connect_retries: int = Field(1000, ge=0, validation_alias=_env("FRONTDESK_CONNECT_RETRIES"))
-    # the worker says it is full (LiveKit gives calls to other workers) at this share of
-    # the machine's CPU, averaged over 2.5 s, as well as at FRONTDESK_MAX_CALLS calls
-    cpu_full: float = Field(0.95, gt=0, le=1, validation_alias=_env("FRONTDESK_CPU_FULL"))
+    # set: the worker also says it is full (LiveKit gives calls to other workers) at this
+    # share of the machine's CPU, averaged over 2.5 s; unset: calls alone count (a machine
+    # shared with other work is busy whatever the worker does)
+    cpu_full: float | None = Field(None, gt=0, le=1, validation_alias=_env("FRONTDESK_CPU_FULL"))
     # a new job process must be ready (prewarmed) within this; see README, Worker
     process_start_timeout_s: float = Field(
         30.0, ge=1, le=600, validation_alias=_env("FRONTDESK_PROCESS_START_TIMEOUT")

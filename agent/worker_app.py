@@ -165,17 +165,20 @@ async def apologise(ctx: JobContext, settings: Settings, line: str) -> None:
 
 def load_share(settings: Settings, *, calls: int, cpu: float) -> float:
     """The worker's load for LiveKit (full at 1.0): its share of ``FRONTDESK_MAX_CALLS``
-    calls, or the machine's CPU (0 to 1) as a share of ``FRONTDESK_CPU_FULL``, whichever
-    is higher. A machine too busy to start a job process in time says so, rather than
-    accepting calls it cannot start (LiveKit then gives them to another worker)."""
-    return min(max(calls / settings.max_calls, cpu / settings.cpu_full), 1.0)
+    calls or, with ``FRONTDESK_CPU_FULL`` set, the machine's CPU (0 to 1) as a share of
+    it, whichever is higher. A dedicated machine too busy to start a job process in time
+    then says so, rather than accepting calls it cannot start (LiveKit gives them to
+    another worker)."""
+    share = calls / settings.max_calls
+    if settings.cpu_full is not None:
+        share = max(share, cpu / settings.cpu_full)
+    return min(share, 1.0)
 
 
 def worker_load(settings: Settings, server: AgentServer) -> float:
     """:func:`load_share` of the server's calls and livekit's CPU average (2.5 s)."""
-    return load_share(
-        settings, calls=len(server.active_jobs), cpu=_DefaultLoadCalc.get_load(server)
-    )
+    cpu = _DefaultLoadCalc.get_load(server) if settings.cpu_full is not None else 0.0
+    return load_share(settings, calls=len(server.active_jobs), cpu=cpu)
 
 
 _background_tasks: set[asyncio.Task[None]] = set()

@@ -1,6 +1,7 @@
 """The load the worker reports to LiveKit (full at 1.0): the higher of its share of
-``FRONTDESK_MAX_CALLS`` calls and the machine's CPU as a share of ``FRONTDESK_CPU_FULL``,
-so a machine too busy to start job processes says it is full instead of taking calls;
+``FRONTDESK_MAX_CALLS`` calls and, when ``FRONTDESK_CPU_FULL`` is set, the machine's CPU
+as a share of it, so a machine too busy to start job processes says it is full instead
+of taking calls;
 and the options livekit's AgentServer is built with: a bounded drain, a process start
 timeout, and Frontdesk's modules preloaded in the forkserver."""
 
@@ -27,6 +28,12 @@ pytestmark = pytest.mark.unit
 def test_load_is_the_higher_of_calls_and_cpu(calls: int, cpu: float, expected: float) -> None:
     settings = load_settings(check_keys=False, max_calls=4, cpu_full=0.95)
     assert load_share(settings, calls=calls, cpu=cpu) == pytest.approx(expected)
+
+
+def test_without_a_cpu_bound_only_calls_count() -> None:
+    settings = load_settings(check_keys=False, max_calls=4)
+    assert load_share(settings, calls=1, cpu=1.0) == pytest.approx(0.25)
+    assert load_share(settings, calls=4, cpu=0.0) == 1.0
 
 
 def test_the_server_drains_and_starts_processes_within_the_settings() -> None:
