@@ -85,6 +85,18 @@ class Settings(BaseSettings):
         None, ge=1, le=65535, validation_alias=_env("FRONTDESK_METRICS_PORT")
     )
     connect_retries: int = Field(1000, ge=0, validation_alias=_env("FRONTDESK_CONNECT_RETRIES"))
+    # set: the worker also says it is full (LiveKit gives calls to other workers) at this
+    # share of the machine's CPU, averaged over 2.5 s; unset: calls alone count (a machine
+    # shared with other work is busy whatever the worker does)
+    cpu_full: float | None = Field(None, gt=0, le=1, validation_alias=_env("FRONTDESK_CPU_FULL"))
+    # a new job process must be ready (prewarmed) within this; see README, Worker
+    process_start_timeout_s: float = Field(
+        30.0, ge=1, le=600, validation_alias=_env("FRONTDESK_PROCESS_START_TIMEOUT")
+    )
+    # on SIGTERM, calls in progress get this long to end; then they are ended
+    drain_timeout_s: int = Field(
+        120, ge=0, le=86400, validation_alias=_env("FRONTDESK_DRAIN_TIMEOUT")
+    )
 
     # Providers (comma-separated fallback chains)
     stt: Annotated[tuple[STTName, ...], NoDecode] = Field(

@@ -14,9 +14,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from functools import cache, partial
 
 from livekit.agents import Agent, AgentServer, AgentSession, JobContext, JobProcess
+from livekit.agents.worker import _DefaultLoadCalc
 
 from .budget import Allowance
 from .budget.call import check_budget, watch_budget
@@ -28,6 +30,7 @@ from .errors import FlowLoadError, TenantError, UnknownTenantError
 from .flow.assist import LlmAssistant
 from .flow.runtime import FlowAgent
 from .metrics import CALLS_REFUSED, CallMetrics
+from .orphans import die_with_parent
 from .providers.choice import ProviderChoice
 from .providers.registry import apply_hints, build_tts, load_vad
 from .session import CallPlan, Pipeline, Pipelines, prepare_call
@@ -59,12 +62,20 @@ def participant_wait_s(metadata: str) -> float:
 
 
 def prewarm(proc: JobProcess) -> None:
-    """Load the models once per worker process, before any call arrives."""
+    """Ready a job process before any call arrives: tie it to its parent, load the VAD,
+    build the deployment's pipeline (and warm its recognizer and voice in the background)
+    and, with hybrid search, the sentence encoder. The modules are already imported: the
+    forkserver preloads them (``preload_modules``), so this is all livekit's
+    ``initialize_process_timeout`` has to cover. It logs how long it took."""
+    started = time.perf_counter()
+    die_with_parent()
     settings = _process_settings()
     vad_model = load_vad()
     proc.userdata["vad"] = vad_model
     pipelines = Pipelines(settings, vad_model)
-    pipelines.get(ProviderChoice.of(settings))  # the deployment's, which most tenants use
+    pipeline = pipelines.get(ProviderChoice.of(settings))  # most tenants use it
+    pipeline.stt.prewarm()  # PocketSphinx builds its decoders on its own thread
+    pipeline.tts.prewarm()
     proc.userdata["pipelines"] = pipelines
     from .knowledge.checks import load_frequencies
 
@@ -73,6 +84,7 @@ def prewarm(proc: JobProcess) -> None:
         from .knowledge.embed import encoder
 
         encoder()
+    logger.info("process prewarmed", extra={"prewarm_s": round(time.perf_counter() - started, 3)})
 
 
 @cache
@@ -236,8 +248,22 @@ async def apologise(ctx: JobContext, settings: Settings, line: str) -> None:
         await ctx.delete_room()
 
 
-def _call_load(max_calls: int, server: AgentServer) -> float:
-    return min(len(server.active_jobs) / max_calls, 1.0)
+def load_share(settings: Settings, *, calls: int, cpu: float) -> float:
+    """The worker's load for LiveKit (full at 1.0): its share of ``FRONTDESK_MAX_CALLS``
+    calls or, with ``FRONTDESK_CPU_FULL`` set, the machine's CPU (0 to 1) as a share of
+    it, whichever is higher. A dedicated machine too busy to start a job process in time
+    then says so, rather than accepting calls it cannot start (LiveKit gives them to
+    another worker)."""
+    share = calls / settings.max_calls
+    if settings.cpu_full is not None:
+        share = max(share, cpu / settings.cpu_full)
+    return min(share, 1.0)
+
+
+def worker_load(settings: Settings, server: AgentServer) -> float:
+    """:func:`load_share` of the server's calls and livekit's CPU average (2.5 s)."""
+    cpu = _DefaultLoadCalc.get_load(server) if settings.cpu_full is not None else 0.0
+    return load_share(settings, calls=len(server.active_jobs), cpu=cpu)
 
 
 _background_tasks: set[asyncio.Task[None]] = set()
@@ -277,11 +303,15 @@ def build_server(settings: Settings | None = None) -> AgentServer:
         port=settings.worker_port,
         host="127.0.0.1",
         max_retry=settings.connect_retries,
-        # Capacity is counted in calls, not in CPU load: the machine's CPU is shared with
-        # livekit-server and others, and a spike must not turn a call away.
-        load_fnc=partial(_call_load, settings.max_calls),
+        load_fnc=partial(worker_load, settings),
         load_threshold=0.999,
         setup_fnc=prewarm,
+        # The forkserver imports our modules once; each job process inherits them. Imported
+        # in the job process instead, they took 6 to 11 s on a loaded 2-core machine, past
+        # livekit's 10 s initialization timeout (bench/process_start.py).
+        preload_modules=[__name__],
+        initialize_process_timeout=settings.process_start_timeout_s,
+        drain_timeout=settings.drain_timeout_s,
         log_level=settings.log_level,
         # livekit's own Prometheus server, summing the job processes' metrics
         prometheus_port=settings.metrics_port,

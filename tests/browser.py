@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from playwright.async_api import Browser, BrowserContext, Page, Playwright
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, ViewportSize
 
 from agent.demo.caller import CALLER_VOICE
 from agent.demo.script import Line, ScriptCursor
@@ -42,7 +42,7 @@ CHROMIUM_ARGS = [
     "--autoplay-policy=no-user-gesture-required",
 ]
 MIC_SCRIPT = Path(__file__).with_name("visitor_mic.js")
-PHONE = {"width": 390, "height": 780}  # a phone's screen, in CSS pixels
+PHONE: ViewportSize = {"width": 390, "height": 780}  # a phone's screen, in CSS pixels
 LIVE_STATES = ("microphone", "connecting", "waiting", "in-call")
 
 
