@@ -237,7 +237,6 @@ class LocalStack:
             "LIVEKIT_API_SECRET": s.livekit_api_secret.get_secret_value(),
             "FRONTDESK_WORKER_PORT": str(self.ports.worker_http),
             "FRONTDESK_DISPATCHER_PORT": str(self.ports.dispatcher_http),
-            "FRONTDESK_METRICS_PORT": str(self.ports.worker_metrics),
             "PYTHONUNBUFFERED": "1",
             **self._extra_env,
         }
@@ -283,15 +282,21 @@ class LocalStack:
             await self._start(self._service("dispatcher", cmd, r"dispatcher listening"), 60)
         if self._with_worker:
             cmd = [sys.executable, str(ROOT / "worker.py"), "start"]
-            await self._start(self._service("worker", cmd, r"registered worker"), 120)
+            # the metrics port is this worker's alone (others started with child_env()
+            # beside it must not try to bind it)
+            metrics = {"FRONTDESK_METRICS_PORT": str(self.ports.worker_metrics)}
+            worker = self._service("worker", cmd, r"registered worker", metrics)
+            await self._start(worker, 120)
 
-    def _service(self, name: str, argv: list[str], ready: str) -> Service:
+    def _service(
+        self, name: str, argv: list[str], ready: str, env: dict[str, str] | None = None
+    ) -> Service:
         return Service(
             name,
             argv,
             re.compile(ready),
             self.log_dir / f"{name}.log",
-            env=self.child_env(),
+            env={**self.child_env(), **(env or {})},
             echo=self._echo,
         )
 

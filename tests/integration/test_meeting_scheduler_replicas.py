@@ -7,6 +7,7 @@ reminder rows in the outbox; each must be exactly one."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from livekit import api
 from sqlalchemy import select
 
 from agent.config import ROOT, Settings
@@ -107,6 +109,10 @@ async def _outcome(settings: Settings, db_url: str, meeting_id: str) -> tuple[st
     lkapi = livekit_api(settings)
     try:
         listed = await lkapi.agent_dispatch.list_dispatch(room_name=f"meeting-{meeting_id}")
+        # nobody attends: end the room, or the agent holds a job slot of the shared
+        # stack's worker for the whole no-show grace
+        with contextlib.suppress(api.TwirpError):
+            await lkapi.room.delete_room(api.DeleteRoomRequest(room=f"meeting-{meeting_id}"))
     finally:
         await lkapi.aclose()
     ours = [d for d in listed if d.agent_name == settings.agent_name]
