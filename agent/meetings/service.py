@@ -6,6 +6,8 @@ import asyncio
 import secrets
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from ..config import Settings
 from ..control.errors import tenant_request_error
 from ..errors import RequestError, TenantError
@@ -55,15 +57,7 @@ class Meetings:
             moved = await repo.reschedule(
                 s, meeting_id, starts_at=when.start, duration_min=when.duration_min
             )
-            meeting = await repo.get(s, meeting_id)
-            if meeting is None:
-                raise RequestError(f"no meeting {meeting_id!r}", status=404, field="meeting_id")
-            if not moved:
-                raise RequestError(
-                    f"meeting {meeting_id} is {meeting.status}: only an upcoming one moves",
-                    status=409,
-                    field="meeting_id",
-                )
+            meeting = await _changed(s, meeting_id, moved, "only an upcoming one moves")
             await mail.enqueue_for_attendees(s, self.settings, meeting, "meeting_update")
         await self.scheduler.plan(meeting)
         return meeting
@@ -71,15 +65,7 @@ class Meetings:
     async def cancel(self, meeting_id: str) -> Meeting:
         async with self.store.transaction() as s:
             cancelled = await repo.cancel(s, meeting_id)
-            meeting = await repo.get(s, meeting_id)
-            if meeting is None:
-                raise RequestError(f"no meeting {meeting_id!r}", status=404, field="meeting_id")
-            if not cancelled:
-                raise RequestError(
-                    f"meeting {meeting_id} is {meeting.status}: only an upcoming one is cancelled",
-                    status=409,
-                    field="meeting_id",
-                )
+            meeting = await _changed(s, meeting_id, cancelled, "only an upcoming one is cancelled")
             await mail.enqueue_for_attendees(s, self.settings, meeting, "meeting_cancellation")
         await self.scheduler.unplan(meeting_id)
         return meeting
@@ -91,3 +77,16 @@ class Meetings:
             raise tenant_request_error(tenant_id, e) from e
         owners = tenant.config.routing.meeting_owners
         return owners[0] if owners else tenant.config.notifications.owner_email
+
+
+async def _changed(s: AsyncSession, meeting_id: str, changed: bool, rule: str) -> Meeting:
+    """The meeting after a change: 404 when there is none, 409 (saying ``rule``) when
+    the change did not apply to it."""
+    meeting = await repo.get(s, meeting_id)
+    if meeting is None:
+        raise RequestError(f"no meeting {meeting_id!r}", status=404, field="meeting_id")
+    if not changed:
+        raise RequestError(
+            f"meeting {meeting_id} is {meeting.status}: {rule}", status=409, field="meeting_id"
+        )
+    return meeting
