@@ -130,6 +130,11 @@ class Settings(BaseSettings):
     # Turn-taking
     aec_warmup_s: float = Field(0.5, ge=0, le=5, validation_alias=_env("FRONTDESK_AEC_WARMUP"))
 
+    # Offline speech: Whisper tiny.en decodes free speech (PocketSphinx keeps the answers a
+    # node expects); off on small machines (PocketSphinx's own language model instead)
+    neural_stt: bool = Field(True, validation_alias=_env("FRONTDESK_NEURAL_STT"))
+    whisper_threads: int = Field(1, ge=1, le=16, validation_alias=_env("FRONTDESK_WHISPER_THREADS"))
+
     # Offline voice
     espeak_voice: str = Field("en-us", validation_alias=_env("FRONTDESK_ESPEAK_VOICE"))
     espeak_rate_wpm: int = Field(165, ge=80, le=450, validation_alias=_env("FRONTDESK_ESPEAK_RATE"))

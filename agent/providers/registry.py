@@ -1,6 +1,7 @@
 """A registry from provider names to livekit plugin instances.
 
-``local`` is the offline default: Silero VAD, PocketSphinx STT and eSpeak NG TTS.
+``local`` is the offline default: Silero VAD, PocketSphinx STT for expected answers with
+Whisper tiny.en for free speech (:mod:`.local_stt`), and eSpeak NG TTS.
 ``deepgram``, ``openai``, ``elevenlabs`` and ``google`` build the real cloud plugins.
 A chain of names (``FRONTDESK_STT=deepgram,local``) is wrapped in livekit's
 ``FallbackAdapter``, so a failing cloud provider falls back to the next one (how fast,
@@ -24,7 +25,8 @@ from ..phrases import Pattern
 from .espeak_tts import ESpeakTTS
 from .fallback import FallbackOptions, fallback_stt, fallback_tts
 from .kinds import AnyLLM, AnySTT, AnyTTS
-from .pocketsphinx_stt import PocketSphinxSTT
+from .local_stt import LocalSTT
+from .whisper_stt import WhisperSTT
 
 T = TypeVar("T")
 
@@ -49,7 +51,8 @@ def _secret(settings: Settings, attr: str) -> str:
 
 
 def _local_stt(settings: Settings) -> AnySTT:
-    return PocketSphinxSTT()
+    free = WhisperSTT(threads=settings.whisper_threads) if settings.neural_stt else None
+    return LocalSTT(free_speech=free)
 
 
 def _deepgram_stt(settings: Settings) -> AnySTT:

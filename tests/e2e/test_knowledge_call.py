@@ -42,12 +42,13 @@ nodes:
     text: Thanks for calling. Goodbye.
 """
 
-# (tenant, what the caller asks, words the spoken answer must hold). The offline
-# recognizer's free-speech model decodes these plain questions; it garbles many others
-# ("how much is a croissant" -> "so much is a colossal").
+# (tenant, what the caller asks, words the spoken answer must hold). PocketSphinx alone
+# garbles both questions ("where can the little come to you", "what to charge the romans
+# haircut": bench/speech.py); the offline recognizer hands them to Whisper tiny.en, since
+# neither is an answer the node expects.
 CASES = [
-    ("crumb-and-co", "what are your opening hours on sunday", ("sunday", "9 a.m. to 2 p.m.")),
-    ("lumen-salon", "do you have a student discount", ("students", "15 percent")),
+    ("crumb-and-co", "where can i leave the car when i come to you", ("richmond road",)),
+    ("lumen-salon", "what do you charge for a man's haircut", ("men's cut", "32 pounds")),
 ]
 
 

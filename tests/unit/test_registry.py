@@ -14,7 +14,8 @@ from agent.config import Settings
 from agent.errors import ConfigError, ProviderError
 from agent.providers.espeak_tts import ESpeakTTS
 from agent.providers.fallback import session_conn_options
-from agent.providers.pocketsphinx_stt import PocketSphinxSTT
+from agent.providers.local_stt import LocalSTT
+from agent.providers.whisper_stt import WhisperSTT
 from agent.providers.registry import (
     _members,
     apply_hints,
@@ -58,7 +59,9 @@ def google_credentials(tmp_path: Path) -> str:
 
 def test_local_is_the_default() -> None:
     s = settings()
-    assert isinstance(build_stt(s), PocketSphinxSTT)
+    local_stt = build_stt(s)
+    assert isinstance(local_stt, LocalSTT)
+    assert isinstance(local_stt.free_speech, WhisperSTT)  # free speech: Whisper tiny.en
     local_tts = build_tts(s)
     assert isinstance(local_tts, ESpeakTTS)
     assert build_llm(s) is None
@@ -167,8 +170,9 @@ def test_hints_reach_local_and_deepgram_members() -> None:
     dg = next(m for m in members if isinstance(m, deepgram.STT))
     assert dg._opts.keyterm == ["opening hours", "book a table"]
     local = next(m for m in members if isinstance(m, stt.StreamAdapter))
-    assert isinstance(local.wrapped_stt, PocketSphinxSTT)
+    assert isinstance(local.wrapped_stt, LocalSTT)
     assert local.wrapped_stt.hints == ("opening hours", "book a table")
+    assert local.wrapped_stt.grammar.hints == ("opening hours", "book a table")
 
 
 async def test_a_chains_local_recognizer_is_warmed_before_its_first_turn() -> None:
@@ -176,12 +180,12 @@ async def test_a_chains_local_recognizer_is_warmed_before_its_first_turn() -> No
     decoders on the turn it takes over, adding most of a second to the switch."""
     s = settings(FRONTDESK_STT="deepgram,local", DEEPGRAM_API_KEY="k")
     chained = build_stt(s, vad_model=load_vad())
-    local = next(m for m in _members(chained) if isinstance(m, PocketSphinxSTT))
+    local = next(m for m in _members(chained) if isinstance(m, LocalSTT))
     for _ in range(400):  # built in its own thread, in the background
-        if local._engine is not None:
+        if local.grammar._engine is not None:
             break
         await asyncio.sleep(0.05)
-    assert local._engine is not None, "the fallback recognizer was not warmed"
+    assert local.grammar._engine is not None, "the fallback recognizer was not warmed"
     await local.aclose()
 
 

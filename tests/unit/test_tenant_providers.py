@@ -12,7 +12,7 @@ from livekit.plugins import deepgram
 from agent.config import load_settings
 from agent.errors import TenantError
 from agent.providers.espeak_tts import ESpeakTTS
-from agent.providers.pocketsphinx_stt import PocketSphinxSTT
+from agent.providers.local_stt import LocalSTT
 from agent.providers.registry import load_vad
 from agent.session import Pipelines, prepare_call
 from agent.tenants import RoomKeys
@@ -48,7 +48,7 @@ def test_two_tenants_on_one_worker_get_their_own_voice_and_recognizer(tmp_path: 
     assert isinstance(bakery.tts, ESpeakTTS) and bakery.tts.options.voice == "en-us+f3"
     assert isinstance(salon.tts, ESpeakTTS) and salon.tts.options.voice == "en"
     assert isinstance(plain.tts, ESpeakTTS) and plain.tts.options.voice == "en-us"
-    assert isinstance(bakery.stt, PocketSphinxSTT)
+    assert isinstance(bakery.stt, LocalSTT)
     assert isinstance(salon.stt, deepgram.STT)
     # the next call of a tenant reuses the pipeline its process built
     again = pipelines.get(prepare_call(settings, RoomKeys(tenant="bakery")).providers)
