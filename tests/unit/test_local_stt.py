@@ -93,7 +93,7 @@ async def test_inference_runs_off_the_event_loop(
     monkeypatch: pytest.MonkeyPatch, speak: Speak
 ) -> None:
     engine = WhisperSTT()
-    model = engine._model()
+    model = engine._load()
     threads: list[str] = []
     original = model.transcribe
 
