@@ -77,17 +77,7 @@ class LocalRecognizer(stt.STT[Never]):
         # decode cut short would still hold the thread. A fallback chain's short timeout
         # must not cut off its last, local recognizer.
         text, confidence = await self._run(self._decode, buffer, self._context())
-        data = stt.SpeechData(
-            language=lang,
-            text=text,
-            confidence=confidence,
-            end_time=calculate_audio_duration(buffer),
-        )
-        return stt.SpeechEvent(
-            type=stt.SpeechEventType.FINAL_TRANSCRIPT,
-            request_id=utils.shortuuid(self.request_prefix),
-            alternatives=[data],
-        )
+        return final_transcript(lang, text, confidence, buffer, self.request_prefix)
 
     async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
         try:
@@ -96,3 +86,20 @@ class LocalRecognizer(stt.STT[Never]):
             raise
         except Exception as e:
             raise self.error(f"{self.provider} failed: {e}", retryable=True) from e
+
+
+def final_transcript(
+    language: LanguageCode, text: str, confidence: float, buffer: utils.AudioBuffer, prefix: str
+) -> stt.SpeechEvent:
+    """livekit's final-transcript event for one decoded segment."""
+    data = stt.SpeechData(
+        language=language,
+        text=text,
+        confidence=confidence,
+        end_time=calculate_audio_duration(buffer),
+    )
+    return stt.SpeechEvent(
+        type=stt.SpeechEventType.FINAL_TRANSCRIPT,
+        request_id=utils.shortuuid(prefix),
+        alternatives=[data],
+    )

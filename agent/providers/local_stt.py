@@ -1,19 +1,24 @@
 """The offline recognizer: PocketSphinx for the answers a node expects, Whisper for the rest.
 
 PocketSphinx is accurate against a grammar of expected phrases and poor on free speech
-(about half the words); Whisper tiny.en is good on free speech. :class:`LocalSTT` routes
-each turn on the hints the flow gives for the node that listens
-(:meth:`set_hints`, see :func:`agent.flow.match.hints_for_node`):
+(about half the words); Whisper tiny.en is good on free speech and poor on spoken digit
+strings ("zero two zero nine" came out as "0 to 0 9"). :class:`LocalSTT` routes each turn
+on what the listening node said it expects (:meth:`set_hints`, see
+:func:`agent.flow.match.hints_for_node`):
 
-* with hints or a typed answer's pattern, PocketSphinx decodes against them first; a turn
-  that is one of them (it passes PocketSphinx's acceptance tests) is returned as the
-  grammar heard it: fast and exact;
-* a turn that is not one of them (PocketSphinx rejects it: a question to an answer node,
-  "can I talk to a person" to a yes/no question) and every turn of a node without hints
-  goes to Whisper, whose words the flow's matchers then read.
+* a typed answer (a pattern: a phone number, a number, a date, a name) goes to
+  PocketSphinx, against the pattern, and what the pattern rejects to PocketSphinx's own
+  language model, as the flow's extractors expect;
+* phrases (choices, yes/no, intents, global intents): PocketSphinx decodes against them
+  first, and a turn that is one of them is returned as the grammar heard it, fast and
+  exact; a turn that is not (a question to an answer node, "can I talk to a person" to a
+  yes/no question) goes to Whisper, whose words the flow's matchers then read;
+* no hints (free text): Whisper.
 
-Without Whisper (``FRONTDESK_NEURAL_STT=false``, for small machines), PocketSphinx decodes
-rejected turns with its own free language model, as before.
+Whisper takes a turn only once it is warm (:attr:`~.whisper_stt.WhisperSTT.ready`: loaded
+and run once, in the background, when the process starts); until then, and with
+``FRONTDESK_NEURAL_STT=false`` (for small machines), PocketSphinx's language model decodes
+free speech, as before Whisper came.
 """
 
 from __future__ import annotations
@@ -22,9 +27,11 @@ from collections.abc import Sequence
 from typing import Never
 
 from livekit.agents import APIConnectOptions, stt, utils
+from livekit.agents.language import LanguageCode
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
 
 from ..phrases import Pattern
+from .local_recognizer import final_transcript
 from .pocketsphinx_stt import PocketSphinxSTT
 from .whisper_stt import WhisperSTT
 
@@ -34,10 +41,9 @@ class LocalSTT(stt.STT[Never]):
 
     def __init__(self, *, free_speech: WhisperSTT | None) -> None:
         super().__init__(capabilities=stt.STTCapabilities(streaming=False, interim_results=False))
-        # with Whisper beside it, a grammar rejection is Whisper's to decode
-        self.grammar = PocketSphinxSTT(grammar_fallback=free_speech is None)
+        self.grammar = PocketSphinxSTT()
         self.free_speech = free_speech
-        self._expecting = False
+        self._pattern: Pattern | None = None
 
     @property
     def model(self) -> str:
@@ -54,7 +60,7 @@ class LocalSTT(stt.STT[Never]):
     def set_hints(self, phrases: Sequence[str] | None, *, pattern: Pattern | None = None) -> None:
         """The answers the listening node expects (None or empty: free speech only)."""
         self.grammar.set_hints(phrases, pattern=pattern)
-        self._expecting = bool(self.grammar.hints) or pattern is not None
+        self._pattern = pattern
 
     def prewarm(self) -> None:
         self.grammar.prewarm()
@@ -78,12 +84,14 @@ class LocalSTT(stt.STT[Never]):
         language: NotGivenOr[str] = NOT_GIVEN,
         conn_options: APIConnectOptions,
     ) -> stt.SpeechEvent:
-        if self.free_speech is None or self._expecting:
-            heard = await self.grammar.recognize(
+        whisper = self.free_speech if self.free_speech and self.free_speech.ready else None
+        if whisper is None or self._pattern is not None:  # PocketSphinx alone
+            return await self.grammar.recognize(
                 buffer, language=language, conn_options=conn_options
             )
-            if self.free_speech is None or heard.alternatives[0].text:
-                return heard
-        return await self.free_speech.recognize(
-            buffer, language=language, conn_options=conn_options
-        )
+        if self.grammar.hints:  # an expected phrase, else Whisper's
+            text, confidence = await self.grammar.decode(buffer, fallback=False)
+            if text:
+                lang = LanguageCode(language if utils.is_given(language) else "en-US")
+                return final_transcript(lang, text, confidence, buffer, "ps_")
+        return await whisper.recognize(buffer, language=language, conn_options=conn_options)

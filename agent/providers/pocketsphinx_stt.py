@@ -55,6 +55,9 @@ _T = TypeVar("_T")
 _Pcm = npt.NDArray[np.int16]
 _FRAME, _CHUNK = 160, 800  # samples at 16 kHz: a decoder frame, one process_raw call
 _HINTS, _LM = "hints", "lm"  # decoder search names
+# what a decode reads from the call: the hints, the typed answer's pattern, and whether
+# what they reject is decoded with the free language model
+_Context = tuple[tuple[str, ...], Pattern | None, bool]
 _NUMBERS = (  # noqa: SIM905
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
     "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
@@ -162,7 +165,12 @@ class _Engine:
         self._cmn.activate_search("cmn")
 
     def recognize(
-        self, pcm: _Pcm, hints: tuple[str, ...], pattern: Pattern | None = None
+        self,
+        pcm: _Pcm,
+        hints: tuple[str, ...],
+        pattern: Pattern | None = None,
+        *,
+        fallback: bool | None = None,
     ) -> tuple[str, float]:
         n = pcm.size // _FRAME  # RMS of each 10 ms decoder frame
         rms = np.sqrt(np.mean(pcm[: n * _FRAME].reshape(n, _FRAME).astype(np.float64) ** 2, 1))
@@ -183,7 +191,7 @@ class _Engine:
             text = complete_phrase(text, self._phrases)
             if text in self._phrases and confidence is not None:
                 return self._phrases[text], confidence
-            if not self._opts.grammar_fallback:
+            if not (self._opts.grammar_fallback if fallback is None else fallback):
                 return "", 0.0
         text, segs = free or self._decode(data, _LM)
         return text, float(np.mean([s.prob for s in segs])) if text and segs else 0.0
@@ -332,8 +340,14 @@ class PocketSphinxSTT(LocalRecognizer):
         self._hints = tuple(dict.fromkeys(p.strip() for p in phrases if p.strip()))
         self._pattern = pattern
 
-    def _context(self) -> tuple[tuple[str, ...], Pattern | None]:
-        return self._hints, self._pattern  # as they are when the turn is handed over
+    def _context(self) -> _Context:
+        # as they are when the turn is handed over
+        return self._hints, self._pattern, self._opts.grammar_fallback
+
+    async def decode(self, buffer: utils.AudioBuffer, *, fallback: bool) -> tuple[str, float]:
+        """The text of ``buffer`` and its confidence against the current hints, decoding
+        what they reject with the free language model only if ``fallback`` (else "")."""
+        return await self._run(self._decode, buffer, (self._hints, self._pattern, fallback))
 
     def _load(self) -> _Engine:
         try:
@@ -342,17 +356,15 @@ class PocketSphinxSTT(LocalRecognizer):
             raise PocketSphinxSTTError(f"cannot load PocketSphinx: {e}", retryable=False) from e
         return self._engine
 
-    def _decode(
-        self, buffer: utils.AudioBuffer, context: tuple[tuple[str, ...], Pattern | None]
-    ) -> tuple[str, float]:
-        hints, pattern = context
+    def _decode(self, buffer: utils.AudioBuffer, context: _Context) -> tuple[str, float]:
+        hints, pattern, fallback = context
         try:
             pcm = _to_pcm16k(buffer)
         except ValueError as e:
             raise PocketSphinxSTTError(f"bad audio: {e}", retryable=False) from e
         engine = self._load()
         try:
-            return engine.recognize(pcm, hints, pattern)
+            return engine.recognize(pcm, hints, pattern, fallback=fallback)
         except Exception:
             self._engine = None  # the decoder may be mid-utterance: rebuild it on retry
             raise

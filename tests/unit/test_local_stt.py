@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 
 from agent.config import load_settings
+from agent.flow.model import AskType
+from agent.flow.slots import hints_for_type, pattern_for_type
 from agent.providers.local_stt import LocalSTT
 from agent.providers.registry import build_stt
 from agent.providers.whisper_stt import WhisperSTT, to_float16k
@@ -80,7 +82,7 @@ async def test_a_question_to_a_node_with_hints_goes_to_whisper(
     question = "what do you charge for a man's haircut"
     heard = await transcribe(local, frames(make_audio(speak(question))))
     assert heard not in HINTS
-    assert jiwer.wer(question, _words(heard)) <= 0.2, heard
+    assert {"charge", "haircut"} <= set(_words(heard).split()), heard  # Whisper's words
 
 
 async def test_silence_is_not_decoded(local: LocalSTT) -> None:
@@ -122,8 +124,28 @@ def test_the_setting_turns_whisper_off() -> None:
     off = build_stt(load_settings(check_keys=False, neural_stt=False))
     assert isinstance(on, LocalSTT) and isinstance(on.free_speech, WhisperSTT)
     assert isinstance(off, LocalSTT) and off.free_speech is None
-    assert off.grammar._opts.grammar_fallback  # PocketSphinx decodes free speech itself
-    assert not on.grammar._opts.grammar_fallback  # a rejection is Whisper's
+
+
+async def test_a_typed_answer_stays_with_pocketsphinx(local: LocalSTT, speak: Speak) -> None:
+    """Whisper wrote this number as "0 to 0 9 4 6 0 1 2 3 4": digits belong to the
+    pattern grammar (and its language-model fallback), as the extractors expect."""
+    local.set_hints(hints_for_type(AskType.PHONE), pattern=pattern_for_type(AskType.PHONE))
+    spoken = "zero two zero nine four six zero one two three four"
+    assert await transcribe(local, frames(make_audio(speak(spoken)))) == spoken
+
+
+async def test_free_speech_waits_for_whisper_to_be_warm(speak: Speak) -> None:
+    """Until Whisper has loaded and run once (the first inference of a process is slow:
+    a caller's turn would wait for it), PocketSphinx's language model takes free speech."""
+    cold = LocalSTT(free_speech=WhisperSTT())
+    assert cold.free_speech is not None and not cold.free_speech.ready
+    heard = await transcribe(cold, frames(make_audio(speak("where is the salon"))))
+    assert heard == heard.lower() and "?" not in heard  # PocketSphinx's words, not Whisper's
+    await cold.free_speech.warm_up()
+    assert cold.free_speech.ready
+    heard = await transcribe(cold, frames(make_audio(speak("where is the salon"))))
+    assert heard == "Where is the salon?"
+    await cold.aclose()
 
 
 def _words(text: str) -> str:

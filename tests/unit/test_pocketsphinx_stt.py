@@ -376,11 +376,11 @@ async def test_decoder_failure_is_retryable_and_rebuilds(
     calls: list[pocketsphinx_stt._Engine] = []
     real = pocketsphinx_stt._Engine.recognize
 
-    def flaky(self: pocketsphinx_stt._Engine, *args: object) -> tuple[str, float]:
+    def flaky(self: pocketsphinx_stt._Engine, *args: object, **kwargs: object) -> tuple[str, float]:
         calls.append(self)
         if len(calls) == 1:
             raise RuntimeError("Failed to process audio")
-        return real(self, *args)  # type: ignore[arg-type]
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(pocketsphinx_stt._Engine, "recognize", flaky)
     audio = frames(make_audio(speak("yes")))

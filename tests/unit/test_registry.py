@@ -15,7 +15,6 @@ from agent.errors import ConfigError, ProviderError
 from agent.providers.espeak_tts import ESpeakTTS
 from agent.providers.fallback import session_conn_options
 from agent.providers.local_stt import LocalSTT
-from agent.providers.whisper_stt import WhisperSTT
 from agent.providers.registry import (
     _members,
     apply_hints,
@@ -24,6 +23,7 @@ from agent.providers.registry import (
     build_tts,
     load_vad,
 )
+from agent.providers.whisper_stt import WhisperSTT
 from agent.session import Pipeline
 
 pytestmark = pytest.mark.unit
