@@ -93,6 +93,7 @@ async def apply(s: AsyncSession, op: Mapping[str, Any], prices: PriceTable) -> N
             stt_confidence=op.get("stt_confidence"),
             interrupted=bool(op.get("interrupted")),
             latency=op.get("latency") or {},
+            speaker_identity=op.get("speaker_identity"),
         )
         await turns.add_turn(s, call_id, tenant, turn)
     elif kind == "event":

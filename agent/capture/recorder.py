@@ -42,13 +42,14 @@ Queued = tuple[str, int]  # a record, and the spool's size once it was appended
 
 @dataclass(frozen=True)
 class TurnRecord:
-    speaker: str  # caller | agent | human
+    speaker: str  # caller | agent | human | attendee
     text: str
     started_at: datetime
     ended_at: datetime | None = None
     stt_confidence: float | None = None
     interrupted: bool = False
     latency: Mapping[str, float] | None = None
+    identity: str | None = None  # the participant who spoke, where several may
 
 
 class CallRecorder:
@@ -148,6 +149,7 @@ class CallRecorder:
             {
                 "seq": self._turn_seq,
                 "speaker": turn.speaker,
+                "speaker_identity": turn.identity,
                 "text": turn.text,
                 "started_at": turn.started_at,
                 "ended_at": turn.ended_at,

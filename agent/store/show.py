@@ -27,7 +27,8 @@ def format_report(data: dict[str, Any]) -> str:
         if t.get("stt_confidence") is not None:
             parts.insert(0, f"stt confidence {t['stt_confidence']:.2f}")
         lat = ", ".join(parts)
-        out.append(f"  [{_t(t['started_at'])}] {t['speaker']:>6}: {t['text']}")
+        speaker = t.get("speaker_identity") or t["speaker"]
+        out.append(f"  [{_t(t['started_at'])}] {speaker:>6}: {t['text']}")
         if lat:
             out.append(f"           ({lat})")
     path = [e["node"] for e in data["events"] if e["type"] == "NodeEntered"]

@@ -177,7 +177,9 @@ class Turn(Base):
     call_id: Mapped[str] = mapped_column(Str(64), _call_fk())
     tenant: Mapped[str] = mapped_column(Str(64))
     seq: Mapped[int] = mapped_column(Integer)  # order within the call; makes writes idempotent
-    speaker: Mapped[str] = mapped_column(Str(16))  # caller | agent | human
+    speaker: Mapped[str] = mapped_column(Str(16))  # caller | agent | human | attendee
+    # the participant who spoke, where several may (a meeting's attendees)
+    speaker_identity: Mapped[str | None] = mapped_column(Str(128))
     text: Mapped[str] = mapped_column(CleanText)
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]

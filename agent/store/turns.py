@@ -16,13 +16,14 @@ from .tables import Turn
 @dataclass(frozen=True, kw_only=True)
 class NewTurn:
     seq: int
-    speaker: str  # caller | agent | human
+    speaker: str  # caller | agent | human | attendee
     text: str
     started_at: datetime
     ended_at: datetime | None = None
     stt_confidence: float | None = None
     interrupted: bool = False
     latency: Mapping[str, float] = field(default_factory=dict)
+    speaker_identity: str | None = None  # the participant, where several may speak
 
 
 async def add_turn(s: AsyncSession, call_id: str, tenant: str, turn: NewTurn) -> bool:
@@ -32,6 +33,7 @@ async def add_turn(s: AsyncSession, call_id: str, tenant: str, turn: NewTurn) ->
         tenant=tenant,
         seq=turn.seq,
         speaker=turn.speaker,
+        speaker_identity=turn.speaker_identity,
         text=turn.text,
         started_at=turn.started_at,
         ended_at=turn.ended_at,
