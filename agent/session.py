@@ -29,7 +29,7 @@ from .providers.registry import build_llm, build_stt, build_tts
 from .tenants import RoomKeys, Tenant, TenantRegistry
 from .tenants.assistant import assistant_instructions
 from .tenants.flows import load_tenant_flow
-from .tenants.model import Source
+from .tenants.model import MeetingMode, Source
 
 logger = logging.getLogger("frontdesk.session")
 
@@ -64,6 +64,12 @@ class CallPlan:
     # the blocking part of a knowledge search (hybrid: the question's embedding), for the
     # worker to run off the event loop before the flow reads a caller's turn
     prepare_turn: Callable[[str], None] | None = None
+    # a meeting room in assistant mode runs the meeting assistant, not the flow
+    meeting_mode: MeetingMode = "discovery"
+
+    @property
+    def meeting_assistant(self) -> bool:
+        return self.source == "meeting" and self.meeting_mode == "assistant"
 
     @property
     def assisted(self) -> bool:
@@ -107,8 +113,9 @@ def prepare_call(settings: Settings, keys: RoomKeys | str | None) -> CallPlan:
         keys.campaign,
         called_number=keys.called_number,
         instructions=instructions,
+        meeting_mode=keys.mode,
     )
-    if not flow.uses_knowledge():
+    if not (flow.uses_knowledge() or plan.meeting_assistant):  # the assistant answers from it
         return plan
     from .knowledge.search import knowledge_for  # bm25 and numpy: only when needed
 

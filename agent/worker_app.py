@@ -29,6 +29,7 @@ from .config import Settings, load_settings
 from .errors import FlowLoadError, TenantError, UnknownTenantError
 from .flow.assist import LlmAssistant
 from .flow.runtime import FlowAgent
+from .meetings.assistant import run_assistant_call
 from .metrics import CALLS_REFUSED, CallMetrics
 from .orphans import die_with_parent
 from .providers.choice import ProviderChoice
@@ -163,6 +164,9 @@ async def run_call(ctx: JobContext, settings: Settings, plan: CallPlan, budget: 
     """Build the call's session and run the flow on it, recorded and measured."""
     pipelines: Pipelines = ctx.proc.userdata["pipelines"]
     pipeline = await asyncio.to_thread(pipelines.get, plan.providers)
+    if plan.meeting_assistant:  # several attendees, no flow: the meeting assistant
+        await run_assistant_call(ctx, settings, plan, pipeline)
+        return
     session = pipeline.session(settings)
     attach_transcript_log(session)
 

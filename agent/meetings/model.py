@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from ..tenants.model import Email
+from ..tenants.model import Email, MeetingMode
 
-Mode = Literal["discovery", "assistant"]
+Mode = MeetingMode
 Status = Literal["scheduled", "reminded", "started", "completed", "no-show", "cancelled"]
 STATUSES: dict[str, Status] = {s: s for s in get_args(Status)}
 

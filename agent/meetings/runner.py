@@ -30,9 +30,14 @@ def room_name(meeting_id: str) -> str:
 
 
 def room_metadata(meeting: Meeting, *, wait_s: float | None = None) -> str:
-    """The room's and dispatch's metadata: tenant, source and meeting id; the dispatch
+    """The room's and dispatch's metadata: tenant, source, meeting id and mode; the dispatch
     also tells the agent how long to wait for an attendee (the no-show grace)."""
-    keys: dict[str, object] = {"tenant": meeting.tenant, "source": "meeting", "meeting": meeting.id}
+    keys: dict[str, object] = {
+        "tenant": meeting.tenant,
+        "source": "meeting",
+        "meeting": meeting.id,
+        "mode": meeting.mode,
+    }
     if wait_s is not None:
         keys["wait_s"] = wait_s
     return json.dumps(keys)

@@ -158,6 +158,9 @@ class Routing(_Strict):
 
 
 Source = Literal["sip", "web", "meeting"]  # how a room came in
+# a meeting's mode: the tenant's meeting flow (discovery), or the meeting assistant
+MeetingMode = Literal["discovery", "assistant"]
+MEETING_MODES: tuple[MeetingMode, ...] = ("discovery", "assistant")
 
 
 class FlowRoutes(_Strict):
@@ -276,6 +279,25 @@ class Recording(_Strict):
     requires_consent: bool = False
 
 
+class MeetingAssistant(_Strict):
+    """The meeting assistant (a meeting in ``assistant`` mode): it transcribes everyone and
+    speaks only when a line starts with one of its ``names``."""
+
+    names: list[str] = Field(
+        default_factory=lambda: ["assistant"],
+        min_length=1,
+        description="What attendees call the assistant to address it ('assistant, ...')",
+    )
+
+    @field_validator("names")
+    @classmethod
+    def _plain_words(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if not name.strip() or not all(w.isalpha() for w in name.split()):
+                raise ValueError(f"{name!r}: a name is words of letters, as an attendee says it")
+        return [" ".join(n.lower().split()) for n in names]
+
+
 class Budget(_Strict):
     per_call_usd: float | None = Field(None, gt=0, description="null = no limit")
     monthly_usd: float | None = Field(None, gt=0, description="null = no limit")
@@ -313,6 +335,7 @@ class TenantConfig(_Strict):
     lead_scoring: LeadScoring = Field(default_factory=LeadScoring)
     notifications: Notifications = Field(default_factory=Notifications)
     recording: Recording = Field(default_factory=Recording)
+    meeting_assistant: MeetingAssistant = Field(default_factory=MeetingAssistant)
     budget: Budget = Field(default_factory=Budget)
 
     @field_validator("flows")

@@ -3,7 +3,8 @@ meeting owner.
 
 The keys come from the dispatch/room metadata (``{"tenant": "<id>"}``,
 ``{"campaign": "<id>"}`` or ``{"meeting_owner": "<email>"}``, with an optional
-``"source"``: sip, web or meeting) and, for phone calls, from the SIP participant's
+``"source"``: sip, web or meeting, and for a meeting its ``"mode"``: discovery or
+assistant) and, for phone calls, from the SIP participant's
 ``sip.trunkPhoneNumber`` attribute (the number the caller dialled). The first key present
 decides, in that order: an explicit tenant id, then the called number, then the campaign,
 then the meeting owner. The source and campaign also choose the tenant's flow
@@ -24,7 +25,7 @@ from typing import Literal, Protocol
 
 from ..errors import TenantError, UnknownTenantError
 from .load import Tenant
-from .model import Source
+from .model import MEETING_MODES, MeetingMode, Source
 
 logger = logging.getLogger("frontdesk.tenants")
 
@@ -45,6 +46,8 @@ class RoomKeys:
     campaign: str | None = None
     meeting_owner: str | None = None
     source: Source | None = None  # None: not said (a web room, unless SIP says otherwise)
+    # a meeting's mode: its flow (discovery) or the meeting assistant
+    mode: MeetingMode = "discovery"
 
     @classmethod
     def from_room(
@@ -62,12 +65,19 @@ class RoomKeys:
                 f"room metadata field 'source' must be one of {', '.join(SOURCES)}, not {source!r}"
             )
         owner = _text(data, "meeting_owner")
+        mode = _text(data, "mode") or "discovery"
+        if mode not in MEETING_MODES:
+            raise TenantError(
+                f"room metadata field 'mode' must be one of {', '.join(MEETING_MODES)}, "
+                f"not {mode!r}"
+            )
         return cls(
             tenant=_text(data, "tenant"),
             called_number=normalize_number(called) or _text(data, "phone_number"),
             campaign=_text(data, "campaign"),
             meeting_owner=owner.strip().lower() if owner else None,
             source="sip" if called else source,
+            mode="assistant" if mode == "assistant" else "discovery",
         )
 
     @property
