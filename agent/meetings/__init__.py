@@ -9,6 +9,7 @@
 - :mod:`.scheduler`: APScheduler in the dispatcher, its jobs in the store's database,
   fired by one dispatcher replica at a time.
 - :mod:`.routes`: the dispatcher's meeting API and join page.
+- :mod:`.assistant`: the meeting assistant (a meeting in assistant mode), in the worker.
 
 The flow engine imports nothing from here.
 """

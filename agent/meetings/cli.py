@@ -91,7 +91,7 @@ def create(
     attendee: Annotated[list[str], typer.Option(help="'Name <email>', repeatable")],
     duration: Annotated[int, typer.Option(help="Minutes")] = 30,
     timezone: Annotated[str, typer.Option(help="IANA time zone of the invitation")] = "UTC",
-    mode: Annotated[str, typer.Option(help="discovery")] = "discovery",
+    mode: Annotated[str, typer.Option(help="discovery (its flow) or assistant")] = "discovery",
     dispatcher: Dispatcher = None,
 ) -> None:
     """Schedule a meeting; each attendee is emailed an invitation with a join link."""
