@@ -17,12 +17,13 @@ import logging
 import time
 from functools import cache, partial
 
-from livekit.agents import Agent, AgentServer, AgentSession, JobContext, JobProcess
+from livekit.agents import Agent, AgentServer, AgentSession, JobContext, JobProcess, room_io
 from livekit.agents.worker import _DefaultLoadCalc
 
 from .budget import Allowance
 from .budget.call import check_budget, watch_budget
 from .capture.recorder import CallRecorder
+from .capture.session_hooks import SessionCapture
 from .capture.sweeper import SpoolSweeper
 from .capture.worker import capture_call, run_postcall
 from .config import Settings, load_settings
@@ -30,6 +31,7 @@ from .errors import FlowLoadError, TenantError, UnknownTenantError
 from .flow.assist import LlmAssistant
 from .flow.runtime import FlowAgent
 from .meetings.assistant import run_assistant_call
+from .meetings.attendees import AttendeesAudio, end_when_everyone_left
 from .metrics import CALLS_REFUSED, CallMetrics
 from .orphans import die_with_parent
 from .providers.choice import ProviderChoice
@@ -196,9 +198,31 @@ async def run_call(ctx: JobContext, settings: Settings, plan: CallPlan, budget: 
     watch_budget(
         settings, plan.tenant, found=budget, session=session, agent=agent, recorder=capture.recorder
     )
-    await session.start(agent=agent, room=ctx.room)
+    if plan.source == "meeting":  # the flow hears every attendee, each turn names who spoke
+        await _start_meeting(ctx, session, agent, capture.turns)
+    else:
+        await session.start(agent=agent, room=ctx.room)
     if plan.source == "sip":  # a phone caller may answer number questions on the keypad
         attach_keypad(ctx.room, agent, capture.turns.caller_turn)
+
+
+async def _start_meeting(
+    ctx: JobContext, session: AgentSession[None], agent: FlowAgent, turns: SessionCapture
+) -> None:
+    """Start a discovery meeting's session on every attendee's audio, mixed; the meeting
+    ends when the last attendee leaves (not the first)."""
+    options = room_io.RoomOptions(audio_input=False, close_on_disconnect=False)
+    await session.start(agent=agent, room=ctx.room, room_options=options)
+    attendees = AttendeesAudio(ctx.room)
+    attendees.start()
+    session.input.audio = attendees
+    turns.speaker_of = attendees.speaker_between
+
+    async def closed(_reason: str) -> None:
+        await attendees.aclose()
+
+    ctx.add_shutdown_callback(closed)
+    end_when_everyone_left(ctx.room, partial(ctx.shutdown, reason="everyone left"))
 
 
 def watch_call(

@@ -13,6 +13,8 @@ metrics, by :meth:`SessionCapture.flush` at the end of the call: nothing said is
 from __future__ import annotations
 
 import dataclasses
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -68,6 +70,9 @@ class SessionCapture:
 
     def __init__(self, recorder: CallRecorder) -> None:
         self._recorder = recorder
+        # who said a caller turn, from its start and end (epoch seconds), where several
+        # people may speak (a meeting's attendees: see agent.meetings.attendees)
+        self.speaker_of: Callable[[float, float], str | None] | None = None
         self._pending: list[tuple[str, datetime]] = []  # finals not yet part of a turn
         self._answered: float | None = None  # when the caller's last turn stopped
 
@@ -81,6 +86,10 @@ class SessionCapture:
         turn = turn_of(message, "caller")
         if turn is None:
             return
+        if self.speaker_of is not None:
+            started = turn.started_at.timestamp()
+            ended = turn.ended_at.timestamp() if turn.ended_at else time.time()
+            turn = replace(turn, identity=self.speaker_of(started, ended))
         self._recorder.add_turn(turn)
         stopped = message.metrics.get("stopped_speaking_at")
         self._answered = float(stopped) if isinstance(stopped, int | float) else None

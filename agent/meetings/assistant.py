@@ -2,7 +2,9 @@
 
 Several people talk; the agent runs no flow. It listens to every attendee at once, each
 on a recognizer stream of their own (livekit's ``stt.StreamAdapter`` over the call's
-recognizer and VAD: the offline recognizer gives free speech to Whisper), and stores each
+recognizer and VAD: the offline recognizer gives free speech to Whisper; not one mixed
+stream, as a discovery meeting's flow hears in :mod:`.attendees`, so two people talking
+over each other are both transcribed), and stores each
 line as a turn naming who said it (``speaker_identity``). It speaks only when a line starts
 with one of its names (the tenant's ``meeting_assistant.names``: "assistant, what are your
 opening hours on Sunday?"), and then answers from the tenant's knowledge base, or says it
@@ -34,6 +36,7 @@ from ..knowledge.base import KnowledgeSearch
 from ..providers.kinds import AnySTT
 from ..providers.registry import apply_hints
 from ..session import CallPlan, Pipeline
+from .attendees import is_attendee
 
 logger = logging.getLogger("frontdesk.meetings.assistant")
 
@@ -154,7 +157,7 @@ class MeetingAssistant:
         publication: rtc.RemoteTrackPublication,
         participant: rtc.RemoteParticipant,
     ) -> None:
-        if track.kind != rtc.TrackKind.KIND_AUDIO or not _attendee(participant):
+        if track.kind != rtc.TrackKind.KIND_AUDIO or not is_attendee(participant):
             return
         if track.sid in self._listening:
             return
@@ -162,7 +165,7 @@ class MeetingAssistant:
         self._spawn(self._listen(participant.identity, track), f"listen:{participant.identity}")
 
     def _on_left(self, participant: rtc.RemoteParticipant) -> None:
-        if not any(_attendee(p) for p in self.room.remote_participants.values()):
+        if not any(is_attendee(p) for p in self.room.remote_participants.values()):
             self._everyone_left.set()
 
     async def _listen(self, identity: str, track: rtc.Track) -> None:
@@ -222,10 +225,6 @@ class MeetingAssistant:
         task = asyncio.create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-
-def _attendee(participant: rtc.RemoteParticipant) -> bool:
-    return participant.kind != rtc.ParticipantKind.PARTICIPANT_KIND_AGENT
 
 
 INTRO = (

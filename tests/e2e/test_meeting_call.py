@@ -11,10 +11,13 @@ import time
 import pytest
 
 from agent.config import Settings
+from agent.control.dispatch import participant_token
+from agent.demo.caller import SimulatedCaller
+from agent.providers.pocketsphinx_stt import PocketSphinxSTT
 from agent.stack import LocalStack
 from agent.store import Store
 from agent.store.report import CallReport, call_report
-from tests.callers import call, wait_for_agent_speech
+from tests.callers import call, settings_for, wait_for_agent_speech
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
@@ -61,3 +64,37 @@ async def test_a_meeting_runs_the_tenants_meeting_flow(
     (analysis,) = data["analyses"]
     assert analysis["meeting"] is not None, analysis  # MeetingAnalysis fields, for meetings
     assert {"lead_score", "qualification_status", "next_steps"} <= set(analysis["meeting"])
+
+
+async def test_two_attendees_answer_the_discovery_flow_each_under_their_name(
+    stack: LocalStack, stack_settings: Settings
+) -> None:
+    """Ada gives her name, Bob names the business: the flow takes both answers, in
+    turn, and stores each under the attendee who said it."""
+    settings = settings_for(stack, stack_settings)
+    async with call(stack, stack_settings, TENANT, source="meeting") as (ada, room):
+        ear = PocketSphinxSTT()
+        bob = SimulatedCaller(ear)
+        await bob.join(stack.url, participant_token(settings, room=room, identity="bob"))
+        try:
+            start = await wait_for_agent_speech(ada)
+            assert await ada.agent_turn_done(start, timeout=60)  # the intro, "who am I ..."
+            said = await ada.say("my name is peter smith")
+            assert await ada.agent_turn_done(said.end, timeout=60)  # "... your business?"
+            said = await bob.say("the business is called hackney coffee")
+            assert await bob.agent_turn_done(said.end, timeout=60)  # the opener question
+        finally:
+            await bob.leave()
+            await ear.aclose()
+    report = await _analysed(stack_settings, room)
+    data = report.as_dict()
+    callers = [(t["speaker_identity"], t["text"].lower()) for t in data["turns"]]
+    callers = [(who, text) for who, text in callers if who is not None]
+    assert [who for who, _ in callers[:2]] == ["caller", "bob"], callers  # ada is "caller"
+    slots = {
+        e["payload"]["slot"]: e["payload"]["value"]
+        for e in data["events"]
+        if e["type"] == "SlotSet"
+    }
+    assert "peter" in str(slots.get("contact_name", "")).lower(), slots
+    assert "hackney" in str(slots.get("company", "")).lower(), slots

@@ -102,3 +102,33 @@ async def test_turns_carry_confidence_and_latency_parts(store: Store, tmp_path: 
     assert answer.latency["tts_node_ttfb"] == pytest.approx(0.2)
     assert late.latency == {} and late.stt_confidence is None
     assert late.started_at.timestamp() == pytest.approx(T0 + 9.0)
+
+
+async def test_a_meetings_caller_turns_name_who_spoke(store: Store, tmp_path: Path) -> None:
+    """With several attendees, each caller turn is stored under the one the attribution
+    names for its span (the loudest attendee then: agent.meetings.attendees)."""
+    recorder = CallRecorder(store, CALL, data_dir=tmp_path, prices=load_prices())
+    recorder.start()
+    capture = SessionCapture(recorder)
+    spans: list[tuple[float, float]] = []
+
+    def loudest(start: float, end: float) -> str:
+        spans.append((start, end))
+        return "ada" if start < T0 + 5 else "bob"
+
+    capture.speaker_of = loudest
+    for text, start in (("my name is ada", T0 + 1.0), ("hackney coffee", T0 + 6.0)):
+        metrics = {"started_speaking_at": start, "stopped_speaking_at": start + 1.5}
+        capture.caller_turn(ChatMessage(role="user", content=[text], metrics=metrics))  # type: ignore[typeddict-item]
+    assert await recorder.close(ended_at=datetime.fromtimestamp(T0 + 10, UTC), status="completed")
+
+    async with store.transaction() as s:
+        rows = list(await list_turns(s, "c1"))
+    assert [(t.speaker_identity, t.text) for t in rows] == [
+        ("ada", "my name is ada"),
+        ("bob", "hackney coffee"),
+    ]
+    assert spans == [
+        (pytest.approx(T0 + 1.0), pytest.approx(T0 + 2.5)),
+        (pytest.approx(T0 + 6.0), pytest.approx(T0 + 7.5)),
+    ]
