@@ -34,7 +34,8 @@ BOB = "assistant what are your opening hours on sunday"
 
 
 async def _stored(settings: Settings, room: str, timeout: float = 90) -> dict[str, Any]:
-    """The room's stored call once the meeting's summary is in it."""
+    """The room's stored call once the meeting's summary and its post-call analysis are
+    in it."""
     store = Store.open(settings)
     deadline = time.monotonic() + timeout
     try:
@@ -42,7 +43,8 @@ async def _stored(settings: Settings, room: str, timeout: float = 90) -> dict[st
             async with store.transaction() as s:
                 report = await call_report(s, room)
             data = report.as_dict() if report is not None else None
-            if data and any(e["type"] == "MeetingSummarized" for e in data["events"]):
+            summarized = data and any(e["type"] == "MeetingSummarized" for e in data["events"])
+            if data and summarized and data["analyses"]:
                 return data
             assert time.monotonic() < deadline, f"no summarized meeting for room {room}"
             await asyncio.sleep(0.5)
@@ -108,3 +110,4 @@ async def test_the_assistant_transcribes_both_and_answers_only_when_addressed(
     summary = next(e for e in data["events"] if e["type"] == "MeetingSummarized")["payload"]
     assert summary["lines"] == {"ada": 1, "bob": 1} and summary["questions"] == 1, summary
     assert [item["who"] for item in summary["action_items"]] == ["ada"], summary
+    assert data["analyses"][0]["meeting"] is not None  # the MeetingAnalysis of the lines
