@@ -43,7 +43,15 @@ async def _record(store: Store, call: NewCall, data_dir: Path, texts: list[str])
     return recorder
 
 
-@pytest.mark.parametrize("room", ["r" * 200, new_room_name(LONG_TENANT), "a/../../b c\x00d"])
+# ids fixed: a new room name is random, and xdist's workers must collect the same tests
+@pytest.mark.parametrize(
+    "room",
+    [
+        pytest.param("r" * 200, id="long"),
+        pytest.param(new_room_name(LONG_TENANT), id="new-room-of-a-long-tenant"),
+        pytest.param("a/../../b c\x00d", id="path-and-nul"),
+    ],
+)
 async def test_a_call_in_a_room_with_a_long_name_is_stored_whole(
     store_url: str, tmp_path: Path, room: str
 ) -> None:
