@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -14,14 +15,19 @@ from livekit import api
 
 from agent.config import Settings
 from agent.control.app import create_app
+from agent.store.engine import sqlite_url
+from tests.staff import add_staff_key, bearer
 
 pytestmark = pytest.mark.unit
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
+    """A client signed in as staff of crumb-and-co."""
     settings = Settings.model_validate({"LIVEKIT_URL": "ws://127.0.0.1:9", "data_dir": tmp_path})
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        key = asyncio.run(add_staff_key(sqlite_url(tmp_path), "crumb-and-co"))
+        c.headers.update(bearer(key))
         yield c
 
 
@@ -39,7 +45,14 @@ def test_call_request_names_the_bad_field(client: TestClient) -> None:
     assert body["error"].startswith("invalid request: tenant:")
 
 
-def test_call_request_for_unknown_tenant_is_refused(client: TestClient) -> None:
+def signed_in_as(client: TestClient, tmp_path: Path, tenant: str) -> None:
+    """The client's login, now of ``tenant`` (a tenant removed since the login was made)."""
+    key = asyncio.run(add_staff_key(sqlite_url(tmp_path), tenant))
+    client.headers.update(bearer(key))
+
+
+def test_call_request_for_unknown_tenant_is_refused(client: TestClient, tmp_path: Path) -> None:
+    signed_in_as(client, tmp_path, "no-such-bakery")
     resp = client.post("/v1/calls", content=json.dumps({"tenant": "no-such-bakery"}))
     assert resp.status_code == 404
     body = resp.json()
@@ -104,7 +117,7 @@ def test_unknown_route_and_method_are_json(client: TestClient) -> None:
     missing = client.get("/v1/nothing")
     assert missing.status_code == 404
     assert missing.json() == {"error": "Not Found"}
-    wrong = client.get("/v1/calls")
+    wrong = client.delete("/v1/calls")
     assert wrong.status_code == 405
     assert "error" in wrong.json()
 
@@ -144,6 +157,7 @@ def test_docs_page_loads_swagger_from_this_server(client: TestClient) -> None:
 
 def test_unknown_tenant_is_named_without_the_house(client: TestClient, tmp_path: Path) -> None:
     """The 404 names the key asked for: not the other tenants, not the server's paths."""
+    signed_in_as(client, tmp_path, "no-such-bakery")
     resp = client.post("/v1/calls", content=json.dumps({"tenant": "no-such-bakery"}))
     assert resp.status_code == 404
     error = resp.json()["error"]
@@ -160,6 +174,7 @@ def test_a_tenant_that_does_not_load_is_a_503_naming_only_the_key(tmp_path: Path
         {"LIVEKIT_URL": "ws://127.0.0.1:9", "data_dir": tmp_path, "tenants_dir": tenants}
     )
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        signed_in_as(c, tmp_path, "broken")
         resp = c.post("/v1/calls", content=json.dumps({"tenant": "broken"}))
     assert resp.status_code == 503
     assert resp.json() == {
