@@ -6,6 +6,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -81,6 +82,20 @@ def test_webhook_with_valid_signature_is_accepted(client: TestClient) -> None:
     body = json.dumps({"event": "room_started", "room": {"name": "call-1"}})
     resp = client.post("/livekit/webhook", content=body, headers={"Authorization": signed(body)})
     assert resp.status_code == 200
+
+
+def test_a_replayed_or_stale_webhook_is_refused(client: TestClient) -> None:
+    now = int(time.time())
+    event = {"id": "EV_1", "event": "room_started", "room": {"name": "call-1"}}
+    body = json.dumps({**event, "createdAt": now})
+    first = client.post("/livekit/webhook", content=body, headers={"Authorization": signed(body)})
+    assert first.status_code == 200
+    again = client.post("/livekit/webhook", content=body, headers={"Authorization": signed(body)})
+    assert again.status_code == 409
+    assert again.json() == {"error": "webhook already received, or too old"}
+    stale = json.dumps({**event, "id": "EV_2", "createdAt": now - 3600})
+    old = client.post("/livekit/webhook", content=stale, headers={"Authorization": signed(stale)})
+    assert old.status_code == 409
 
 
 def test_webhook_with_bad_signature_is_rejected(client: TestClient) -> None:
