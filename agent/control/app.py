@@ -26,7 +26,7 @@ from ..config import Settings
 from ..errors import RequestError
 from ..store.engine import Store
 from ..store.migrate import ensure_embedded_schema
-from . import auth, calls, live, npm, ops, records, webhooks
+from . import auth, calls, console, live, npm, ops, records, webhooks
 from .dispatch import livekit_api
 from .errors import ErrorBody, install_error_handlers
 
@@ -69,6 +69,7 @@ def routers() -> list[APIRouter]:
         auth.router,
         calls.router,
         records.router,
+        console.router,
         live.router,
         webhooks.router,
         web,

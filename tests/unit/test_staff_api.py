@@ -244,3 +244,13 @@ def test_staff_add_command(
     assert client.post("/v1/auth/login", json=body).status_code == 200
     key = runner.invoke(cli, ["staff", "key", "--tenant", CRUMB, "--email", "a@b.example"])
     assert client.get("/v1/auth/me", headers=bearer(key.output.strip())).status_code == 200
+
+
+def test_the_console_page_loads_its_code_from_this_server(client: TestClient) -> None:
+    page = client.get("/console")
+    assert page.status_code == 200
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert '<script type="module" src="/web/static/console.js">' in page.text
+    script = client.get("/web/static/console.js").text
+    assert 'from "/web/static/call.js"' in script and "http" not in script.split("import")[1][:80]
+    assert client.get("/web/lib/livekit-client.esm.mjs").status_code == 200
