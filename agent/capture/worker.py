@@ -117,7 +117,9 @@ def _watch_participants(
             return
         sip = p.kind == rtc.ParticipantKind.PARTICIPANT_KIND_SIP
         number = normalize_number(p.attributes.get("sip.phoneNumber", "")) if sip else None
-        recorder.add_participant(p.identity, "caller", datetime.now(UTC), number=number)
+        # a person of the staff who took the call (agent.humans; the dispatcher names them)
+        role = "human" if p.identity.startswith("staff-") else "caller"
+        recorder.add_participant(p.identity, role, datetime.now(UTC), number=number)
 
     def running(_ev: AgentStateChangedEvent) -> None:
         session.off("agent_state_changed", running)
