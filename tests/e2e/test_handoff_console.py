@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Locator, Page, async_playwright
 
 from agent.config import ROOT, Settings
 from agent.stack import LocalStack
@@ -75,33 +75,22 @@ async def stored_turns(settings: Settings, call_id: str) -> list[tuple[str, str]
         await store.close()
 
 
-async def test_a_person_takes_the_call_and_hands_it_back(
-    stack: LocalStack, stack_settings: Settings, browser: Browser, artifacts: Path
-) -> None:
-    origin = f"http://127.0.0.1:{stack.ports.dispatcher_http}"
-    await add_staff_key(database_url(stack_settings), TENANT, STAFF_EMAIL)
-    staff = await console(browser, origin)
-
-    context = await visitor_context(browser, origin)
-    page = await context.new_page()
-    visitor = WidgetVisitor(page)
-    await visitor.open(f"{origin}/w/{TENANT}/{CAMPAIGN}")
-    await visitor.press_call()
-    assert await visitor.wait_state("in-call", "failed", timeout=60) == "in-call"
-    room = str(await page.evaluate("window.frontdesk.call.room.name"))
-    assert await visitor.agent_turn_done(0, timeout=90), await visitor.transcript()
-
+async def ask_for_a_person(visitor: WidgetVisitor, staff: Page) -> tuple[Locator, float]:
+    """The visitor asks; the request's card in the console, and how long it took."""
     before = len(await visitor.transcript())
     await visitor.say("can I speak to a human please")
     asked_at = time.monotonic()
     card = staff.locator("#requests li").first
     await card.wait_for(timeout=30_000)
-    request_shown_s = time.monotonic() - asked_at
+    shown_s = time.monotonic() - asked_at
     assert "asked for a person" in await card.inner_text()
     assert await visitor.agent_turn_done(before, timeout=45)  # "... please hold on."
     assert "hold on" in await visitor.agent_said_since(before)
-    await staff.screenshot(path=artifacts / "console-request.png", full_page=True)
+    return card, shown_s
 
+
+async def take(card: Locator, staff: Page, visitor: WidgetVisitor) -> float:
+    """Take the call: the console in the room, and the agent's one introducing line."""
     taken_at = time.monotonic()
     await card.locator("button.take").click()
     await staff.wait_for_function(
@@ -110,22 +99,61 @@ async def test_a_person_takes_the_call_and_hands_it_back(
     )
     joined_s = time.monotonic() - taken_at
     before = len(await visitor.transcript())
-    assert await visitor.agent_turn_done(before, timeout=30)  # the one introducing line
+    assert await visitor.agent_turn_done(before, timeout=30)
     assert "member of our team" in await visitor.agent_said_since(before)
-    await staff.screenshot(path=artifacts / "console-in-call.png", full_page=True)
+    return joined_s
 
-    # the person talks; the caller answers; the agent says nothing meanwhile
+
+async def person_and_caller_talk(staff: Page, visitor: WidgetVisitor) -> float:
+    """The person speaks (heard by the caller: seconds until then), the caller answers;
+    the agent says nothing meanwhile."""
     spoke_at = time.monotonic()
     await staff.evaluate("b64 => window.__visitor.say(b64)", await wav_of(HUMAN_LINE))
-    heard = await page.wait_for_function(
+    await visitor.page.wait_for_function(
         "() => window.frontdesk.agentSpeaking", timeout=10_000, polling=50
     )
-    assert heard
-    human_heard_s = time.monotonic() - spoke_at
+    heard_s = time.monotonic() - spoke_at
     during = len(await visitor.transcript())
     await visitor.say("I would like to order a birthday cake")
     await staff.wait_for_timeout(3000)
     assert [s for s in (await visitor.transcript())[during:] if s.speaker == "agent"] == []
+    return heard_s
+
+
+async def assert_stored_in_order(settings: Settings, room: str) -> None:
+    facts = await stored_call(settings, room, TENANT, until=lambda f: f.path[-1:] == ("goodbye",))
+    assert facts.path[-3:] == ("human_handoff", "after_handoff", "goodbye")
+    turns = await stored_turns(settings, facts.id)
+    speakers = [speaker for speaker, _ in turns]
+    asked = next(i for i, (s, t) in enumerate(turns) if s == "caller" and "human" in t.lower())
+    human = speakers.index("human")
+    resumed = next(i for i, (_, t) in enumerate(turns) if "Thanks for holding" in t)
+    assert asked < human < resumed, turns
+    # between the introducing line and the hand-back the agent said nothing
+    introduced = next(i for i, (_, t) in enumerate(turns) if "member of our team" in t)
+    assert "agent" not in speakers[introduced + 1 : resumed], turns
+    assert "caller" in speakers[introduced + 1 : resumed], turns  # still recorded
+
+
+async def test_a_person_takes_the_call_and_hands_it_back(
+    stack: LocalStack, stack_settings: Settings, browser: Browser, artifacts: Path
+) -> None:
+    origin = f"http://127.0.0.1:{stack.ports.dispatcher_http}"
+    await add_staff_key(database_url(stack_settings), TENANT, STAFF_EMAIL)
+    staff = await console(browser, origin)
+    context = await visitor_context(browser, origin)
+    visitor = WidgetVisitor(await context.new_page())
+    await visitor.open(f"{origin}/w/{TENANT}/{CAMPAIGN}")
+    await visitor.press_call()
+    assert await visitor.wait_state("in-call", "failed", timeout=60) == "in-call"
+    room = str(await visitor.page.evaluate("window.frontdesk.call.room.name"))
+    assert await visitor.agent_turn_done(0, timeout=90), await visitor.transcript()
+
+    card, shown_s = await ask_for_a_person(visitor, staff)
+    await staff.screenshot(path=artifacts / "console-request.png", full_page=True)
+    joined_s = await take(card, staff, visitor)
+    await staff.screenshot(path=artifacts / "console-in-call.png", full_page=True)
+    heard_s = await person_and_caller_talk(staff, visitor)
 
     before = len(await visitor.transcript())
     await staff.click("#hand-back")
@@ -133,24 +161,10 @@ async def test_a_person_takes_the_call_and_hands_it_back(
     assert "Thanks for holding" in await visitor.agent_said_since(before)
     await visitor.say("no thanks")
     assert await visitor.wait_state("ended", "failed", timeout=45) == "ended"
-
-    facts = await stored_call(
-        stack_settings, room, TENANT, until=lambda f: f.path[-1:] == ("goodbye",)
-    )
-    assert facts.path[-3:] == ("human_handoff", "after_handoff", "goodbye")
-    turns = await stored_turns(stack_settings, facts.id)
-    speakers = [speaker for speaker, _ in turns]
-    asked = next(i for i, (s, t) in enumerate(turns) if s == "caller" and "human" in t.lower())
-    human = speakers.index("human")
-    resumed = next(i for i, (s, t) in enumerate(turns) if "Thanks for holding" in t)
-    assert asked < human < resumed, turns
-    # between the introducing line and the hand-back the agent said nothing
-    introduced = next(i for i, (s, t) in enumerate(turns) if "member of our team" in t)
-    assert "agent" not in speakers[introduced + 1 : resumed], turns
-    assert "caller" in speakers[introduced + 1 : resumed], turns  # the caller still recorded
+    await assert_stored_in_order(stack_settings, room)
     print(
-        f"\nrequest shown {request_shown_s:.2f} s after the ask; console joined "
-        f"{joined_s:.2f} s after take; the person heard {human_heard_s:.2f} s after speaking"
+        f"\nrequest shown {shown_s:.2f} s after the ask; console in the room {joined_s:.2f} s "
+        f"after take; the person heard {heard_s:.2f} s after starting to speak"
     )
     await context.close()
     await staff.context.close()
