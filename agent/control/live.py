@@ -132,6 +132,10 @@ class LiveFeed:
                 self._cursor = await repo.cursor_now(s)
                 states = await repo.call_states(s, ())
                 self._active = {c.id: c.tenant for c in states if c.status == "active"}
+                # what is already there is history: the re-read behind the cursor skips it
+                turns, events = await repo.rows_after(s, self._cursor, behind=BEHIND)
+                for key in [("t", t.id) for t in turns] + [("e", e.id) for e in events]:
+                    self._seen.first_time(key)
                 return
             turns, events = await repo.rows_after(s, self._cursor, behind=BEHIND)
             states = await repo.call_states(s, self._active)

@@ -60,7 +60,8 @@ async def test_the_feed_sends_each_tenant_its_own_rows_once(store_url: str) -> N
     feed = LiveFeed(store, poll_s=0.05)
     bakery, gym = feed.subscribe("bakery"), feed.subscribe("gym")
     try:
-        await feed.tick()  # the first look only sets the cursor
+        await _call(store, "bakery", "b-0", ["said before the dispatcher looked"])
+        await feed.tick()  # the first look only sets the cursor: earlier rows are history
         await _call(store, "bakery", "b-1", ["hello", "a person please"])
         await _call(store, "gym", "g-1", ["hi"])
         await feed.tick()

@@ -102,7 +102,7 @@ function requestCard(call) {
   li.dataset.callId = call.id;
   const reason = document.createElement("p");
   reason.className = "reason";
-  reason.textContent = `${call.caller || "Caller"} (${call.source}): ${call.handoff.reason || "wants a person"}`;
+  reason.textContent = `${call.caller || "Caller"} · ${call.source} · waiting since ${new Date(call.handoff.at).toLocaleTimeString()}`;
   const summary = document.createElement("p");
   summary.className = "summary";
   summary.textContent = call.handoff.summary;
