@@ -1,7 +1,7 @@
 """A person of the tenant's staff in a call's room (the handoff console's "take call").
 
-The dispatcher mints staff tokens with identities ``staff-<id>`` (visitors and SIP
-callers get other identities from Frontdesk, and cannot choose their own). When one
+The dispatcher mints staff tokens with identities ``staff-<id>`` (:mod:`.identities`;
+visitors and SIP callers get other identities, and cannot choose their own). When one
 joins, the :class:`~agent.flow.runtime.FlowAgent` stops speaking and answering (it
 says the tenant's ``handoff.announce`` line first); the caller's turns are still
 recorded by the session, and :class:`HumanTranscriber` records what the person says as
@@ -22,6 +22,7 @@ from livekit.agents import stt, vad
 
 from .capture.recorder import CallRecorder, TurnRecord
 from .flow.runtime import FlowAgent
+from .identities import is_staff as is_staff_identity
 from .postcall.messages import EmailMessage
 from .providers.kinds import AnySTT
 from .store import Store
@@ -30,11 +31,9 @@ from .tenants import Tenant
 
 logger = logging.getLogger("frontdesk.handoff")
 
-STAFF_PREFIX = "staff-"
-
 
 def is_staff(participant: rtc.RemoteParticipant) -> bool:
-    return participant.identity.startswith(STAFF_PREFIX)
+    return is_staff_identity(participant.identity)
 
 
 class HumanTranscriber:

@@ -14,6 +14,7 @@ from livekit import rtc
 from livekit.agents import AgentSession, AgentStateChangedEvent, CloseEvent, JobContext
 
 from ..config import Settings
+from ..identities import is_staff
 from ..session import CallPlan
 from ..store import Store
 from ..store.calls import NewCall, new_call_id
@@ -118,7 +119,7 @@ def _watch_participants(
         sip = p.kind == rtc.ParticipantKind.PARTICIPANT_KIND_SIP
         number = normalize_number(p.attributes.get("sip.phoneNumber", "")) if sip else None
         # a person of the staff who took the call (agent.humans; the dispatcher names them)
-        role = "human" if p.identity.startswith("staff-") else "caller"
+        role = "human" if is_staff(p.identity) else "caller"
         recorder.add_participant(p.identity, role, datetime.now(UTC), number=number)
 
     def running(_ev: AgentStateChangedEvent) -> None:

@@ -27,7 +27,7 @@ import contextlib
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -154,7 +154,7 @@ class LiveFeed:
             max([self._cursor.event_id, *(e.id for e in events)]),
         )
 
-    def _publish_rows(self, turns: list[Turn] | Any, events: list[FlowEventRow] | Any) -> None:
+    def _publish_rows(self, turns: Sequence[Turn], events: Sequence[FlowEventRow]) -> None:
         rows: list[tuple[datetime, Message, str, tuple[str, int]]] = []
         for t in turns:
             rows.append((t.started_at, turn_message(t), t.tenant, ("t", t.id)))

@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 
 from ..config import Settings
 from ..errors import RequestError
+from ..identities import staff_identity
 from ..store import calls as call_repo
 from ..store import events as event_repo
 from ..store import live as live_repo
@@ -43,7 +44,6 @@ ERRORS: dict[int | str, dict[str, object]] = {
     **STAFF_ERRORS,
     **{code: {"model": ErrorBody} for code in (404, 409, 422, 503)},
 }
-STAFF_PREFIX = "staff-"  # the identity of a staff member in a room (the worker knows it)
 
 
 class HandoffBody(BaseModel):
@@ -208,7 +208,7 @@ async def hang_up(call_id: CallId, staff: StaffDep, store: StoreDep, lkapi: Live
 
 
 def staff_token(settings: Settings, staff: StaffMember, room: str) -> tuple[str, str]:
-    identity = f"{STAFF_PREFIX}{staff.id}"
+    identity = staff_identity(staff.id)
     token = (
         api.AccessToken(settings.livekit_api_key, settings.livekit_api_secret.get_secret_value())
         .with_identity(identity)
