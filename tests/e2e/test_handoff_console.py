@@ -54,7 +54,6 @@ async def browser(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Bro
 
 async def console(browser: Browser, origin: str) -> Page:
     context = await visitor_context(browser, origin)
-    await context.set_extra_http_headers({})
     page = await context.new_page()
     await page.set_viewport_size({"width": 1100, "height": 900})
     await page.goto(f"{origin}/console")
@@ -91,6 +90,7 @@ async def ask_for_a_person(visitor: WidgetVisitor, staff: Page) -> tuple[Locator
 
 async def take(card: Locator, staff: Page, visitor: WidgetVisitor) -> float:
     """Take the call: the console in the room, and the agent's one introducing line."""
+    before = len(await visitor.transcript())  # the agent may announce before the page is in
     taken_at = time.monotonic()
     await card.locator("button.take").click()
     await staff.wait_for_function(
@@ -98,7 +98,6 @@ async def take(card: Locator, staff: Page, visitor: WidgetVisitor) -> float:
         timeout=30_000,
     )
     joined_s = time.monotonic() - taken_at
-    before = len(await visitor.transcript())
     assert await visitor.agent_turn_done(before, timeout=30)
     assert "member of our team" in await visitor.agent_said_since(before)
     return joined_s
