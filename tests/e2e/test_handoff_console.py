@@ -77,7 +77,9 @@ async def stored_turns(settings: Settings, call_id: str) -> list[tuple[str, str]
 async def ask_for_a_person(visitor: WidgetVisitor, staff: Page) -> tuple[Locator, float]:
     """The visitor asks; the request's card in the console, and how long it took."""
     before = len(await visitor.transcript())
-    await visitor.say("can I speak to a human please")
+    # a phrase of the human intent as it is (PocketSphinx decodes against the node's
+    # grammar: "can I speak to a human please" came out as "the thought you would please")
+    await visitor.say("speak to a person")
     asked_at = time.monotonic()
     card = staff.locator("#requests li").first
     await card.wait_for(timeout=30_000)
@@ -124,7 +126,7 @@ async def assert_stored_in_order(settings: Settings, room: str) -> None:
     assert facts.path[-3:] == ("human_handoff", "after_handoff", "goodbye")
     turns = await stored_turns(settings, facts.id)
     speakers = [speaker for speaker, _ in turns]
-    asked = next(i for i, (s, t) in enumerate(turns) if s == "caller" and "human" in t.lower())
+    asked = next(i for i, (s, t) in enumerate(turns) if s == "caller" and "person" in t.lower())
     human = speakers.index("human")
     resumed = next(i for i, (_, t) in enumerate(turns) if "Thanks for holding" in t)
     assert asked < human < resumed, turns
@@ -158,7 +160,7 @@ async def test_a_person_takes_the_call_and_hands_it_back(
     await staff.click("#hand-back")
     assert await visitor.agent_turn_done(before, timeout=45)
     assert "Thanks for holding" in await visitor.agent_said_since(before)
-    await visitor.say("no thanks")
+    await visitor.say("no")
     assert await visitor.wait_state("ended", "failed", timeout=45) == "ended"
     await assert_stored_in_order(stack_settings, room)
     print(
