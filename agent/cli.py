@@ -17,6 +17,7 @@ import typer
 from .budget.cli import usage
 from .cli_settings import settings_or_exit
 from .config import Settings
+from .control.staff_cli import staff_app
 from .errors import FrontdeskError
 from .flow.cli import flow_app
 from .knowledge.cli import kb_app
@@ -49,6 +50,7 @@ app.add_typer(outbox_app, name="outbox")
 app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(meeting_app, name="meeting")
 app.add_typer(sip_app, name="sip")
+app.add_typer(staff_app, name="staff")
 app.command("dial")(dial)
 app.command("qr")(qr)
 app.command("usage")(usage)

@@ -257,6 +257,19 @@ class Settings(BaseSettings):
         20.0, ge=1, le=300, validation_alias=_env("FRONTDESK_WEB_AGENT_TIMEOUT")
     )
 
+    # Staff logins and the control API (agent/control/auth.py, agent/control/live.py)
+    staff_session_hours: float = Field(
+        12.0, gt=0, le=24 * 30, validation_alias=_env("FRONTDESK_STAFF_SESSION_HOURS")
+    )
+    staff_login_rate_limit: str = Field(
+        "10/minute;100/hour", validation_alias=_env("FRONTDESK_STAFF_LOGIN_RATE_LIMIT")
+    )
+    # the `frontdesk` commands that call the dispatcher (meeting, ...) send this key
+    api_key: SecretStr | None = Field(None, validation_alias=_env("FRONTDESK_API_KEY"))
+    live_events_poll_s: float = Field(
+        0.5, gt=0, le=60, validation_alias=_env("FRONTDESK_LIVE_EVENTS_POLL")
+    )
+
     # Scheduled meetings (agent/meetings/): the dispatcher's scheduler
     meeting_reminder_min: float = Field(
         15.0, ge=0, le=7 * 24 * 60, validation_alias=_env("FRONTDESK_MEETING_REMINDER_MIN")
@@ -371,7 +384,7 @@ class Settings(BaseSettings):
             )
         return self
 
-    @field_validator("web_rate_limit")
+    @field_validator("web_rate_limit", "staff_login_rate_limit")
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         from limits import parse_many

@@ -30,6 +30,7 @@ from .config import Settings, load_settings
 from .errors import FlowLoadError, TenantError, UnknownTenantError
 from .flow.assist import LlmAssistant
 from .flow.runtime import FlowAgent
+from .humans import HumanTranscriber, tell_owner_of_missed_handoff, watch_humans
 from .meetings.assistant import run_assistant_call
 from .meetings.attendees import AttendeesAudio, end_when_everyone_left
 from .metrics import CALLS_REFUSED, CallMetrics
@@ -187,6 +188,7 @@ async def run_call(ctx: JobContext, settings: Settings, plan: CallPlan, budget: 
         if plan.assisted and model is not None
         else None
     )
+    handoff = plan.tenant.config.handoff
     agent = FlowAgent(
         machine,
         set_hints=partial(apply_hints, pipeline.stt),
@@ -194,7 +196,11 @@ async def run_call(ctx: JobContext, settings: Settings, plan: CallPlan, budget: 
         assistant=assistant,
         on_turn=capture.turns.caller_turn,
         prepare=plan.prepare_turn,
+        handoff_wait_s=handoff.wait_s,
+        on_handoff_timeout=partial(_missed_handoff, settings, plan, capture.recorder.call.id),
     )
+    transcriber = HumanTranscriber(pipeline.stt, pipeline.vad_model, capture.recorder)
+    watch_humans(ctx.room, agent, transcriber, handoff.announce)
     watch_budget(
         settings, plan.tenant, found=budget, session=session, agent=agent, recorder=capture.recorder
     )
@@ -223,6 +229,27 @@ async def _start_meeting(
 
     ctx.add_shutdown_callback(closed)
     end_when_everyone_left(ctx.room, partial(ctx.shutdown, reason="everyone left"))
+
+
+def _missed_handoff(settings: Settings, plan: CallPlan, call_id: str) -> None:
+    """Nobody took the call in the tenant's wait time: the owner is emailed (in the
+    background; the outbox delivers it, and retries)."""
+
+    async def tell() -> None:
+        store = Store.open(settings)
+        try:
+            await tell_owner_of_missed_handoff(store, plan.tenant, call_id)
+            from .postcall.pipeline import deliver_due
+
+            await deliver_due(store, settings, timeout_s=30.0)
+        except Exception:
+            logger.exception("missed handoff not reported", extra={"call_id": call_id})
+        finally:
+            await store.close()
+
+    task = asyncio.get_running_loop().create_task(tell(), name="missed-handoff")
+    _background_tasks.add(task)
+    task.add_done_callback(_background_tasks.discard)
 
 
 def watch_call(

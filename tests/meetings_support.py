@@ -19,15 +19,20 @@ from agent.postcall.channels.smtp import SmtpChannel
 from agent.postcall.outbox import OutboxProcessor
 from agent.stack.mail import MailSink
 from agent.store import Store
+from tests.staff import staff_headers
 
 
 @asynccontextmanager
 async def dispatcher(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """The dispatcher's app (its meeting scheduler running) served to an httpx client."""
+    """The dispatcher's app (its meeting scheduler running) served to an httpx client
+    signed in as staff of crumb-and-co."""
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://dispatcher") as client:
+        headers = await staff_headers(settings, "crumb-and-co")  # the tests' tenant
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://dispatcher", headers=headers
+        ) as client:
             yield client
 
 

@@ -14,6 +14,7 @@ from livekit import rtc
 from livekit.agents import AgentSession, AgentStateChangedEvent, CloseEvent, JobContext
 
 from ..config import Settings
+from ..identities import is_staff
 from ..session import CallPlan
 from ..store import Store
 from ..store.calls import NewCall, new_call_id
@@ -117,7 +118,9 @@ def _watch_participants(
             return
         sip = p.kind == rtc.ParticipantKind.PARTICIPANT_KIND_SIP
         number = normalize_number(p.attributes.get("sip.phoneNumber", "")) if sip else None
-        recorder.add_participant(p.identity, "caller", datetime.now(UTC), number=number)
+        # a person of the staff who took the call (agent.humans; the dispatcher names them)
+        role = "human" if is_staff(p.identity) else "caller"
+        recorder.add_participant(p.identity, role, datetime.now(UTC), number=number)
 
     def running(_ev: AgentStateChangedEvent) -> None:
         session.off("agent_state_changed", running)

@@ -26,7 +26,7 @@ from ..config import Settings
 from ..errors import RequestError
 from ..store.engine import Store
 from ..store.migrate import ensure_embedded_schema
-from . import calls, npm, ops, webhooks
+from . import auth, calls, console, live, npm, ops, records, webhooks
 from .dispatch import livekit_api
 from .errors import ErrorBody, install_error_handlers
 
@@ -64,7 +64,18 @@ def routers() -> list[APIRouter]:
     from ..meetings.routes import router as meetings
     from ..web.routes import router as web
 
-    return [ops.router, calls.router, webhooks.router, web, meetings, assets]
+    return [
+        ops.router,
+        auth.router,
+        calls.router,
+        records.router,
+        console.router,
+        live.router,
+        webhooks.router,
+        web,
+        meetings,
+        assets,
+    ]
 
 
 def create_app(settings: Settings) -> FastAPI:

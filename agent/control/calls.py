@@ -14,6 +14,7 @@ from ..config import Settings
 from ..errors import RequestError, SipError, TenantError
 from ..tenants import Tenant, load_tenant
 from ..tenants.model import Source
+from .auth import STAFF_ERRORS, StaffDep, require_tenant
 from .deps import LiveKitDep, SettingsDep
 from .dispatch import dispatch_call
 from .errors import ErrorBody, tenant_request_error
@@ -59,7 +60,10 @@ class DispatchedCallBody(BaseModel):
     "/v1/calls",
     status_code=201,
     response_model=DispatchedCallBody,
-    responses={code: {"model": ErrorBody} for code in (404, 409, 422, 503)},
+    responses={
+        **STAFF_ERRORS,
+        **{code: {"model": ErrorBody} for code in (404, 409, 422, 503)},
+    },
     summary="Create a room and dispatch the agent to it",
     openapi_extra={
         "requestBody": {
@@ -69,7 +73,7 @@ class DispatchedCallBody(BaseModel):
     },
 )
 async def create_call(
-    request: Request, settings: SettingsDep, lkapi: LiveKitDep
+    request: Request, settings: SettingsDep, lkapi: LiveKitDep, staff: StaffDep
 ) -> DispatchedCallBody:
     # The body is JSON whatever its Content-Type says, as it always was here
     # (`curl -d '{"tenant": ...}'` sends it as a form).
@@ -77,6 +81,7 @@ async def create_call(
         body = CallRequest.model_validate_json(await request.body())
     except ValidationError as e:
         raise RequestValidationError(e.errors()) from e
+    require_tenant(staff, body.tenant, field="tenant")
     try:
         tenant = await asyncio.to_thread(load_tenant, settings.tenants_dir, body.tenant)
     except TenantError as e:

@@ -2,7 +2,7 @@
 
 The app factory (:func:`agent.control.app.create_app`) puts the settings on
 ``app.state``; its lifespan opens one livekit-api client per app. A route takes them as
-parameters annotated ``SettingsDep`` and ``LiveKitDep``.
+parameters annotated ``SettingsDep``, ``LiveKitDep`` and ``StoreDep`` (the app's store).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from livekit import api
 
 from ..config import Settings
+from ..store.engine import Store
 
 
 def settings_of(request: Request) -> Settings:
@@ -29,3 +30,12 @@ def livekit_of(request: Request) -> api.LiveKitAPI:
 
 SettingsDep = Annotated[Settings, Depends(settings_of)]
 LiveKitDep = Annotated[api.LiveKitAPI, Depends(livekit_of)]
+
+
+def store_of(request: Request) -> Store:
+    store = request.app.state.store
+    assert isinstance(store, Store)
+    return store
+
+
+StoreDep = Annotated[Store, Depends(store_of)]

@@ -1,7 +1,9 @@
 """``POST /livekit/webhook``: LiveKit's signed webhooks, verified with the API secret.
 
 ``room_finished``, and ``participant_left`` of the agent, close the room's stored calls
-its worker left open (see :mod:`.room_events`); other events are logged.
+its worker left open (see :mod:`.room_events`); other events are logged. A webhook
+seen before (LiveKit's event id) or created more than ten minutes ago is refused (409):
+a captured, validly signed request cannot be replayed.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -25,10 +29,34 @@ from .room_events import CallCloser
 logger = logging.getLogger("frontdesk.dispatcher")
 
 
+REPLAY_WINDOW_S = 600.0  # an event older than this is refused, and ids are kept this long
+
+
+class ReplayGuard:
+    """Refuses a signed webhook seen before (by LiveKit's event id) or too old to tell."""
+
+    def __init__(self, window_s: float = REPLAY_WINDOW_S) -> None:
+        self._window_s = window_s
+        self._seen: OrderedDict[str, float] = OrderedDict()
+
+    def fresh(self, event_id: str, created_at: int, now: float) -> bool:
+        while self._seen and next(iter(self._seen.values())) < now - self._window_s:
+            self._seen.popitem(last=False)
+        if created_at and created_at < now - self._window_s:
+            return False
+        if not event_id:
+            return True
+        if event_id in self._seen:
+            return False
+        self._seen[event_id] = now
+        return True
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     closer = CallCloser(app.state.settings)
     app.state.call_closer = closer
+    app.state.webhook_replays = ReplayGuard()
     sweeps = asyncio.create_task(closer.run_sweeps(), name="overlong-calls")
     try:
         yield
@@ -55,7 +83,7 @@ class Accepted(BaseModel):
 @router.post(
     "/livekit/webhook",
     response_model=Accepted,
-    responses={401: {"model": ErrorBody}},
+    responses={401: {"model": ErrorBody}, 409: {"model": ErrorBody}},
     summary="Receive a LiveKit webhook (signed with the API key's secret)",
 )
 async def livekit_webhook(
@@ -73,6 +101,11 @@ async def livekit_webhook(
     except Exception as e:  # livekit-api raises plain Exception for bad signatures
         logger.warning("rejected webhook", extra={"reason": str(e)})
         raise RequestError("webhook signature is invalid", status=401) from e
+    replays = request.app.state.webhook_replays
+    assert isinstance(replays, ReplayGuard)
+    if not replays.fresh(event.id, int(event.created_at), time.time()):
+        logger.warning("replayed webhook", extra={"event_id": event.id, "room": event.room.name})
+        raise RequestError("webhook already received, or too old", status=409)
     logger.info("livekit event", extra={"event": event.event, "room": event.room.name})
     agent_left = (
         event.event == "participant_left"

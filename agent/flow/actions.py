@@ -90,5 +90,14 @@ class AssistError:
     error: str
 
 
-Action = Say | Listen | Hangup | Consult
+@dataclass(frozen=True)
+class AwaitHuman:
+    """Hold the call for a person (a waiting handoff node): the driver waits the tenant's
+    wait time, then tells the machine who came (``handed_back``) or that nobody did
+    (``handoff_timed_out``). The caller's words meanwhile do not move the flow."""
+
+    node: str
+
+
+Action = Say | Listen | Hangup | Consult | AwaitHuman
 Assist = ToolCalled | Replied | AssistError

@@ -112,6 +112,34 @@ class HandoffRequested:
 
 
 @dataclass(frozen=True, kw_only=True)
+class HumanJoined:
+    """A person (the tenant's staff) joined the call: the agent only listens now."""
+
+    node: str
+    identity: str
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class HandedBack:
+    """The person left the call to the agent again; the flow resumes at ``to_node``."""
+
+    node: str
+    identity: str
+    to_node: str
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class HandoffTimedOut:
+    """Nobody took a waiting handoff within the tenant's wait time."""
+
+    node: str
+    waited_s: float
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
 class AssistFailed:
     """LLM-assisted mode: the LLM failed or timed out; the turn ran scripted."""
 
@@ -130,6 +158,9 @@ FlowEvent = (
     | KnowledgeAnswered
     | ConsentRecorded
     | HandoffRequested
+    | HumanJoined
+    | HandedBack
+    | HandoffTimedOut
     | AssistFailed
     | Ended
 )

@@ -36,6 +36,9 @@ EventName = Literal[
     "knowledge_answered",
     "consent_recorded",
     "handoff_requested",
+    "human_joined",
+    "handed_back",
+    "handoff_timed_out",
     "assist_failed",
     "ended",
 ]

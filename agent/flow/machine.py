@@ -36,10 +36,24 @@ from .actions import (
     Say,
     ToolCalled,
 )
-from .events import AssistFailed, EventSink, GlobalIntent
+from .events import (
+    AssistFailed,
+    EventSink,
+    GlobalIntent,
+    HandedBack,
+    HandoffTimedOut,
+    HumanJoined,
+)
 from .handlers import HANDLERS, Handler, ListeningHandler
 from .match import match_global_intent, word_transition
-from .model import LISTENING_KINDS, AskNode, Flow, GlobalIntentName, ListeningAnyNode
+from .model import (
+    LISTENING_KINDS,
+    AskNode,
+    Flow,
+    GlobalIntentName,
+    HandoffNode,
+    ListeningAnyNode,
+)
 from .state import Clarifying, FlowState
 from .templates import TemplateContext, TemplateRenderer
 from .turn import CallServices, Turn
@@ -169,6 +183,37 @@ class FlowMachine:
         turn = self._turn()
         self._listening(turn)
         self.retry(turn, silent=True)
+        return self._commit(turn)
+
+    # --- a person in the call (a waiting handoff) -------------------------------------
+
+    def human_joined(self, identity: str) -> None:
+        """A person joined: reported; the flow stays where it is while they talk."""
+        turn = self._turn()
+        turn.emit(HumanJoined(node=turn.node_id, identity=identity, at=turn.now))
+        self._commit(turn)
+
+    def handed_back(self, identity: str) -> list[Action]:
+        """The person left the caller to the agent: resume at the waiting handoff's
+        ``next``, else where the flow was (its prompt again)."""
+        if self._state.ended:
+            return []
+        turn = self._turn()
+        node = self._flow.nodes[turn.node_id]
+        waiting = isinstance(node, HandoffNode) and node.on_timeout is not None
+        to = node.next if isinstance(node, HandoffNode) and waiting else turn.node_id
+        turn.emit(HandedBack(node=turn.node_id, identity=identity, to_node=to, at=turn.now))
+        turn.go(to, "handed_back")
+        return self._commit(turn)
+
+    def handoff_timed_out(self, waited_s: float) -> list[Action]:
+        """Nobody took the waiting handoff: continue at its ``on_timeout``."""
+        turn = self._turn()
+        node = self._flow.nodes[turn.node_id]
+        if not isinstance(node, HandoffNode) or node.on_timeout is None or self._state.ended:
+            return []
+        turn.emit(HandoffTimedOut(node=turn.node_id, waited_s=waited_s, at=turn.now))
+        turn.go(node.on_timeout, "handoff_timeout")
         return self._commit(turn)
 
     # --- the NodeRunner the handlers reach through a Turn ------------------------------

@@ -40,6 +40,8 @@ TransitionReason = Literal[
     "done",  # the caller has no more questions for an answer node
     "low_confidence",  # an answer node could not answer too often
     "tool",  # an llm node's tool call leads here
+    "handed_back",  # a person who took the call handed it back (a waiting handoff's next)
+    "handoff_timeout",  # nobody took a waiting handoff in the tenant's wait time
 ]
 
 

@@ -145,7 +145,12 @@ class ClarifyNode(ListeningNode):
 
 
 class HandoffNode(NodeBase):
-    """Record a handoff request (reason, summary), tell the caller, continue at ``next``."""
+    """Record a handoff request (reason, summary), tell the caller, continue at ``next``.
+
+    With ``on_timeout`` the handoff waits for a person (the console's "take call"): the
+    agent holds the call for the tenant's ``handoff.wait_s``; a person who joins talks
+    with the caller while the agent only listens, and handing back continues at
+    ``next``; nobody in time continues at ``on_timeout`` (take a message)."""
 
     kind: Literal["handoff"]
     text: Template
@@ -154,13 +159,22 @@ class HandoffNode(NodeBase):
         default=None, description="Defaults to the slots collected so far."
     )
     next: NodeId
+    on_timeout: NodeId | None = Field(
+        default=None,
+        description="Wait for a person to take the call; nobody within the tenant's "
+        "handoff.wait_s continues here (next: where the flow resumes when handed back)",
+    )
 
     def templates(self) -> list[tuple[Loc, str]]:
         found: list[tuple[Loc, str]] = [(("text",), self.text), (("reason",), self.reason)]
         return found + ([(("summary",), self.summary)] if self.summary else [])
 
     def exits(self) -> list[Exit]:
-        return [Exit(("next",), self.next, "next")]
+        waits = self.on_timeout is not None
+        found = [Exit(("next",), self.next, "handed_back" if waits else "next")]
+        if self.on_timeout is not None:
+            found.append(Exit(("on_timeout",), self.on_timeout, "handoff_timeout"))
+        return found
 
 
 class ToolParameter(_Model):

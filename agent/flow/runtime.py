@@ -30,7 +30,7 @@ from livekit.agents.voice import SpeechHandle
 from livekit.agents.voice.events import UserStateChangedEvent
 
 from ..phrases import Pattern
-from .actions import AssistError, Consult
+from .actions import AssistError, AwaitHuman, Consult
 from .assist import LlmAssistant
 from .machine import Action, FlowMachine, Hangup, Listen, Say
 
@@ -61,12 +61,16 @@ class FlowAgent(Agent):
         assistant: LlmAssistant | None = None,
         on_turn: TurnListener | None = None,
         prepare: Callable[[str], None] | None = None,
+        handoff_wait_s: float = 60.0,
+        on_handoff_timeout: Callable[[], None] | None = None,
     ) -> None:
         """``on_turn`` gets each completed caller turn as livekit built it (text, STT
         confidence, timing metrics) before the flow reads it: livekit never commits it to
         the chat context, as the flow answers instead of an LLM. ``prepare`` does the
         blocking work a turn's text needs (a knowledge search's model inference) in a
-        thread, before the flow reads it on the event loop."""
+        thread, before the flow reads it on the event loop. A waiting handoff holds the
+        call ``handoff_wait_s`` for a person; nobody in time runs its timeout path and
+        calls ``on_handoff_timeout``."""
         super().__init__(instructions="Follow the flow graph.")
         self._on_turn = on_turn
         self._prepare = prepare
@@ -81,6 +85,10 @@ class FlowAgent(Agent):
         self._listen: Listen | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._wrapping_up = False
+        self._handoff_wait_s = handoff_wait_s
+        self._on_handoff_timeout = on_handoff_timeout
+        self._holding: asyncio.Task[None] | None = None  # waiting for a person
+        self._human: str | None = None  # the person in the call; the agent only listens
 
     @property
     def machine(self) -> FlowMachine:
@@ -104,6 +112,7 @@ class FlowAgent(Agent):
 
     async def on_exit(self) -> None:
         self._cancel_timer()
+        self._stop_holding()
         if self._consulting is not None:
             self._consulting[1].cancel()
 
@@ -138,9 +147,43 @@ class FlowAgent(Agent):
         node = self._machine.state.current
         self._carry_out([Say(line, node), Hangup(node)])
 
+    @property
+    def human(self) -> str | None:
+        """The identity of the person who took the call, while they are in it."""
+        return self._human
+
+    def human_joined(self, identity: str, announce: str | None) -> None:
+        """A person took the call: stop speaking and answering (the caller's words are
+        still recorded), say ``announce`` if given, and stop holding."""
+        if self._human is not None or self._wrapping_up:
+            return
+        self._human = identity
+        self._generation += 1
+        self._cancel_timer()
+        self._interrupt_pending()
+        self._stop_holding()
+        if self._consulting is not None:
+            self._consulting[1].cancel()
+            self._consulting = None
+        self._listen = None
+        self._set_hints(None)  # transcribe whatever is said, not the last question's answers
+        self._machine.human_joined(identity)
+        logger.info("person joined; listening only", extra={"node": self._machine.state.current})
+        if announce:
+            self._speech = self.session.say(announce, allow_interruptions=False)
+
+    def human_left(self, identity: str) -> None:
+        """The person handed the caller back: the flow resumes (see ``handed_back``)."""
+        if self._human != identity:
+            return
+        self._human = None
+        logger.info("person handed back", extra={"node": self._machine.state.current})
+        self._perform(self._machine.handed_back(identity))
+
     def user_said(self, text: str) -> None:
-        """Hand a caller's turn to the flow (interrupting whatever is under way)."""
-        if self._wrapping_up:
+        """Hand a caller's turn to the flow (interrupting whatever is under way). While
+        a person is in the call, or the call is held for one, the flow does not move."""
+        if self._wrapping_up or self._human is not None or self._holding is not None:
             return
         self._generation += 1
         self._cancel_timer()
@@ -200,6 +243,7 @@ class FlowAgent(Agent):
         texts = [a.text for a in actions if isinstance(a, Say)]
         listen = next((a for a in actions if isinstance(a, Listen)), None)
         hang_up = any(isinstance(a, Hangup) for a in actions)
+        hold = any(isinstance(a, AwaitHuman) for a in actions)
         if listen is not None:
             self._set_hints(listen.hints, pattern=listen.pattern)
         self._listen = listen
@@ -211,6 +255,26 @@ class FlowAgent(Agent):
             self._spawn(self._finish(speech))
         elif listen is not None:
             self._spawn(self._arm_timer_after(speech, listen))
+        elif hold and self._human is None:
+            self._holding = asyncio.ensure_future(self._hold(speech))
+
+    async def _hold(self, speech: SpeechHandle | None) -> None:
+        """Wait the tenant's time for a person after the hold line; then the timeout path."""
+        if speech is not None:
+            await speech.wait_for_playout()
+        await asyncio.sleep(self._handoff_wait_s)
+        self._holding = None
+        if self._human is not None:
+            return
+        logger.info("nobody took the call", extra={"waited_s": self._handoff_wait_s})
+        self._perform(self._machine.handoff_timed_out(self._handoff_wait_s))
+        if self._on_handoff_timeout is not None:
+            self._on_handoff_timeout()
+
+    def _stop_holding(self) -> None:
+        if self._holding is not None:
+            self._holding.cancel()
+            self._holding = None
 
     def _spawn(self, coro: Awaitable[None]) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(coro)

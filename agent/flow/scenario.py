@@ -41,6 +41,7 @@ from ..knowledge.base import KnowledgeSearch
 from ..tenants import Tenant, load_tenant
 from ..tenants.flows import flow_path, load_tenant_flow
 from ..yamlfile import SourceLines, parse_model, read_source
+from .actions import AwaitHuman
 from .events import FlowEvent, ListSink
 from .expect import Expect, Fragment, check_path, check_turn, indent
 from .load import load_flow_by_id
@@ -65,6 +66,9 @@ class Turn(_Model):
 
     user: Fragment | None = None
     silence: Literal[True] | None = None
+    # a waiting handoff this turn reaches: "taken" (a person joins, then hands back);
+    # otherwise nobody takes the call and its on_timeout path runs
+    handoff: Literal["taken"] | None = None
     expect: Expect = Expect()
 
     @model_validator(mode="after")
@@ -284,6 +288,9 @@ def _turn(
     return said, tuple(check_turn(turn.expect, said, machine.state, events))
 
 
+SCENARIO_STAFF = "staff-scenario"
+
+
 def _act(machine: FlowMachine, turn: Turn) -> list[Action] | None:
     """The actions answering ``turn`` (starting the call first); None if it has ended."""
     started = [] if machine.state.path else machine.start()
@@ -291,7 +298,13 @@ def _act(machine: FlowMachine, turn: Turn) -> list[Action] | None:
         return started
     if machine.state.ended:
         return None
-    return machine.on_user_text(turn.user) if turn.user is not None else machine.on_no_input()
+    actions = machine.on_user_text(turn.user) if turn.user is not None else machine.on_no_input()
+    if any(isinstance(a, AwaitHuman) for a in actions):
+        if turn.handoff == "taken":
+            machine.human_joined(SCENARIO_STAFF)
+            return [*actions, *machine.handed_back(SCENARIO_STAFF)]
+        actions = [*actions, *machine.handoff_timed_out(0.0)]
+    return actions
 
 
 def _at(source: str, line: int) -> str:

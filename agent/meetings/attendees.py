@@ -24,6 +24,8 @@ import numpy as np
 from livekit import rtc
 from livekit.agents.voice import io
 
+from ..identities import is_staff
+
 logger = logging.getLogger("frontdesk.meetings.attendees")
 
 SAMPLE_RATE = 24_000
@@ -32,7 +34,10 @@ HISTORY_S = 120.0  # loudness kept per attendee, for attributing turns
 
 
 def is_attendee(participant: rtc.RemoteParticipant) -> bool:
-    return participant.kind != rtc.ParticipantKind.PARTICIPANT_KIND_AGENT
+    """A person the meeting is with: not an agent, not the tenant's staff (a person who
+    took a handoff is transcribed as themselves: agent.humans)."""
+    agent = participant.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT
+    return not agent and not is_staff(participant.identity)
 
 
 class AttendeesAudio(io.AudioInput):

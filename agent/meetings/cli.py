@@ -64,9 +64,18 @@ def _base(dispatcher: str | None) -> str:
     return f"http://{settings.dispatcher_host}:{settings.dispatcher_port}"
 
 
+def _auth_headers() -> dict[str, str]:
+    """The staff API key the dispatcher's meeting routes require (FRONTDESK_API_KEY,
+    made with ``frontdesk staff key``)."""
+    settings = settings_or_exit("frontdesk meeting", check_keys=False)
+    if settings.api_key is None:
+        return {}
+    return {"Authorization": f"Bearer {settings.api_key.get_secret_value()}"}
+
+
 def _call(method: str, url: str, body: dict[str, Any] | None = None) -> None:
     try:
-        answer = httpx.request(method, url, json=body, timeout=30)
+        answer = httpx.request(method, url, json=body, headers=_auth_headers(), timeout=30)
     except httpx.HTTPError as e:
         typer.echo(f"frontdesk meeting: the dispatcher at {url} did not answer: {e}", err=True)
         raise typer.Exit(1) from e

@@ -18,12 +18,14 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Request
 from fastapi.responses import HTMLResponse
 
 from ..config import Settings
+from ..control.auth import StaffDep, require_tenant
 from ..control.dispatch import livekit_api
 from ..control.errors import ErrorBody
 from ..errors import RequestError
 from ..store import Store
 from ..store import meetings as repo
 from ..store.migrate import ensure_embedded_schema
+from ..store.staff import StaffMember
 from ..store.tables import Meeting
 from ..web.tokens import visitor_token
 from . import links
@@ -69,10 +71,17 @@ def _meetings(request: Request) -> Meetings:
 Service = Annotated[Meetings, Depends(_meetings)]
 MeetingId = Annotated[str, Path(pattern=r"^[a-f0-9]{16}$", description="Meeting id")]
 ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorBody} for code in (401, 404, 409, 422, 503)
+    code: {"model": ErrorBody} for code in (401, 403, 404, 409, 422, 503)
 }
 
 router = APIRouter(tags=["meetings"], lifespan=lifespan)
+
+
+async def _own(meetings: Meetings, meeting_id: str, staff: StaffMember) -> Meeting:
+    """The meeting, when it is of the staff member's tenant (else 403)."""
+    meeting = await meetings.get(meeting_id)
+    require_tenant(staff, meeting.tenant)
+    return meeting
 
 
 def body_of(meeting: Meeting) -> MeetingBody:
@@ -98,13 +107,14 @@ def body_of(meeting: Meeting) -> MeetingBody:
     responses=ERRORS,
     summary="Schedule a meeting and invite its attendees",
 )
-async def create_meeting(body: MeetingRequest, meetings: Service) -> MeetingBody:
+async def create_meeting(body: MeetingRequest, meetings: Service, staff: StaffDep) -> MeetingBody:
+    require_tenant(staff, body.tenant, field="tenant")
     return body_of(await meetings.create(body))
 
 
 @router.get("/v1/meetings/{meeting_id}", response_model=MeetingBody, responses=ERRORS)
-async def get_meeting(meeting_id: MeetingId, meetings: Service) -> MeetingBody:
-    return body_of(await meetings.get(meeting_id))
+async def get_meeting(meeting_id: MeetingId, meetings: Service, staff: StaffDep) -> MeetingBody:
+    return body_of(await _own(meetings, meeting_id, staff))
 
 
 @router.post(
@@ -114,8 +124,9 @@ async def get_meeting(meeting_id: MeetingId, meetings: Service) -> MeetingBody:
     summary="Move a meeting; the attendees get the updated invitation",
 )
 async def reschedule_meeting(
-    meeting_id: MeetingId, body: MeetingTime, meetings: Service
+    meeting_id: MeetingId, body: MeetingTime, meetings: Service, staff: StaffDep
 ) -> MeetingBody:
+    await _own(meetings, meeting_id, staff)
     return body_of(await meetings.reschedule(meeting_id, body))
 
 
@@ -125,7 +136,8 @@ async def reschedule_meeting(
     responses=ERRORS,
     summary="Cancel a meeting; the attendees get the cancellation",
 )
-async def cancel_meeting(meeting_id: MeetingId, meetings: Service) -> MeetingBody:
+async def cancel_meeting(meeting_id: MeetingId, meetings: Service, staff: StaffDep) -> MeetingBody:
+    await _own(meetings, meeting_id, staff)
     return body_of(await meetings.cancel(meeting_id))
 
 

@@ -37,6 +37,7 @@ class EmailMessage(BaseModel):
         "meeting_reminder",
         "meeting_no_show",
         "budget_alert",
+        "handoff_missed",
     ]
     to: str = Field(min_length=3)
     subject: str

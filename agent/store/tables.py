@@ -368,6 +368,39 @@ class Meeting(Base):
     __table_args__ = (Index(None, "tenant", "starts_at"),)
 
 
+class StaffUser(Base):
+    """A person of a tenant's staff who signs in to the console and the control API.
+    ``password_hash`` is argon2id's encoded hash (argon2-cffi), never the password."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(Str(64))
+    email: Mapped[str] = mapped_column(Str(255))  # lower-cased
+    password_hash: Mapped[str] = mapped_column(Str(255))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("tenant", "email"),)
+
+
+class StaffToken(Base):
+    """A bearer credential of a staff user: a login session (expires) or an API key.
+    Only the SHA-256 of the random token is kept, so a stolen row opens nothing."""
+
+    __tablename__ = "staff_tokens"
+
+    token_hash: Mapped[str] = mapped_column(Str(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    tenant: Mapped[str] = mapped_column(Str(64))
+    kind: Mapped[str] = mapped_column(Str(16))  # session | api_key
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
 TENANT_TABLES = tuple(sorted(Base.metadata.tables))
 
 # The dispatcher's meeting scheduler keeps its jobs here (APScheduler's SQLAlchemyJobStore

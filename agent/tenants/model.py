@@ -303,6 +303,22 @@ class Budget(_Strict):
     monthly_usd: float | None = Field(None, gt=0, description="null = no limit")
 
 
+class Handoff(_Strict):
+    """Handing a call to a person of the tenant's staff (the handoff console)."""
+
+    wait_s: float = Field(
+        60.0,
+        gt=0,
+        le=1800,
+        description="How long a waiting handoff node holds the caller for a person to "
+        "take the call before its on_timeout path runs (and the owner is told)",
+    )
+    announce: str | None = Field(
+        "I'm putting you through to a member of our team now.",
+        description="The one line the agent says when a person joins (null: nothing)",
+    )
+
+
 class TenantConfig(_Strict):
     """The validated contents of ``tenant.yaml``."""
 
@@ -337,6 +353,7 @@ class TenantConfig(_Strict):
     recording: Recording = Field(default_factory=Recording)
     meeting_assistant: MeetingAssistant = Field(default_factory=MeetingAssistant)
     budget: Budget = Field(default_factory=Budget)
+    handoff: Handoff = Field(default_factory=Handoff)
 
     @field_validator("flows")
     @classmethod

@@ -21,8 +21,9 @@ from limits.aio.strategies import MovingWindowRateLimiter
 class ClientRateLimit:
     """The windows of one route family, counted per client address."""
 
-    def __init__(self, spec: str, *, scope: str) -> None:
+    def __init__(self, spec: str, *, scope: str, setting: str = "FRONTDESK_WEB_RATE_LIMIT") -> None:
         self.spec = spec
+        self._setting = setting
         self._items: list[RateLimitItem] = parse_many(spec)
         self._scope = scope
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
@@ -37,6 +38,6 @@ class ClientRateLimit:
             raise HTTPException(
                 429,
                 detail=f"too many requests from this address: at most {item} "
-                f"(FRONTDESK_WEB_RATE_LIMIT={self.spec}); try again in {retry} s",
+                f"({self._setting}={self.spec}); try again in {retry} s",
                 headers={"Retry-After": str(retry)},
             )

@@ -46,6 +46,7 @@ from tests.sip_caller import (
     sip_uri,
 )
 from tests.sip_phone import SipPhone
+from tests.staff import staff_headers
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -179,9 +180,10 @@ async def test_an_unknown_number_is_refused_politely_and_nothing_is_stored(
 
 async def _post_call(stack: LocalStack, body: dict[str, str]) -> dict[str, object]:
     url = f"http://127.0.0.1:{stack.ports.dispatcher_http}/v1/calls"
+    headers = await staff_headers(stack.settings, body["tenant"])
     async with (
         aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=90)) as http,
-        http.post(url, json=body) as resp,
+        http.post(url, json=body, headers=headers) as resp,
     ):
         assert resp.status == 201, await resp.text()
         answer: dict[str, object] = await resp.json()

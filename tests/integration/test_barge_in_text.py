@@ -87,6 +87,8 @@ async def call(
     assistant: LlmAssistant | None = None,
     on_turn: Callable[[llm.ChatMessage], None] | None = None,
     prepare: Callable[[str], None] | None = None,
+    handoff_wait_s: float = 60.0,
+    on_handoff_timeout: Callable[[], None] | None = None,
 ) -> AsyncIterator[Call]:
     sink = ListSink()
     machine = FlowMachine(flow, CTX, sink=sink, clock=lambda: MORNING, assisted=bool(assistant))
@@ -102,6 +104,8 @@ async def call(
         assistant=assistant,
         on_turn=on_turn,
         prepare=prepare,
+        handoff_wait_s=handoff_wait_s,
+        on_handoff_timeout=on_handoff_timeout,
     )
     session: AgentSession[None] = AgentSession(tts=ESpeakTTS())
     speaker = Speaker()

@@ -136,7 +136,8 @@ async def test_a_bad_meeting_request_names_its_field(
     }
     async with dispatcher(settings) as http:
         answer = await http.post("/v1/meetings", json=request)
-    assert answer.status_code in (404, 422), answer.text
+    # another tenant than the login's is a 403 (an unknown one too: nothing is told)
+    assert answer.status_code in (403, 404, 422), answer.text
     data = answer.json()
     named = data.get("field") or data["fields"][0]["field"]
     assert named == field, data

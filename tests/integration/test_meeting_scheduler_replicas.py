@@ -31,6 +31,7 @@ from agent.store.engine import normalize_url
 from agent.store.migrate import upgrade
 from agent.store.tables import Meeting, OutboxRow
 from tests.pg import PostgresServer
+from tests.staff import add_staff_key, bearer
 
 pytestmark = [pytest.mark.integration, pytest.mark.realtime, pytest.mark.timeout(240)]
 
@@ -72,7 +73,7 @@ def _kill(service: Service) -> None:
     os.killpg(service.pid, signal.SIGKILL)
 
 
-async def _create(base: str) -> tuple[str, datetime]:
+async def _create(base: str, db_url: str) -> tuple[str, datetime]:
     start = datetime.now(UTC) + timedelta(seconds=LEAD_S)
     body = {
         "tenant": "crumb-and-co",
@@ -81,7 +82,8 @@ async def _create(base: str) -> tuple[str, datetime]:
         "attendees": [{"name": "Ada", "email": "ada@example.org"}],
     }
     async with httpx.AsyncClient() as client:
-        made = await client.post(f"{base}/v1/meetings", json=body, timeout=30)
+        headers = bearer(await add_staff_key(db_url, "crumb-and-co"))
+        made = await client.post(f"{base}/v1/meetings", json=body, headers=headers, timeout=30)
     assert made.status_code == 201, made.text
     return str(made.json()["id"]), start
 
@@ -135,7 +137,7 @@ async def test_a_dispatcher_killed_before_the_start_still_joins_once(
     db_url = await _database(postgres, f"meetings_restart_{back.replace(' ', '_')}")
     first, second = tmp_path / "first.log", tmp_path / "second.log"
     async with _dispatcher(stack, settings, db_url, first) as (service, base):
-        meeting_id, start = await _create(base)
+        meeting_id, start = await _create(base, db_url)
         _kill(service)  # SIGKILL: no shutdown, the scheduler's state is only in Postgres
         await service.wait()
     if back == "after the start":  # the reminder and the join both fall due while down

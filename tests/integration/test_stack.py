@@ -24,6 +24,7 @@ from tests.callers import (
     settings_for,
     wait_for_agent_speech,
 )
+from tests.staff import staff_headers
 
 pytestmark = [pytest.mark.integration, pytest.mark.realtime, pytest.mark.timeout(180)]
 
@@ -36,11 +37,16 @@ def _room_log(worker: Service, room: str) -> str:
 async def test_http_api_dispatches_the_agent(stack: LocalStack, stack_settings: Settings) -> None:
     url = f"http://127.0.0.1:{stack.ports.dispatcher_http}/v1/calls"
     async with aiohttp.ClientSession() as http:
-        async with http.post(url, data=json.dumps({"tenant": "crumb-and-co"})) as resp:
+        async with http.post(url, data=json.dumps({"tenant": "crumb-and-co"})) as anonymous:
+            assert anonymous.status == 401
+        headers = await staff_headers(stack.settings, "crumb-and-co")
+        async with http.post(
+            url, data=json.dumps({"tenant": "crumb-and-co"}), headers=headers
+        ) as resp:
             assert resp.status == 201, await resp.text()
             body = await resp.json()
-        async with http.post(url, data=json.dumps({"tenant": "nobody"})) as refused:
-            assert refused.status == 404
+        async with http.post(url, data=json.dumps({"tenant": "nobody"}), headers=headers) as no:
+            assert no.status == 403
     assert body["room"].startswith("call-crumb-and-co-")
     lkapi = livekit_api(settings_for(stack, stack_settings))
     try:

@@ -67,6 +67,8 @@ TENANT_READABLE = (
     "meetings",
 )
 SERVICE_ONLY = ("outbox", "recordings", "alembic_version", "apscheduler_jobs")
+# password hashes and token digests of the staff logins: the service's alone
+STAFF_SECRETS = ("staff_users", "staff_tokens")
 _numbers = itertools.count(1)
 
 
@@ -146,7 +148,7 @@ BAKERY_USER = {"sub": "u1", "role": "authenticated", "app_metadata": {"tenant": 
 
 
 def test_the_tables_under_test_are_all_the_tables() -> None:
-    assert sorted((*TENANT_READABLE, *SERVICE_ONLY[:2])) == sorted(TENANT_TABLES)
+    assert sorted((*TENANT_READABLE, *SERVICE_ONLY[:2], *STAFF_SECRETS)) == sorted(TENANT_TABLES)
 
 
 async def test_a_tenant_user_reads_only_its_tenants_rows(project: Project) -> None:
@@ -189,6 +191,11 @@ async def test_a_tenant_user_reads_only_its_tenants_rows(project: Project) -> No
         "SELECT id FROM apscheduler_jobs",
         "INSERT INTO apscheduler_jobs (id, next_run_time, job_state) VALUES ('x', 0, 'x')",
         "UPDATE meetings SET status = 'cancelled' WHERE tenant = 'bakery'",
+        # staff logins: a tenant user must not read hashes nor make itself a login
+        "SELECT password_hash FROM staff_users",
+        "SELECT token_hash FROM staff_tokens",
+        "INSERT INTO staff_users (tenant, email, password_hash, disabled, created_at)"
+        " VALUES ('bakery', 'x@y.z', 'x', false, now())",
     ],
 )
 async def test_a_tenant_user_writes_nothing_and_never_sees_service_tables(
@@ -199,7 +206,7 @@ async def test_a_tenant_user_writes_nothing_and_never_sees_service_tables(
 
 
 async def test_an_anonymous_client_reads_and_writes_nothing(project: Project) -> None:
-    for table in (*TENANT_READABLE, *SERVICE_ONLY):
+    for table in (*TENANT_READABLE, *SERVICE_ONLY, *STAFF_SECRETS):
         for sql in (f"SELECT 1 FROM {table}", f"DELETE FROM {table}"):
             for claims in (None, BAKERY_USER):  # claims an anonymous client made up
                 with pytest.raises(StoreError, match="permission denied"):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,14 +16,19 @@ from livekit import api
 
 from agent.config import Settings
 from agent.control.app import create_app
+from agent.store.engine import sqlite_url
+from tests.staff import add_staff_key, bearer
 
 pytestmark = pytest.mark.unit
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
+    """A client signed in as staff of crumb-and-co."""
     settings = Settings.model_validate({"LIVEKIT_URL": "ws://127.0.0.1:9", "data_dir": tmp_path})
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        key = asyncio.run(add_staff_key(sqlite_url(tmp_path), "crumb-and-co"))
+        c.headers.update(bearer(key))
         yield c
 
 
@@ -39,7 +46,14 @@ def test_call_request_names_the_bad_field(client: TestClient) -> None:
     assert body["error"].startswith("invalid request: tenant:")
 
 
-def test_call_request_for_unknown_tenant_is_refused(client: TestClient) -> None:
+def signed_in_as(client: TestClient, tmp_path: Path, tenant: str) -> None:
+    """The client's login, now of ``tenant`` (a tenant removed since the login was made)."""
+    key = asyncio.run(add_staff_key(sqlite_url(tmp_path), tenant))
+    client.headers.update(bearer(key))
+
+
+def test_call_request_for_unknown_tenant_is_refused(client: TestClient, tmp_path: Path) -> None:
+    signed_in_as(client, tmp_path, "no-such-bakery")
     resp = client.post("/v1/calls", content=json.dumps({"tenant": "no-such-bakery"}))
     assert resp.status_code == 404
     body = resp.json()
@@ -68,6 +82,20 @@ def test_webhook_with_valid_signature_is_accepted(client: TestClient) -> None:
     body = json.dumps({"event": "room_started", "room": {"name": "call-1"}})
     resp = client.post("/livekit/webhook", content=body, headers={"Authorization": signed(body)})
     assert resp.status_code == 200
+
+
+def test_a_replayed_or_stale_webhook_is_refused(client: TestClient) -> None:
+    now = int(time.time())
+    event = {"id": "EV_1", "event": "room_started", "room": {"name": "call-1"}}
+    body = json.dumps({**event, "createdAt": now})
+    first = client.post("/livekit/webhook", content=body, headers={"Authorization": signed(body)})
+    assert first.status_code == 200
+    again = client.post("/livekit/webhook", content=body, headers={"Authorization": signed(body)})
+    assert again.status_code == 409
+    assert again.json() == {"error": "webhook already received, or too old"}
+    stale = json.dumps({**event, "id": "EV_2", "createdAt": now - 3600})
+    old = client.post("/livekit/webhook", content=stale, headers={"Authorization": signed(stale)})
+    assert old.status_code == 409
 
 
 def test_webhook_with_bad_signature_is_rejected(client: TestClient) -> None:
@@ -104,7 +132,7 @@ def test_unknown_route_and_method_are_json(client: TestClient) -> None:
     missing = client.get("/v1/nothing")
     assert missing.status_code == 404
     assert missing.json() == {"error": "Not Found"}
-    wrong = client.get("/v1/calls")
+    wrong = client.delete("/v1/calls")
     assert wrong.status_code == 405
     assert "error" in wrong.json()
 
@@ -144,6 +172,7 @@ def test_docs_page_loads_swagger_from_this_server(client: TestClient) -> None:
 
 def test_unknown_tenant_is_named_without_the_house(client: TestClient, tmp_path: Path) -> None:
     """The 404 names the key asked for: not the other tenants, not the server's paths."""
+    signed_in_as(client, tmp_path, "no-such-bakery")
     resp = client.post("/v1/calls", content=json.dumps({"tenant": "no-such-bakery"}))
     assert resp.status_code == 404
     error = resp.json()["error"]
@@ -160,6 +189,7 @@ def test_a_tenant_that_does_not_load_is_a_503_naming_only_the_key(tmp_path: Path
         {"LIVEKIT_URL": "ws://127.0.0.1:9", "data_dir": tmp_path, "tenants_dir": tenants}
     )
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        signed_in_as(c, tmp_path, "broken")
         resp = c.post("/v1/calls", content=json.dumps({"tenant": "broken"}))
     assert resp.status_code == 503
     assert resp.json() == {

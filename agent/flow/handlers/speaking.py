@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..actions import Hangup
+from ..actions import AwaitHuman, Hangup
 from ..events import Ended, HandoffRequested
 from ..model import EndNode, HandoffNode, SayNode
 from ..turn import Turn
@@ -29,7 +29,10 @@ class HandoffHandler(Handler[HandoffNode]):
         )
         turn.update(pending_reason="")
         turn.say(node.text)
-        turn.go(node.next, "next")
+        if node.on_timeout is not None:  # wait for a person (the driver holds the call)
+            turn.actions.append(AwaitHuman(node_id))
+        else:
+            turn.go(node.next, "next")
 
 
 def _summary(turn: Turn) -> str:

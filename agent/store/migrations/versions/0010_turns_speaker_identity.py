@@ -1,7 +1,7 @@
 """turns name their speaker's participant: who said what when several people talk
 
-Revision ID: 0009_turns_speaker_identity
-Revises: 0008_calls_called_number
+Revision ID: 0010_turns_speaker_identity
+Revises: 0009_staff_logins
 Create Date: 2026-12-07 21:30:00.000000
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_turns_speaker_identity"
-down_revision: str | None = "0008_calls_called_number"
+revision: str = "0010_turns_speaker_identity"
+down_revision: str | None = "0009_staff_logins"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
