@@ -36,6 +36,7 @@ EventName = Literal[
     "knowledge_answered",
     "consent_recorded",
     "handoff_requested",
+    "call_transferred",
     "assist_failed",
     "ended",
 ]

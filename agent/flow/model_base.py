@@ -40,6 +40,7 @@ TransitionReason = Literal[
     "done",  # the caller has no more questions for an answer node
     "low_confidence",  # an answer node could not answer too often
     "tool",  # an llm node's tool call leads here
+    "transfer_failed",  # a handoff node's phone transfer failed: its ``next``
 ]
 
 
