@@ -65,6 +65,7 @@ TENANT_READABLE = (
     "usage",
     "web_visits",
     "meetings",
+    "scheduled_calls",
 )
 SERVICE_ONLY = ("outbox", "recordings", "alembic_version", "apscheduler_jobs")
 _numbers = itertools.count(1)
