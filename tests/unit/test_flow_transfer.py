@@ -5,23 +5,26 @@ phone line it is an ordinary handoff."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from agent.config import load_settings
 from agent.errors import FlowLoadError, FlowRuntimeError
 from agent.flow import FlowMachine, ListSink, Say, TemplateContext, TenantInfo, parse_flow
 from agent.flow.actions import Action, Hangup, Transfer, TransferResult
 from agent.flow.events import CallTransferred, Ended, HandoffRequested, TransitionTaken
 from agent.flow.expect import event_name
+from agent.session import prepare_call
 
 pytestmark = pytest.mark.unit
 
 CTX = TemplateContext(TenantInfo(name="Crumb & Co", timezone="UTC"))
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
-FLOW = parse_flow(
-    """\
+FLOW_TEXT = """\
 version: 1
 id: t
 start: name
@@ -38,7 +41,7 @@ nodes:
   message: {kind: say, text: "We'll call you back.", next: bye}
   bye: {kind: end, text: Goodbye.}
 """
-)
+FLOW = parse_flow(FLOW_TEXT)
 
 
 def run(*, transfers: bool) -> tuple[FlowMachine, ListSink]:
@@ -108,3 +111,18 @@ nodes:
 """
     with pytest.raises(FlowLoadError, match=r"flows/t\.yaml:\d+: nodes\.desk\.transfer_to"):
         parse_flow(text, source="flows/t.yaml")
+
+
+@pytest.mark.parametrize(
+    ("source", "transfers"), [("sip", True), ("web", False), ("meeting", False)]
+)
+def test_only_a_phone_call_transfers(tmp_path: Path, source: str, transfers: bool) -> None:
+    folder = tmp_path / "desk"
+    (folder / "flows").mkdir(parents=True)
+    (folder / "tenant.yaml").write_text("name: Desk\nflow: desk\n")
+    flow_text = FLOW_TEXT.replace("id: t", "id: desk").replace("start: name", "start: desk")
+    (folder / "flows" / "desk.yaml").write_text(flow_text)
+    settings = load_settings(check_keys=False, FRONTDESK_TENANTS_DIR=str(tmp_path))
+    plan = prepare_call(settings, json.dumps({"tenant": "desk", "source": source}))
+    actions = plan.machine().start()
+    assert any(isinstance(a, Transfer) for a in actions) is transfers
