@@ -30,6 +30,7 @@ RATE = 16000
 FRAME_SAMPLES = RATE // 50  # 20 ms
 FRAME_BYTES = FRAME_SAMPLES * 2
 SILENCE = bytes(FRAME_BYTES)
+MAX_ACCOUNTS = 8  # PJSUA's PJSUA_MAX_ACC: pjsua_acc_add aborts the process past it
 T = TypeVar("T")
 OnAudio = Callable[[bytes, float], None]
 
@@ -78,9 +79,10 @@ class _Port(pj.AudioMediaPort):  # type: ignore[misc]
 
 
 class _Call(pj.Call):  # type: ignore[misc]
-    def __init__(self, phone: SipPhone, account: pj.Account, call_id: int, outcome: CallOutcome):
+    def __init__(self, phone: SipPhone, account: _Account, call_id: int, outcome: CallOutcome):
         super().__init__(account, call_id)
         self._phone, self._account, self.outcome = phone, account, outcome
+        self.account_number: str = account.number
 
     def onCallTransferRequest(self, prm: Any) -> None:
         """A REFER: accept it (PJSUA2 answers 202 and calls the target, reporting how
@@ -243,14 +245,26 @@ class SipPhone:
         self._loop.call_soon_threadsafe(callback)
 
     def _account(self, number: str) -> _Account:
-        account = self._accounts.get(number)
+        """The account of ``number`` (its SIP identity), made when first needed; past
+        MAX_ACCOUNTS the least recently used idle one is removed first."""
+        account = self._accounts.pop(number, None)
         if account is None:
+            if len(self._accounts) >= MAX_ACCOUNTS - 1:
+                self._retire_idle_account()
             config = pj.AccountConfig()
             config.idUri = f"sip:{number}@127.0.0.1"
             account = _Account(self, number)
             account.create(config)
-            self._accounts[number] = account
+        self._accounts[number] = account  # the most recently used last
         return account
+
+    def _retire_idle_account(self) -> None:
+        # ended calls stay referenced: PJSUA2 objects are freed on this thread, at close
+        busy = {c.account_number for c in self._calls if c.isActive()}
+        idle = next((n for n in self._accounts if n not in busy), None)
+        if idle is None:
+            raise RuntimeError(f"all {MAX_ACCOUNTS - 1} SIP accounts of the test phone are busy")
+        self._accounts.pop(idle).shutdown()
 
     def connect_audio(self, media: pj.AudioMedia) -> None:
         assert self._port is not None
