@@ -287,7 +287,9 @@ class FlowAgent(Agent):
             "transfer ended",
             extra={"node": transfer.node, "ok": result.ok, "sip_status": result.sip_status},
         )
-        self._perform(self._machine.on_transfer(result), phrase=False)
+        actions = self._machine.on_transfer(result)  # recorded even while wrapping up
+        if not self._wrapping_up:  # else the call is ending already (a budget cap)
+            self._perform(actions, phrase=False)
 
     async def _finish(self, speech: SpeechHandle | None) -> None:
         self._cancel_timer()
