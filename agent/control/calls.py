@@ -183,8 +183,14 @@ async def _schedule(
 ) -> ScheduledCallBody:
     try:
         call = await _scheduled(request).schedule(tenant, number, at)
-    except TenantError as e:  # the calling hours never open
-        raise RequestError(str(e), status=409, field="at") from e
+    except TenantError as e:  # the calling hours never open (the file's path is logged)
+        logger.error("call not scheduled", extra={"tenant": tenant.id, "error": str(e)})
+        message = f"tenant {tenant.id!r} has no calling hours within a year of {at.isoformat()}"
+        raise RequestError(message, status=409, field="at") from e
+    except SipError as e:
+        logger.error("call not scheduled", extra={"tenant": tenant.id, "error": str(e)})
+        message = f"tenant {tenant.id!r} has no phone number to call from (routing.phone_numbers)"
+        raise RequestError(message, status=409, field="phone_number") from e
     return ScheduledCallBody.of(call)
 
 

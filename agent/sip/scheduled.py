@@ -53,7 +53,14 @@ class ScheduledCalls:
 
     async def schedule(self, tenant: Tenant, number: str, at: datetime) -> ScheduledCall:
         """Store the call and place its job; it rings at ``at`` or, outside the tenant's
-        calling hours, at their next start (the row's ``rings_at``)."""
+        calling hours, at their next start (the row's ``rings_at``); a time past rings
+        now. Raises SipError when the tenant has no number to call from, TenantError
+        when its calling hours never open."""
+        if not tenant.config.routing.phone_numbers:
+            raise SipError(
+                f"{tenant.path}: routing.phone_numbers is empty: an outbound call needs the "
+                "tenant's number to call from"
+            )
         now = datetime.now(UTC)
         due = rings_at(tenant, max(at, now))
         new = repo.NewScheduledCall(

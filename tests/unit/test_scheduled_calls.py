@@ -151,3 +151,24 @@ def test_calling_hours_with_no_open_day_are_refused(tmp_path: Path) -> None:
         TenantError, match=r"tenant\.yaml:\d+: routing: calling_hours: no weekday is open"
     ):
         tenant(tmp_path, "routing: {calling_hours: {mon: closed}}\n", OFFICE)
+
+
+def test_a_tenant_with_no_number_to_call_from_is_refused_at_once(
+    client: TestClient, tmp_path: Path
+) -> None:
+    status, body = post(client, phone_number="+15550001234", at="2030-01-08T09:00:00+00:00")
+    assert status == 202, body  # crumb-and-co has a number
+    settings = Settings.model_validate(
+        {"LIVEKIT_URL": "ws://127.0.0.1:9", "data_dir": tmp_path / "d", "tenants_dir": tmp_path}
+    )
+    (tmp_path / "mute").mkdir()
+    (tmp_path / "mute" / "tenant.yaml").write_text("name: Mute\nflow: receptionist\n")
+    with TestClient(create_app(settings), raise_server_exceptions=False) as other:
+        resp = other.post(
+            "/v1/calls",
+            content=json.dumps(
+                {"tenant": "mute", "phone_number": "+15550001234", "at": "2030-01-08T09:00:00Z"}
+            ),
+        )
+    assert resp.status_code == 409
+    assert resp.json()["field"] == "phone_number" and "tenant.yaml" not in resp.text
