@@ -149,42 +149,86 @@ async def test_a_dispatcher_killed_before_a_call_is_due_still_rings_it_once(
     )
 
 
+@asynccontextmanager
+async def _in_process(
+    db_url: str, fake_livekit: FakeLiveKit, tenants: Path, data: Path
+) -> AsyncIterator[tuple[ScheduledCalls, Store]]:
+    """The dispatcher's scheduled calls and its scheduler, in this process."""
+    settings: Settings = load_settings(
+        check_keys=False,
+        DATABASE_URL=db_url,
+        LIVEKIT_URL=fake_livekit.url,
+        FRONTDESK_TENANTS_DIR=str(tenants),
+        FRONTDESK_DATA_DIR=str(data),
+    )
+    store = Store.open(settings)
+    lkapi = livekit_api(settings)
+    scheduler = MeetingScheduler(settings, store, MeetingRunner(settings, store, lkapi))
+    calls = ScheduledCalls(settings, store, scheduler, lkapi)
+    await scheduler.start()
+    try:
+        yield calls, store
+    finally:
+        await scheduler.stop()
+        await lkapi.aclose()
+        await store.close()
+
+
+async def _add_due_now(store: Store, tenant: str) -> str:
+    now = datetime.now(UTC)
+    new = repo.NewScheduledCall(
+        id="00000000000000aa", tenant=tenant, phone_number=CALLEE, requested_at=now, rings_at=now
+    )
+    async with store.transaction() as s:
+        await repo.add(s, new)
+    return new.id
+
+
+async def _get(store: Store, call_id: str) -> ScheduledCall:
+    async with store.transaction() as s:
+        call = await repo.get(s, call_id)
+    assert call is not None
+    return call
+
+
 async def test_a_call_whose_job_fires_twice_rings_once(
     postgres: PostgresServer, fake_livekit: FakeLiveKit, tenants: Path, tmp_path: Path
 ) -> None:
     """Two replicas, or a dispatcher killed between firing a job and deleting it: the
     claim (compare-and-set) lets one of them dial."""
     db_url = await _database(postgres, "scheduled_calls_twice")
-    settings: Settings = load_settings(
-        check_keys=False,
-        DATABASE_URL=db_url,
-        LIVEKIT_URL=fake_livekit.url,
-        FRONTDESK_TENANTS_DIR=str(tenants),
-        FRONTDESK_DATA_DIR=str(tmp_path / "data"),
-    )
-    store = Store.open(settings)
-    lkapi = livekit_api(settings)
-    scheduler = MeetingScheduler(settings, store, MeetingRunner(settings, store, lkapi))
-    calls = ScheduledCalls(settings, store, scheduler, lkapi)
-    now = datetime.now(UTC)
-    new = repo.NewScheduledCall(
-        id="00000000000000aa",
-        tenant="night-owl",
-        phone_number=CALLEE,
-        requested_at=now,
-        rings_at=now,
-    )
-    await scheduler.start()
-    try:
-        async with store.transaction() as s:
-            await repo.add(s, new)
-        await asyncio.gather(calls.fire(new.id), calls.fire(new.id))
-        await calls.fire(new.id)  # and once more, late
-        async with store.transaction() as s:
-            call = await repo.get(s, new.id)
-    finally:
-        await scheduler.stop()
-        await lkapi.aclose()
-        await store.close()
-    assert call is not None and (call.status, call.outcome) == ("placed", "answered")
+    async with _in_process(db_url, fake_livekit, tenants, tmp_path / "data") as (calls, store):
+        call_id = await _add_due_now(store, "night-owl")
+        await asyncio.gather(calls.fire(call_id), calls.fire(call_id))
+        await calls.fire(call_id)  # and once more, late
+        call = await _get(store, call_id)
+    assert (call.status, call.outcome) == ("placed", "answered")
     assert [d.sip_call_to for d in fake_livekit.dialled] == [CALLEE]
+
+
+async def test_a_call_fired_late_outside_the_calling_hours_waits_for_them(
+    postgres: PostgresServer, fake_livekit: FakeLiveKit, tenants: Path, tmp_path: Path
+) -> None:
+    """A dispatcher back after the calling hours closed: the call is moved to their next
+    start (tomorrow, the only open day here), not rung now."""
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    if datetime.now(UTC) > datetime.combine(tomorrow, datetime.min.time(), UTC) - timedelta(
+        seconds=30
+    ):  # so close to midnight that "tomorrow" is about to be today
+        await asyncio.sleep(35)
+        tomorrow += timedelta(days=1)
+    day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[tomorrow.weekday()]
+    folder = tenants / "day-shift"
+    folder.mkdir()
+    (folder / "tenant.yaml").write_text(
+        "name: Day Shift\ntimezone: UTC\nflow: receptionist\n"
+        f'routing: {{phone_numbers: ["+15550004001"], calling_hours: {{{day}: "00:00-24:00"}}}}\n'
+    )
+    db_url = await _database(postgres, "scheduled_calls_late")
+    async with _in_process(db_url, fake_livekit, tenants, tmp_path / "data") as (calls, store):
+        call_id = await _add_due_now(store, "day-shift")
+        await calls.fire(call_id)
+        call = await _get(store, call_id)
+    assert fake_livekit.dialled == []
+    assert call.status == "scheduled"
+    assert call.rings_at == datetime.combine(tomorrow, datetime.min.time(), UTC)
