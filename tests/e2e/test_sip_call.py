@@ -214,6 +214,63 @@ async def test_an_unknown_number_is_refused_politely_and_nothing_is_stored(
     assert stored == []
 
 
+@pytest.mark.parametrize(("desk", "outcome"), [(200, "ok"), (486, "failed")])
+async def test_a_handoff_transfers_the_phone_caller_to_the_desk(
+    sip_stack: tuple[LocalStack, Settings], phone: SipPhone, desk: int, outcome: str
+) -> None:
+    """The caller hears the handoff line, then its phone gets a REFER and calls the desk
+    (which answers, or is busy: then the caller is told, and the flow goes on)."""
+    stack, settings = sip_stack
+    caller_number = f"+1555000{desk}7"
+    await phone.listen_as(DESK, status=desk)
+    async with phone_call(
+        phone,
+        settings,
+        uri=sip_uri(stack, SWITCHBOARD),
+        caller_number=caller_number,
+        tenant="switchboard",
+    ) as call:
+        assert call.room, f"no room for the call: {call.outcome}"
+        await asyncio.wait_for(call.outcome.referred.wait(), 60)
+        leg = call.outcome.transfer
+        assert leg is not None and call.outcome.referred_to.startswith(f"<sip:{DESK}@127.0.0.1:")
+        # the agent's leg ends: livekit-sip hangs up after the transfer, or the flow's end
+        await asyncio.wait_for(call.outcome.ended.wait(), 60)
+        await call.caller.drain_decodes()
+        heard = " ".join(h.text for h in call.caller.heard)
+        referred_at = call.outcome.referred_at or 0.0
+        line_end = max((h.end for h in call.caller.heard if h.end <= referred_at), default=0.0)
+        at_desk = [c for c in phone.incoming_calls if c.remote_uri.find(caller_number) > 0]
+    summary = (call.outcome, leg, heard)
+    # the desk got the call, from the caller's number
+    assert [c.number for c in at_desk] == [DESK], summary
+    assert leg.status == desk, summary
+    assert recall(PUT_THROUGH, heard) >= 0.5, summary
+    if outcome == "failed":  # the caller is told, then the flow ends the call
+        assert recall(DESK_BUSY, heard) >= 0.5, summary
+    facts = await stored_call(
+        settings, call.room, "switchboard", until=lambda f: f.ended_at is not None
+    )
+    store = Store.open(settings)
+    try:
+        async with store.transaction() as s:
+            events = await list_events(s, facts.id)
+            (handoff,) = await handoffs(s, facts.id)
+    finally:
+        await store.close()
+    (transferred,) = [e.payload for e in events if e.type == "CallTransferred"]
+    assert (transferred["to"], transferred["outcome"]) == (DESK, outcome), transferred
+    assert transferred["sip_status"] == (None if desk == 200 else desk), transferred
+    assert handoff.status == ("transferred" if desk == 200 else "transfer_failed")
+    assert facts.path == (("desk",) if desk == 200 else ("desk", "bye"))
+    ended_at = call.outcome.ended_at or 0.0
+    print(  # figures for the README (not asserted: timings belong to bench/)
+        f"transfer ({outcome}): handoff line heard -> REFER {referred_at - line_end:.2f} s, "
+        f"REFER -> the desk's INVITE {at_desk[0].invite_at - referred_at:.2f} s, "
+        f"REFER -> the agent's leg ended {ended_at - referred_at:.2f} s"
+    )
+
+
 async def _post_call(stack: LocalStack, body: dict[str, str]) -> dict[str, object]:
     url = f"http://127.0.0.1:{stack.ports.dispatcher_http}/v1/calls"
     async with (
@@ -306,60 +363,3 @@ async def test_a_phone_that_refuses_is_stored_with_its_sip_status(
         await store.close()
     assert (call.status, call.end_reason, call.sip_status) == ("failed", outcome, answer)
     assert (call.source, call.caller_number) == ("sip", callee)
-
-
-@pytest.mark.parametrize(("desk", "outcome"), [(200, "ok"), (486, "failed")])
-async def test_a_handoff_transfers_the_phone_caller_to_the_desk(
-    sip_stack: tuple[LocalStack, Settings], phone: SipPhone, desk: int, outcome: str
-) -> None:
-    """The caller hears the handoff line, then its phone gets a REFER and calls the desk
-    (which answers, or is busy: then the caller is told, and the flow goes on)."""
-    stack, settings = sip_stack
-    caller_number = f"+1555000{desk}7"
-    await phone.listen_as(DESK, status=desk)
-    async with phone_call(
-        phone,
-        settings,
-        uri=sip_uri(stack, SWITCHBOARD),
-        caller_number=caller_number,
-        tenant="switchboard",
-    ) as call:
-        assert call.room, f"no room for the call: {call.outcome}"
-        await asyncio.wait_for(call.outcome.referred.wait(), 60)
-        leg = call.outcome.transfer
-        assert leg is not None and call.outcome.referred_to.startswith(f"<sip:{DESK}@127.0.0.1:")
-        # the agent's leg ends: livekit-sip hangs up after the transfer, or the flow's end
-        await asyncio.wait_for(call.outcome.ended.wait(), 60)
-        await call.caller.drain_decodes()
-        heard = " ".join(h.text for h in call.caller.heard)
-        referred_at = call.outcome.referred_at or 0.0
-        line_end = max((h.end for h in call.caller.heard if h.end <= referred_at), default=0.0)
-        at_desk = [c for c in phone.incoming_calls if c.remote_uri.find(caller_number) > 0]
-    summary = (call.outcome, leg, heard)
-    # the desk got the call, from the caller's number
-    assert [c.number for c in at_desk] == [DESK], summary
-    assert leg.status == desk, summary
-    assert recall(PUT_THROUGH, heard) >= 0.5, summary
-    if outcome == "failed":  # the caller is told, then the flow ends the call
-        assert recall(DESK_BUSY, heard) >= 0.5, summary
-    facts = await stored_call(
-        settings, call.room, "switchboard", until=lambda f: f.ended_at is not None
-    )
-    store = Store.open(settings)
-    try:
-        async with store.transaction() as s:
-            events = await list_events(s, facts.id)
-            (handoff,) = await handoffs(s, facts.id)
-    finally:
-        await store.close()
-    (transferred,) = [e.payload for e in events if e.type == "CallTransferred"]
-    assert (transferred["to"], transferred["outcome"]) == (DESK, outcome), transferred
-    assert transferred["sip_status"] == (None if desk == 200 else desk), transferred
-    assert handoff.status == ("transferred" if desk == 200 else "transfer_failed")
-    assert facts.path == (("desk",) if desk == 200 else ("desk", "bye"))
-    ended_at = call.outcome.ended_at or 0.0
-    print(  # figures for the README (not asserted: timings belong to bench/)
-        f"transfer ({outcome}): handoff line heard -> REFER {referred_at - line_end:.2f} s, "
-        f"REFER -> the desk's INVITE {at_desk[0].invite_at - referred_at:.2f} s, "
-        f"REFER -> the agent's leg ended {ended_at - referred_at:.2f} s"
-    )
