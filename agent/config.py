@@ -196,6 +196,15 @@ class Settings(BaseSettings):
     sip_ring_timeout_s: float = Field(
         30.0, gt=0, le=300, validation_alias=_env("FRONTDESK_SIP_RING_TIMEOUT")
     )
+    # cold transfers (a handoff node's transfer_to): the caller's side is sent a REFER to
+    # sip:<number>@<this host[:port]> (the provider's SIP domain), or to tel:<number>
+    # when unset (the provider routes it)
+    sip_transfer_host: str | None = Field(
+        None,
+        min_length=1,
+        pattern=r"^[A-Za-z0-9.\-\[\]:]+$",
+        validation_alias=_env("FRONTDESK_SIP_TRANSFER_HOST"),
+    )
     # a number no tenant lists: answered with a polite refusal, or rejected by SIP
     sip_unknown_numbers: Literal["answer", "reject"] = Field(
         "answer", validation_alias=_env("FRONTDESK_SIP_UNKNOWN_NUMBERS")

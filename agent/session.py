@@ -83,6 +83,7 @@ class CallPlan:
             knowledge=self.knowledge,
             knowledge_threshold=self.tenant.config.knowledge.threshold,
             assisted=self.assisted,
+            transfers=self.source == "sip",  # only a phone line can be transferred
         )
 
 

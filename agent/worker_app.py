@@ -28,6 +28,7 @@ from .capture.sweeper import SpoolSweeper
 from .capture.worker import capture_call, run_postcall
 from .config import Settings, load_settings
 from .errors import FlowLoadError, TenantError, UnknownTenantError
+from .flow.actions import TransferResult
 from .flow.assist import LlmAssistant
 from .flow.runtime import FlowAgent
 from .humans import HumanTranscriber, tell_owner_of_missed_handoff, watch_humans
@@ -40,6 +41,7 @@ from .providers.registry import apply_hints, build_tts, load_vad
 from .session import CallPlan, Pipeline, Pipelines, prepare_call
 from .sip.answered import is_outbound, wait_until_answered
 from .sip.keypad import attach_keypad
+from .sip.transfer import transfer_caller
 from .store import Store
 from .tenants import SORRY, RoomKeys, TenantRegistry
 from .tenants.check import report_webhooks
@@ -177,6 +179,9 @@ async def run_call(ctx: JobContext, settings: Settings, plan: CallPlan, budget: 
         # Deleting the room disconnects every participant: for SIP, the call hangs up.
         await ctx.delete_room()
 
+    async def transfer(number: str) -> TransferResult:
+        return await transfer_caller(ctx.api, settings, ctx.room, number)
+
     # the recorder stores turns and flow events as they happen; at shutdown it finalizes
     # the call and runs the post-call pipeline
     capture = await capture_call(ctx, settings, plan, session)
@@ -198,6 +203,7 @@ async def run_call(ctx: JobContext, settings: Settings, plan: CallPlan, budget: 
         prepare=plan.prepare_turn,
         handoff_wait_s=handoff.wait_s,
         on_handoff_timeout=partial(_missed_handoff, settings, plan, capture.recorder.call.id),
+        transfer=transfer if plan.source == "sip" else None,
     )
     transcriber = HumanTranscriber(pipeline.stt, pipeline.vad_model, capture.recorder)
     watch_humans(ctx.room, agent, transcriber, handoff.announce)

@@ -14,7 +14,7 @@ import contextlib
 import json
 import shutil
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,15 +198,20 @@ async def phone_stack(
     tenants: Sequence[str] = ("crumb-and-co", "hudson-dental"),
     *,
     outbound_address: str | None = None,
+    transfer_host: str | None = None,
+    add_tenants: Callable[[Path], None] | None = None,
 ) -> AsyncIterator[tuple[LocalStack, Settings]]:
     """The whole stack with phone calls on (Redis, livekit-sip), serving copies of the
-    shipped ``tenants`` and flows under ``root``, its SIP service provisioned from them
-    (``frontdesk sip sync``; outbound calls go to ``outbound_address`` when given)."""
+    shipped ``tenants`` and flows under ``root`` (and what ``add_tenants`` writes into
+    the tenants folder), its SIP service provisioned from them (``frontdesk sip sync``;
+    outbound calls go to ``outbound_address``, transfers to ``transfer_host``)."""
     tenants_dir, flows, data = root / "tenants", root / "flows", root / "data"
     for tenant in tenants:
         shutil.copytree(
             ROOT / "tenants" / tenant, tenants_dir / tenant, ignore=shutil.ignore_patterns(".index")
         )
+    if add_tenants is not None:
+        add_tenants(tenants_dir)
     shutil.copytree(ROOT / "flows", flows)
     env = {
         "FRONTDESK_TENANTS_DIR": str(tenants_dir),
@@ -215,6 +220,8 @@ async def phone_stack(
     }
     if outbound_address is not None:
         env["FRONTDESK_SIP_OUTBOUND_ADDRESS"] = outbound_address
+    if transfer_host is not None:
+        env["FRONTDESK_SIP_TRANSFER_HOST"] = transfer_host
     settings = load_settings(check_keys=False, **env)
     stack = LocalStack(
         settings, ports=StackPorts.ephemeral(), log_dir=root / "logs", extra_env=env, sip=True

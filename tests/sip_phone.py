@@ -30,6 +30,7 @@ RATE = 16000
 FRAME_SAMPLES = RATE // 50  # 20 ms
 FRAME_BYTES = FRAME_SAMPLES * 2
 SILENCE = bytes(FRAME_BYTES)
+MAX_ACCOUNTS = 8  # PJSUA's PJSUA_MAX_ACC: pjsua_acc_add aborts the process past it
 T = TypeVar("T")
 OnAudio = Callable[[bytes, float], None]
 
@@ -44,8 +45,15 @@ class CallOutcome:
     status: int | None = None  # the last SIP status: 200 answered, 486 busy, 603 declined
     reason: str = ""
     dtmf_received: str = ""
+    number: str = ""  # an incoming call: the number it was for
+    remote_uri: str = ""  # an incoming call: who called (From)
+    # a transfer (REFER) the call received: where to, when, and the call it made there
+    referred_to: str = ""
+    referred_at: float | None = None
+    transfer: CallOutcome | None = None
     answered: asyncio.Event = field(default_factory=asyncio.Event)
     ended: asyncio.Event = field(default_factory=asyncio.Event)
+    referred: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class _Port(pj.AudioMediaPort):  # type: ignore[misc]
@@ -71,9 +79,21 @@ class _Port(pj.AudioMediaPort):  # type: ignore[misc]
 
 
 class _Call(pj.Call):  # type: ignore[misc]
-    def __init__(self, phone: SipPhone, account: pj.Account, call_id: int, outcome: CallOutcome):
+    def __init__(self, phone: SipPhone, account: _Account, call_id: int, outcome: CallOutcome):
         super().__init__(account, call_id)
-        self._phone, self.outcome = phone, outcome
+        self._phone, self._account, self.outcome = phone, account, outcome
+        self.account_number: str = account.number
+
+    def onCallTransferRequest(self, prm: Any) -> None:
+        """A REFER: accept it (PJSUA2 answers 202 and calls the target, reporting how
+        that call goes back to the referrer), making the new call one of ours."""
+        leg = CallOutcome(invite_at=time.time())
+        self.outcome.referred_to, self.outcome.referred_at = str(prm.dstUri), leg.invite_at
+        self.outcome.transfer = leg
+        call = _Call(self._phone, self._account, pj.PJSUA_INVALID_ID, leg)
+        self._phone.keep(call)
+        prm.newCall = call
+        self._phone.notify(self.outcome.referred.set)
 
     def onCallState(self, prm: Any) -> None:
         info = self.getInfo()
@@ -98,9 +118,9 @@ class _Call(pj.Call):  # type: ignore[misc]
 
 
 class _Account(pj.Account):  # type: ignore[misc]
-    def __init__(self, phone: SipPhone) -> None:
+    def __init__(self, phone: SipPhone, number: str) -> None:
         super().__init__()
-        self._phone = phone
+        self._phone, self.number = phone, number
 
     def onIncomingCall(self, prm: Any) -> None:
         self._phone.incoming(self, prm.callId)
@@ -111,12 +131,15 @@ class SipPhone:
 
     ``dial`` places a call from a number; while a call is up, :meth:`send` queues audio
     to send and ``on_audio`` gets what arrives (16 kHz mono int16, 20 ms frames).
-    Incoming calls are answered with ``answer_status`` (200 answers; 486 is busy).
+    Incoming calls are answered with ``answer_status`` (200 answers; 486 is busy), or
+    the status given for their number (``listen_as``). A transfer (REFER) it receives is
+    accepted: it calls the target, as a desk phone does.
     """
 
     def __init__(self, on_audio: OnAudio | None = None) -> None:
         self.on_audio: OnAudio = on_audio or (lambda _data, _at: None)
         self.answer_status = 200
+        self.answer_statuses: dict[str, int] = {}  # per number, over answer_status
         self.port_number = 0
         self.incoming_calls: list[CallOutcome] = []
         self._mouth: queue.SimpleQueue[bytes] = queue.SimpleQueue()
@@ -222,39 +245,58 @@ class SipPhone:
         self._loop.call_soon_threadsafe(callback)
 
     def _account(self, number: str) -> _Account:
-        account = self._accounts.get(number)
+        """The account of ``number`` (its SIP identity), made when first needed; past
+        MAX_ACCOUNTS the least recently used idle one is removed first."""
+        account = self._accounts.pop(number, None)
         if account is None:
+            if len(self._accounts) >= MAX_ACCOUNTS - 1:
+                self._retire_idle_account()
             config = pj.AccountConfig()
             config.idUri = f"sip:{number}@127.0.0.1"
-            account = _Account(self)
+            account = _Account(self, number)
             account.create(config)
-            self._accounts[number] = account
+        self._accounts[number] = account  # the most recently used last
         return account
+
+    def _retire_idle_account(self) -> None:
+        # ended calls stay referenced: PJSUA2 objects are freed on this thread, at close
+        busy = {c.account_number for c in self._calls if c.isActive()}
+        idle = next((n for n in self._accounts if n not in busy), None)
+        if idle is None:
+            raise RuntimeError(f"all {MAX_ACCOUNTS - 1} SIP accounts of the test phone are busy")
+        self._accounts.pop(idle).shutdown()
 
     def connect_audio(self, media: pj.AudioMedia) -> None:
         assert self._port is not None
         self._port.startTransmit(media)
         media.startTransmit(self._port)
 
+    def keep(self, call: _Call) -> None:
+        self._calls.append(call)
+
     def call_ended(self, call: _Call) -> None:
         self.notify(call.outcome.ended.set)
 
     def incoming(self, account: _Account, call_id: int) -> None:
-        outcome = CallOutcome(invite_at=time.time())
+        outcome = CallOutcome(invite_at=time.time(), number=account.number)
         call = _Call(self, account, call_id, outcome)
+        outcome.remote_uri = str(call.getInfo().remoteUri)
         self._calls.append(call)
         self.notify(lambda: self.incoming_calls.append(outcome))
         answer = pj.CallOpParam()
-        answer.statusCode = self.answer_status
-        if self.answer_status == 200:
+        answer.statusCode = self.answer_statuses.get(account.number, self.answer_status)
+        if answer.statusCode == 200:
             call.answer(answer)
         else:
             call.hangup(answer)
 
     # -- the asyncio side ----------------------------------------------------------------
 
-    async def listen_as(self, number: str) -> str:
-        """Take incoming calls as ``number``; returns this phone's SIP URI for it."""
+    async def listen_as(self, number: str, *, status: int | None = None) -> str:
+        """Take incoming calls as ``number`` (answered with ``status`` when given, e.g.
+        486 busy); returns this phone's SIP URI for it."""
+        if status is not None:
+            self.answer_statuses[number] = status
         await self._submit(lambda: self._account(number))
         return f"sip:{number}@127.0.0.1:{self.port_number}"
 

@@ -1,8 +1,9 @@
 """What the flow machine asks its driver to do, and what LLM assistance answers.
 
 The machine returns :data:`Action` lists: speak (:class:`Say`), wait for the caller
-(:class:`Listen`), end the call (:class:`Hangup`) or, in LLM-assisted mode only, ask the
-LLM (:class:`Consult`) and come back with an :data:`Assist`. A ``Consult`` commits
+(:class:`Listen`), end the call (:class:`Hangup`), transfer a phone call
+(:class:`Transfer`, answered with a :class:`TransferResult`) or, in LLM-assisted mode
+only, ask the LLM (:class:`Consult`) and come back with an :data:`Assist`. A ``Consult`` commits
 nothing: the driver calls ``on_user_text(text, assist=...)`` again with the LLM's result
 (or :class:`AssistError`), and that turn commits as any other.
 """
@@ -43,6 +44,24 @@ class Hangup:
     """End the call (after the preceding speech has played)."""
 
     node: str
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Transfer the phone call to ``to`` (E.164) once the preceding speech has played,
+    then report how it went (``FlowMachine.on_transfer``)."""
+
+    to: str
+    node: str
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    """How a :class:`Transfer` went: ``ok``, or failed with the SIP status (if any)."""
+
+    ok: bool
+    sip_status: int | None = None
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,5 +118,5 @@ class AwaitHuman:
     node: str
 
 
-Action = Say | Listen | Hangup | Consult | AwaitHuman
+Action = Say | Listen | Hangup | Consult | AwaitHuman | Transfer
 Assist = ToolCalled | Replied | AssistError

@@ -1,7 +1,8 @@
 """What the flow machine reports as a call goes: node entered, slot set, transition
 taken (and why), reprompt, global intent, knowledge answered, consent recorded, handoff
-requested, LLM assistance failed, ended. Sent in order to an :class:`EventSink` (the
-call recorder; :class:`ListSink` in tests and the simulator), and asserted by scenarios.
+requested, call transferred, LLM assistance failed, ended. Sent in order to an
+:class:`EventSink` (the call recorder; :class:`ListSink` in tests and the simulator),
+and asserted by scenarios.
 
 Events are frozen dataclasses of plain values (str, int, float, bool, datetime and
 mappings of str), so a sink can store any of them generically by class name."""
@@ -140,6 +141,20 @@ class HandoffTimedOut:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CallTransferred:
+    """A handoff node transferred a phone call to ``to`` (E.164): ``ok`` when the other
+    phone answered and the caller left for it, else ``failed`` with the SIP status the
+    transfer got (486 busy, 603 declined, ...; None when it failed without one) and why."""
+
+    node: str
+    to: str
+    outcome: Literal["ok", "failed"]
+    sip_status: int | None
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
 class AssistFailed:
     """LLM-assisted mode: the LLM failed or timed out; the turn ran scripted."""
 
@@ -161,6 +176,7 @@ FlowEvent = (
     | HumanJoined
     | HandedBack
     | HandoffTimedOut
+    | CallTransferred
     | AssistFailed
     | Ended
 )

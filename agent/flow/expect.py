@@ -39,6 +39,7 @@ EventName = Literal[
     "human_joined",
     "handed_back",
     "handoff_timed_out",
+    "call_transferred",
     "assist_failed",
     "ended",
 ]

@@ -35,6 +35,8 @@ from .actions import (
     Replied,
     Say,
     ToolCalled,
+    Transfer,
+    TransferResult,
 )
 from .events import (
     AssistFailed,
@@ -45,6 +47,7 @@ from .events import (
     HumanJoined,
 )
 from .handlers import HANDLERS, Handler, ListeningHandler
+from .handlers.speaking import HandoffHandler
 from .match import match_global_intent, word_transition
 from .model import (
     LISTENING_KINDS,
@@ -67,6 +70,8 @@ __all__ = [
     "Hangup",
     "Listen",
     "Say",
+    "Transfer",
+    "TransferResult",
 ]
 
 _UTC_NOW = partial(datetime.now, UTC)
@@ -98,7 +103,10 @@ class FlowMachine:
     """Runs one call through ``flow``. Not thread-safe: drive it from one task.
 
     ``knowledge`` answers ``answer`` nodes (required when the flow has any);
-    ``assisted`` turns on LLM-assisted mode (the driver must then answer Consults)."""
+    ``assisted`` turns on LLM-assisted mode (the driver must then answer Consults);
+    ``transfers``: the call can be transferred (a phone call), so a handoff node with
+    ``transfer_to`` returns a :class:`Transfer` (the driver answers with
+    :meth:`on_transfer`) instead of continuing as an ordinary handoff."""
 
     def __init__(
         self,
@@ -110,6 +118,7 @@ class FlowMachine:
         knowledge: KnowledgeSearch | None = None,
         knowledge_threshold: float = 0.5,
         assisted: bool = False,
+        transfers: bool = False,
     ) -> None:
         flow = with_tenant_choices(flow, context)
         if flow.uses_knowledge() and knowledge is None:
@@ -124,6 +133,7 @@ class FlowMachine:
             knowledge=knowledge,
             knowledge_threshold=knowledge_threshold,
             assisted=assisted,
+            transfers=transfers,
         )
         self._flow = flow
         self._sink = sink
@@ -152,8 +162,9 @@ class FlowMachine:
         return self._commit(turn)
 
     def on_user_text(self, text: str, *, assist: Assist | None = None) -> list[Action]:
-        """Handle what the caller said; ``assist`` answers an earlier Consult."""
-        if self._state.ended:
+        """Handle what the caller said; ``assist`` answers an earlier Consult. Words said
+        while a transfer is under way are not for the flow."""
+        if self._state.ended or self._state.transferring:
             return []
         if not text.strip():
             return self.on_no_input()
@@ -178,7 +189,7 @@ class FlowMachine:
 
     def on_no_input(self) -> list[Action]:
         """Handle the caller's silence after a Listen's timeout."""
-        if self._state.ended:
+        if self._state.ended or self._state.transferring:
             return []
         turn = self._turn()
         self._listening(turn)
@@ -214,6 +225,18 @@ class FlowMachine:
             return []
         turn.emit(HandoffTimedOut(node=turn.node_id, waited_s=waited_s, at=turn.now))
         turn.go(node.on_timeout, "handoff_timeout")
+        return self._commit(turn)
+
+    def on_transfer(self, result: TransferResult) -> list[Action]:
+        """Handle the outcome of the :class:`Transfer` the last step asked for."""
+        if not self._state.transferring:
+            raise FlowRuntimeError(f"flow {self._flow.id!r}: no transfer is under way")
+        turn = self._turn()
+        node = turn.node()
+        assert isinstance(node, HandoffNode)  # only a handoff node transfers
+        handler = self._handler(node)
+        assert isinstance(handler, HandoffHandler)
+        handler.transferred(turn, node, result)
         return self._commit(turn)
 
     # --- the NodeRunner the handlers reach through a Turn ------------------------------

@@ -42,6 +42,7 @@ TransitionReason = Literal[
     "tool",  # an llm node's tool call leads here
     "handed_back",  # a person who took the call handed it back (a waiting handoff's next)
     "handoff_timeout",  # nobody took a waiting handoff in the tenant's wait time
+    "transfer_failed",  # a handoff node's phone transfer failed: its ``next``
 ]
 
 

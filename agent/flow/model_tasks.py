@@ -7,9 +7,9 @@ Each is a pydantic model describing itself (templates, exits, slots) the way
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from .conditions import IntentCondition, Keyword, SlotName
 from .model_base import (
@@ -144,19 +144,39 @@ class ClarifyNode(ListeningNode):
         ]
 
 
+DEFAULT_TRANSFER_FAILED = "I'm sorry, I couldn't put you through."
+PhoneNumber = Annotated[
+    str,
+    StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$"),
+    Field(description="E.164, e.g. +442071234567", examples=["+442071234567"]),
+]
+
+
 class HandoffNode(NodeBase):
     """Record a handoff request (reason, summary), tell the caller, continue at ``next``.
 
     With ``on_timeout`` the handoff waits for a person (the console's "take call"): the
     agent holds the call for the tenant's ``handoff.wait_s``; a person who joins talks
     with the caller while the agent only listens, and handing back continues at
-    ``next``; nobody in time continues at ``on_timeout`` (take a message)."""
+    ``next``; nobody in time continues at ``on_timeout`` (take a message).
+
+    With ``transfer_to`` (an E.164 number), a phone call is then transferred there (a
+    cold transfer, SIP REFER) once ``text`` has played; if the transfer fails the caller
+    hears ``transfer_failed`` and the call continues at ``next``. A web or meeting room
+    has no phone line to transfer: there the node is an ordinary handoff."""
 
     kind: Literal["handoff"]
     text: Template
     reason: Template = "the caller asked for a person"
     summary: Template | None = Field(
         default=None, description="Defaults to the slots collected so far."
+    )
+    transfer_to: PhoneNumber | None = Field(
+        default=None, description="Phone calls: transfer the caller to this number (E.164)."
+    )
+    transfer_failed: Template = Field(
+        default=DEFAULT_TRANSFER_FAILED,
+        description="Said when the transfer fails, before continuing at ``next``.",
     )
     next: NodeId
     on_timeout: NodeId | None = Field(
@@ -167,6 +187,8 @@ class HandoffNode(NodeBase):
 
     def templates(self) -> list[tuple[Loc, str]]:
         found: list[tuple[Loc, str]] = [(("text",), self.text), (("reason",), self.reason)]
+        if self.transfer_to:
+            found.append((("transfer_failed",), self.transfer_failed))
         return found + ([(("summary",), self.summary)] if self.summary else [])
 
     def exits(self) -> list[Exit]:
@@ -174,6 +196,8 @@ class HandoffNode(NodeBase):
         found = [Exit(("next",), self.next, "handed_back" if waits else "next")]
         if self.on_timeout is not None:
             found.append(Exit(("on_timeout",), self.on_timeout, "handoff_timeout"))
+        if self.transfer_to:
+            found.append(Exit(("next",), self.next, "transfer_failed"))
         return found
 
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from .slots.datetimes import say_date
 
 Span = tuple[time, time]  # opens, closes (tenant-local)
+SEARCH_DAYS = 400  # how far ahead next_open looks for an open day
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -91,6 +92,21 @@ class OpeningHours:
         if name:
             return Day(None, f"for {name}"), "holiday"
         return self.weekday(day), ""
+
+    def next_open(self, at: datetime) -> datetime | None:
+        """``at`` (a timezone-aware, tenant-local time) when open then, else the start of
+        the next opening after it (exceptional days and holidays count; "no
+        appointments" days are open); None when nothing opens within SEARCH_DAYS."""
+        for ahead in range(SEARCH_DAYS):
+            day = at.date() + timedelta(days=ahead)
+            span = self.on(day)[0].span
+            if span is None:
+                continue
+            opens = datetime.combine(day, span[0], at.tzinfo)
+            closes = datetime.combine(day, span[1], at.tzinfo)
+            if at < closes:
+                return max(at, opens)
+        return None
 
     def closed_at(self, at: datetime, *, today: date | None = None) -> str | None:
         """None when ``at`` (a tenant-local time) can be taken, else why not, to be said.

@@ -30,7 +30,7 @@ from livekit.agents.voice import SpeechHandle
 from livekit.agents.voice.events import UserStateChangedEvent
 
 from ..phrases import Pattern
-from .actions import AssistError, AwaitHuman, Consult
+from .actions import AssistError, AwaitHuman, Consult, Transfer, TransferResult
 from .assist import LlmAssistant
 from .machine import Action, FlowMachine, Hangup, Listen, Say
 
@@ -46,6 +46,7 @@ class HintSetter(Protocol):
 
 
 Hangup_ = Callable[[], Awaitable[None]]
+TransferCall = Callable[[str], Awaitable[TransferResult]]  # transfer the caller to a number
 TurnListener = Callable[[llm.ChatMessage], None]
 
 
@@ -63,6 +64,7 @@ class FlowAgent(Agent):
         prepare: Callable[[str], None] | None = None,
         handoff_wait_s: float = 60.0,
         on_handoff_timeout: Callable[[], None] | None = None,
+        transfer: TransferCall | None = None,
     ) -> None:
         """``on_turn`` gets each completed caller turn as livekit built it (text, STT
         confidence, timing metrics) before the flow reads it: livekit never commits it to
@@ -70,13 +72,15 @@ class FlowAgent(Agent):
         blocking work a turn's text needs (a knowledge search's model inference) in a
         thread, before the flow reads it on the event loop. A waiting handoff holds the
         call ``handoff_wait_s`` for a person; nobody in time runs its timeout path and
-        calls ``on_handoff_timeout``."""
+        calls ``on_handoff_timeout``. ``transfer`` transfers the
+        call to a number (a phone call; the machine asks only when it may)."""
         super().__init__(instructions="Follow the flow graph.")
         self._on_turn = on_turn
         self._prepare = prepare
         self._machine = machine
         self._set_hints = set_hints
         self._hang_up = hang_up
+        self._transfer = transfer
         self._assistant = assistant
         self._consulting: tuple[str, asyncio.Task[None]] | None = None
         self._generation = 0  # counts caller turns: work for an older one is dropped
@@ -242,6 +246,7 @@ class FlowAgent(Agent):
     def _carry_out(self, actions: list[Action]) -> None:
         texts = [a.text for a in actions if isinstance(a, Say)]
         listen = next((a for a in actions if isinstance(a, Listen)), None)
+        transfer = next((a for a in actions if isinstance(a, Transfer)), None)
         hang_up = any(isinstance(a, Hangup) for a in actions)
         hold = any(isinstance(a, AwaitHuman) for a in actions)
         if listen is not None:
@@ -249,9 +254,12 @@ class FlowAgent(Agent):
         self._listen = listen
         speech = None
         if texts:
-            speech = self.session.say(" ".join(texts), allow_interruptions=not hang_up)
+            final = hang_up or transfer is not None  # the caller hears it whole
+            speech = self.session.say(" ".join(texts), allow_interruptions=not final)
             self._speech = speech
-        if hang_up:
+        if transfer is not None:
+            self._spawn(self._transfer_after(speech, transfer))
+        elif hang_up:
             self._spawn(self._finish(speech))
         elif listen is not None:
             self._spawn(self._arm_timer_after(speech, listen))
@@ -326,6 +334,26 @@ class FlowAgent(Agent):
         if self._speech is not None and not self._speech.done():
             with contextlib.suppress(RuntimeError):
                 self._speech.interrupt()
+
+    async def _transfer_after(self, speech: SpeechHandle | None, transfer: Transfer) -> None:
+        """Transfer the call once the handoff line has played, then let the flow go on
+        with the outcome (the call ends, or the caller is told it failed)."""
+        self._cancel_timer()
+        if speech is not None:
+            await speech.wait_for_playout()
+        await asyncio.sleep(0.5)  # let the last audio leave the transport
+        if self._transfer is None:  # not reachable: the machine was told it may not
+            result = TransferResult(ok=False, reason="this call cannot be transferred")
+        else:
+            logger.info("transferring the call", extra={"node": transfer.node, "to": transfer.to})
+            result = await self._transfer(transfer.to)
+        logger.info(
+            "transfer ended",
+            extra={"node": transfer.node, "ok": result.ok, "sip_status": result.sip_status},
+        )
+        actions = self._machine.on_transfer(result)  # recorded even while wrapping up
+        if not self._wrapping_up:  # else the call is ending already (a budget cap)
+            self._perform(actions, phrase=False)
 
     async def _finish(self, speech: SpeechHandle | None) -> None:
         self._cancel_timer()

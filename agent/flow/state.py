@@ -37,6 +37,7 @@ class FlowState:
       handoff happens (a global "human" intent); ``which``: the topics an answer node
       asked the caller to choose between ("Do you mean X or Y?"), and the question;
     - ``heard``: everything the caller said; ``history``: recent turns, for the LLM;
+    - ``transferring``: a handoff node waits for its phone transfer's outcome;
     - ``last_turn``: what the agent said last (for "repeat that")."""
 
     current: str
@@ -57,5 +58,6 @@ class FlowState:
     heard: tuple[str, ...] = ()
     history: tuple[tuple[str, str], ...] = ()
     ended: bool = False
+    transferring: bool = False
     last_prompt: str = ""
     last_turn: tuple[Say, ...] = ()

@@ -37,7 +37,8 @@ from .templates import Extra, TemplateContext, TemplateRenderer
 
 @dataclass(frozen=True)
 class CallServices:
-    """What handlers may use beyond the state: the flow, templates, knowledge, LLM mode."""
+    """What handlers may use beyond the state: the flow, templates, knowledge, LLM mode,
+    and whether the call can be transferred (a phone call)."""
 
     flow: Flow
     context: TemplateContext
@@ -45,6 +46,7 @@ class CallServices:
     knowledge: KnowledgeSearch | None = None
     knowledge_threshold: float = 0.5
     assisted: bool = False
+    transfers: bool = False
 
 
 class NodeRunner(Protocol):

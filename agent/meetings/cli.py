@@ -29,8 +29,9 @@ RELATIVE = re.compile(r"^\+(?P<n>\d+)(?P<unit>[smh])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours"}
 
 
-def parse_start(value: str, *, now: datetime | None = None) -> datetime:
-    """ISO 8601 with a UTC offset, or ``+N`` seconds, minutes or hours from now."""
+def parse_start(value: str, *, now: datetime | None = None, option: str = "--start") -> datetime:
+    """ISO 8601 with a UTC offset, or ``+N`` seconds, minutes or hours from now
+    (``option`` names the command line option in errors)."""
     relative = RELATIVE.match(value.strip())
     if relative:
         delta = timedelta(**{UNITS[relative["unit"]]: int(relative["n"])})
@@ -39,11 +40,11 @@ def parse_start(value: str, *, now: datetime | None = None) -> datetime:
         start = datetime.fromisoformat(value)
     except ValueError as e:
         raise typer.BadParameter(
-            f"{value!r} is no time: use ISO 8601 with an offset or +10m", param_hint="--start"
+            f"{value!r} is no time: use ISO 8601 with an offset or +10m", param_hint=option
         ) from e
     if start.tzinfo is None:
         raise typer.BadParameter(
-            f"{value!r} has no UTC offset (add +00:00 or Z)", param_hint="--start"
+            f"{value!r} has no UTC offset (add +00:00 or Z)", param_hint=option
         )
     return start
 

@@ -22,6 +22,7 @@ from ..control.auth import StaffDep, require_tenant
 from ..control.dispatch import livekit_api
 from ..control.errors import ErrorBody
 from ..errors import RequestError
+from ..sip.scheduled import ScheduledCalls
 from ..store import Store
 from ..store import meetings as repo
 from ..store.migrate import ensure_embedded_schema
@@ -52,6 +53,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     lkapi = livekit_api(settings)
     runner = MeetingRunner(settings, store, lkapi)
     scheduler = MeetingScheduler(settings, store, runner)
+    # the same scheduler fires the scheduled phone calls (POST /v1/calls with `at`)
+    app.state.scheduled_calls = ScheduledCalls(settings, store, scheduler, lkapi)
     await scheduler.start()
     app.state.meetings = Meetings(settings, store, scheduler)
     try:

@@ -1,4 +1,6 @@
 """The dispatcher's meeting scheduler: APScheduler 3, its jobs in the store's database.
+It also fires the scheduled phone calls (:mod:`agent.sip.scheduled`, ``call:<id>`` jobs):
+one scheduler, one leader, for both.
 
 Jobs live in ``apscheduler_jobs`` (``SQLAlchemyJobStore``, created by the migrations),
 so a restarted dispatcher still has every meeting's jobs; a job whose time passed while
@@ -78,6 +80,12 @@ def retry_id(meeting_id: str) -> str:
     return f"meeting:{meeting_id}:join-retry"
 
 
+def call_job_id(call_id: str, at: datetime) -> str:
+    """A scheduled call's job, one per ring time: a call moved while its old job is being
+    fired gets a new job, never one the scheduler is about to delete."""
+    return f"call:{call_id}@{int(at.timestamp())}"
+
+
 class MeetingScheduler:
     def __init__(self, settings: Settings, store: Store, runner: MeetingRunner) -> None:
         self.settings = settings
@@ -94,10 +102,11 @@ class MeetingScheduler:
             timezone=UTC,
         )
         self.leader = asyncio.Event()
+        self.calls: jobs.CallJobs | None = None  # set before start: scheduled phone calls
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        jobs.register(asyncio.get_running_loop(), self.runner)
+        jobs.register(asyncio.get_running_loop(), self.runner, self.calls)
         # the poll: wakes the leader to see jobs that other replicas added
         self.scheduler.add_job(
             _wake, "interval", seconds=self.settings.meeting_poll_s, jobstore="local", id="wake"
@@ -152,6 +161,25 @@ class MeetingScheduler:
         for job in (*(job_id(meeting_id, a) for a in ACTIONS), retry_id(meeting_id)):
             with contextlib.suppress(JobLookupError):
                 self.scheduler.remove_job(job, jobstore="default")
+
+    async def plan_call(self, call_id: str, at: datetime) -> None:
+        """(Re)place a scheduled phone call's job (see :mod:`agent.sip.scheduled`)."""
+        await asyncio.to_thread(
+            self.scheduler.add_job,
+            jobs.fire_call,
+            DateTrigger(run_date=at),
+            args=[call_id],
+            id=call_job_id(call_id, at),
+            replace_existing=True,
+            jobstore="default",
+        )
+
+    async def unplan_call(self, call_id: str, at: datetime) -> None:
+        await asyncio.to_thread(self._remove, call_job_id(call_id, at))
+
+    def _remove(self, job: str) -> None:
+        with contextlib.suppress(JobLookupError):
+            self.scheduler.remove_job(job, jobstore="default")
 
     async def _lead(self) -> None:
         if self.store.dialect != "postgresql":

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Annotated, TypeVar
 
+import httpx
 import typer
 
 from ..cli_settings import settings_or_exit
@@ -87,13 +88,28 @@ def dial(
     tenant: Annotated[str, typer.Option(help="Tenant calling (its phone flow answers)")] = (
         "crumb-and-co"
     ),
+    at: Annotated[
+        str | None,
+        typer.Option(
+            help="Ring later: ISO 8601 with an offset, or +10m; within the tenant's calling "
+            "hours (the dispatcher schedules it)"
+        ),
+    ] = None,
+    dispatcher: Annotated[
+        str | None, typer.Option(help="With --at: the dispatcher's URL (default: this machine's)")
+    ] = None,
 ) -> None:
     """Phone NUMBER for a tenant through the outbound trunk (the stack must be up and
     `frontdesk sip sync` run with FRONTDESK_SIP_OUTBOUND_ADDRESS set). Prints the room and
     the outcome: answered, busy, no-answer, rejected or failed (with the SIP status);
-    exits 1 when the call was not answered."""
+    exits 1 when the call was not answered. With --at, the dispatcher rings it later
+    (moved to the next calling hours if need be): prints when, and the call's id."""
     from ..tenants import load_tenant
     from .outbound import dial_out
+
+    if at is not None:
+        schedule(number, tenant, at, dispatcher)
+        return
 
     async def work(settings: Settings) -> bool:
         loaded = await asyncio.to_thread(load_tenant, settings.tenants_dir, tenant)
@@ -108,3 +124,30 @@ def dial(
 
     if not _run("dial", work):
         raise typer.Exit(1)
+
+
+def schedule(number: str, tenant: str, at: str, dispatcher: str | None) -> None:
+    """``frontdesk dial --at``: ask the dispatcher (it owns the scheduler) over HTTP."""
+    from ..meetings.cli import parse_start
+
+    when = parse_start(at, option="--at")
+    if dispatcher is None:
+        settings = settings_or_exit("frontdesk dial", check_keys=False)
+        dispatcher = f"http://{settings.dispatcher_host}:{settings.dispatcher_port}"
+    url = f"{dispatcher.rstrip('/')}/v1/calls"
+    body = {"tenant": tenant, "phone_number": number, "at": when.isoformat()}
+    try:
+        answer = httpx.post(url, json=body, timeout=30)
+    except httpx.HTTPError as e:
+        typer.echo(f"frontdesk dial: the dispatcher at {url} did not answer: {e}", err=True)
+        raise typer.Exit(1) from e
+    data = answer.json()
+    if answer.is_error:
+        typer.echo(f"frontdesk dial: {data.get('error', answer.text)}", err=True)
+        raise typer.Exit(2)
+    moved = (
+        f" (moved from {data['requested_at']}: outside the calling hours)" if data["moved"] else ""
+    )
+    typer.echo(
+        f"{data['phone_number']}: scheduled {data['id']}, rings at {data['rings_at']}{moved}"
+    )

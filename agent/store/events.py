@@ -1,4 +1,5 @@
-"""Flow events, stored generically by type; consents and handoffs also get their own rows."""
+"""Flow events, stored generically by type; consents and handoffs also get their own rows
+(a handoff's phone transfer sets its status: ``transferred`` or ``transfer_failed``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ._dialect import affected, insert_for
@@ -63,7 +64,18 @@ async def add_event(s: AsyncSession, call_id: str, tenant: str, event: NewEvent)
                 at=event.at,
             )
         )
+    elif event.type == "CallTransferred":
+        status = "transferred" if p.get("outcome") == "ok" else "transfer_failed"
+        await _set_last_handoff(s, call_id, status)
     return True
+
+
+async def _set_last_handoff(s: AsyncSession, call_id: str, status: str) -> None:
+    await s.flush()  # the handoff may have been added in this batch
+    last = select(Handoff.id).where(Handoff.call_id == call_id).order_by(Handoff.id.desc())
+    found = (await s.scalars(last.limit(1))).first()
+    if found is not None:
+        await s.execute(update(Handoff).where(Handoff.id == found).values(status=status))
 
 
 def _str(value: object) -> str | None:

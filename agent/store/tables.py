@@ -401,6 +401,31 @@ class StaffToken(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class ScheduledCall(Base):
+    """An outbound phone call the dispatcher places later (``POST /v1/calls`` with
+    ``at``): asked for ``requested_at``, ringing at ``rings_at`` (the tenant's calling
+    hours moved it there when the request fell outside them). Once placed it has the
+    room and outcome of :func:`agent.sip.outbound.dial_out`."""
+
+    __tablename__ = "scheduled_calls"
+
+    id: Mapped[str] = mapped_column(Str(32), primary_key=True)
+    tenant: Mapped[str] = mapped_column(Str(64))
+    phone_number: Mapped[str] = mapped_column(Str(32))
+    requested_at: Mapped[datetime]
+    rings_at: Mapped[datetime]
+    # scheduled | dialing | placed | failed | cancelled
+    status: Mapped[str] = mapped_column(Str(16), default="scheduled")
+    room: Mapped[str | None] = mapped_column(Clipped(255))
+    outcome: Mapped[str | None] = mapped_column(Str(16))  # answered, busy, no-answer, ...
+    sip_status: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(CleanText)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index(None, "tenant", "rings_at"),)
+
+
 TENANT_TABLES = tuple(sorted(Base.metadata.tables))
 
 # The dispatcher's meeting scheduler keeps its jobs here (APScheduler's SQLAlchemyJobStore

@@ -37,13 +37,23 @@ def template_context(tenant: Tenant) -> TemplateContext:
 def opening_hours(config: TenantConfig) -> OpeningHours | None:
     """The tenant's weekly hours, exceptional days and public holidays, as the flow checks
     times against them (None: no hours given)."""
-    hours: Hours = config.hours
+    return hours_of(config, config.hours)
+
+
+def calling_window(config: TenantConfig) -> OpeningHours | None:
+    """When the tenant's outbound calls may ring: ``routing.calling_hours``, else its
+    opening hours (None: no hours given, any time)."""
+    return hours_of(config, config.calling_hours())
+
+
+def hours_of(config: TenantConfig, hours: Hours) -> OpeningHours | None:
+    """``hours`` (the tenant's, or its calling hours) as times are checked against them."""
     days = [_day(hours, weekday) for weekday in WEEKDAYS]
     special = [
         SpecialDay(s.first, s.last, Day(parse_range(s.open), s.note or "", s.appointments))
         for s in hours.exceptions
     ]
-    return OpeningHours.from_spans(days, special=special, holiday=config.holiday_lookup())
+    return OpeningHours.from_spans(days, special=special, holiday=config.holiday_lookup(hours))
 
 
 def _day(hours: Hours, weekday: Weekday) -> Day:

@@ -155,6 +155,11 @@ class Routing(_Strict):
     phone_numbers: list[E164] = Field(default_factory=list, description="E.164 numbers (SIP)")
     campaigns: list[Slug] = Field(default_factory=list, description="Web widget campaign ids")
     meeting_owners: list[Email] = Field(default_factory=list)
+    calling_hours: Hours | None = Field(
+        None,
+        description="When outbound calls may ring (tenant-local, like `hours`); a "
+        "scheduled call due outside them rings at their next start. Default: `hours`",
+    )
 
 
 Source = Literal["sip", "web", "meeting"]  # how a room came in
@@ -386,9 +391,10 @@ class TenantConfig(_Strict):
         else the language's region; None when none of them tells."""
         return region_for(self.country, self.timezone, self.language)
 
-    def holiday_lookup(self) -> HolidayLookup | None:
-        """The public holiday on a date (its name), when ``hours.holidays`` is set."""
-        spec, region = self.hours.holidays, self.region
+    def holiday_lookup(self, hours: Hours | None = None) -> HolidayLookup | None:
+        """The public holiday on a date (its name), when ``hours.holidays`` (or those of
+        the ``hours`` given) is set."""
+        spec, region = (hours or self.hours).holidays, self.region
         if spec is None or (spec.country is None and region is None):
             return None
         return holiday_lookup(spec, spec.country or region or "")
@@ -403,21 +409,26 @@ class TenantConfig(_Strict):
     @field_validator("hours")
     @classmethod
     def _holidays_of_a_country(cls, hours: Hours, info: ValidationInfo) -> Hours:
-        spec = hours.holidays
-        if spec is None:
-            return hours
-        data = info.data
-        region = region_for(data.get("country"), data.get("timezone", ""), data.get("language", ""))
-        if spec.country is None and region is None:
-            raise ValueError(
-                "holidays: set 'country' (here or at the top of tenant.yaml): the timezone "
-                "and language do not tell the country"
-            )
-        try:
-            holiday_lookup(spec, spec.country or region or "")
-        except ValueError as e:
-            raise ValueError(f"holidays: {e}") from e
-        return hours
+        return _with_known_holidays(hours, info.data)
+
+    @field_validator("routing")
+    @classmethod
+    def _calling_holidays_of_a_country(cls, routing: Routing, info: ValidationInfo) -> Routing:
+        if routing.calling_hours is not None:
+            if not any(routing.calling_hours.spans()):
+                raise ValueError(
+                    "calling_hours: no weekday is open, so no outbound call could ring "
+                    "(leave calling_hours out to use `hours`)"
+                )
+            try:
+                _with_known_holidays(routing.calling_hours, info.data)
+            except ValueError as e:
+                raise ValueError(f"calling_hours: {e}") from e
+        return routing
+
+    def calling_hours(self) -> Hours:
+        """When outbound calls may ring: ``routing.calling_hours``, else ``hours``."""
+        return self.routing.calling_hours or self.hours
 
     @field_validator("timezone")
     @classmethod
@@ -427,6 +438,24 @@ class TenantConfig(_Strict):
                 f"unknown timezone {value!r} (an IANA name such as 'Europe/London' or 'UTC')"
             )
         return value
+
+
+def _with_known_holidays(hours: Hours, data: dict[str, Any]) -> Hours:
+    """``hours``, once its public holidays are known for the tenant's country."""
+    spec = hours.holidays
+    if spec is None:
+        return hours
+    region = region_for(data.get("country"), data.get("timezone", ""), data.get("language", ""))
+    if spec.country is None and region is None:
+        raise ValueError(
+            "holidays: set 'country' (here or at the top of tenant.yaml): the timezone "
+            "and language do not tell the country"
+        )
+    try:
+        holiday_lookup(spec, spec.country or region or "")
+    except ValueError as e:
+        raise ValueError(f"holidays: {e}") from e
+    return hours
 
 
 def tenant_json_schema() -> dict[str, Any]:

@@ -9,6 +9,8 @@ with source ``sip`` and both numbers; each number reaches its own tenant; a numb
 tenant lists gets a polite refusal and a hang-up, and nothing is stored. The other
 way round, the agent phones a number through the outbound trunk (POST /v1/calls) and
 greets whoever answers; a phone that is busy or declines is stored with its SIP status.
+A handoff node with ``transfer_to`` transfers the caller (REFER): the caller's phone
+calls the front desk's number, and the stored call shows the transfer and its outcome.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from agent.session import prepare_call
 from agent.stack import LocalStack
 from agent.store.calls import list_calls
 from agent.store.engine import Store
+from agent.store.events import handoffs, list_events
 from agent.tenants import SORRY
 from tests.callers import booked_table_slots, lead_of, stored_call
 from tests.sip_caller import (
@@ -51,6 +54,37 @@ from tests.staff import staff_headers
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 CRUMB, HUDSON, UNKNOWN = "+442071234567", "+12125550100", "+15550009999"
+SWITCHBOARD, DESK = "+12125550199", "+15550003000"  # a tenant whose calls go to a desk
+PUT_THROUGH = "Thank you for calling. I'm putting you through to the front desk now."
+DESK_BUSY = "I'm sorry, the front desk cannot take your call right now."
+SWITCHBOARD_TENANT = f"""\
+name: Switchboard
+timezone: America/New_York
+flow: switchboard
+routing: {{phone_numbers: ["{SWITCHBOARD}"]}}
+"""
+SWITCHBOARD_FLOW = f"""\
+version: 1
+id: switchboard
+start: desk
+nodes:
+  desk:
+    kind: handoff
+    text: "{PUT_THROUGH}"
+    transfer_to: "{DESK}"
+    transfer_failed: "{DESK_BUSY}"
+    next: bye
+  bye: {{kind: end, text: Please call again later. Goodbye.}}
+"""
+
+
+def add_switchboard(tenants: Path) -> None:
+    folder = tenants / "switchboard"
+    (folder / "flows").mkdir(parents=True)
+    (folder / "tenant.yaml").write_text(SWITCHBOARD_TENANT)
+    (folder / "flows" / "switchboard.yaml").write_text(SWITCHBOARD_FLOW)
+
+
 # the demo's booking, with the contact number keyed in on the phone's keypad (DTMF)
 KEYED_PHONE_BOOKING = tuple(
     replace(line, text=f"{KEYPAD}02094601234#") if line.node == "booking_phone" else line
@@ -70,11 +104,14 @@ async def phone() -> AsyncIterator[SipPhone]:
 async def sip_stack(
     tmp_path_factory: pytest.TempPathFactory, phone: SipPhone
 ) -> AsyncIterator[tuple[LocalStack, Settings]]:
-    """The whole stack with phone calls on, serving two tenants with a number each; its
-    outbound trunk calls the test's phone."""
+    """The whole stack with phone calls on, serving two tenants with a number each (and a
+    switchboard that transfers its callers); its outbound trunk and its transfers call
+    the test's phone."""
     root = tmp_path_factory.mktemp("sip-stack")
     outbound = f"127.0.0.1:{phone.port_number}"
-    async with phone_stack(root, outbound_address=outbound) as (stack, settings):
+    async with phone_stack(
+        root, outbound_address=outbound, transfer_host=outbound, add_tenants=add_switchboard
+    ) as (stack, settings):
         yield stack, settings
 
 
@@ -178,6 +215,63 @@ async def test_an_unknown_number_is_refused_politely_and_nothing_is_stored(
     assert stored == []
 
 
+@pytest.mark.parametrize(("desk", "outcome"), [(200, "ok"), (486, "failed")])
+async def test_a_handoff_transfers_the_phone_caller_to_the_desk(
+    sip_stack: tuple[LocalStack, Settings], phone: SipPhone, desk: int, outcome: str
+) -> None:
+    """The caller hears the handoff line, then its phone gets a REFER and calls the desk
+    (which answers, or is busy: then the caller is told, and the flow goes on)."""
+    stack, settings = sip_stack
+    caller_number = f"+1555000{desk}7"
+    await phone.listen_as(DESK, status=desk)
+    async with phone_call(
+        phone,
+        settings,
+        uri=sip_uri(stack, SWITCHBOARD),
+        caller_number=caller_number,
+        tenant="switchboard",
+    ) as call:
+        assert call.room, f"no room for the call: {call.outcome}"
+        await asyncio.wait_for(call.outcome.referred.wait(), 60)
+        leg = call.outcome.transfer
+        assert leg is not None and call.outcome.referred_to.startswith(f"<sip:{DESK}@127.0.0.1:")
+        # the agent's leg ends: livekit-sip hangs up after the transfer, or the flow's end
+        await asyncio.wait_for(call.outcome.ended.wait(), 60)
+        await call.caller.drain_decodes()
+        heard = " ".join(h.text for h in call.caller.heard)
+        referred_at = call.outcome.referred_at or 0.0
+        line_end = max((h.end for h in call.caller.heard if h.end <= referred_at), default=0.0)
+        at_desk = [c for c in phone.incoming_calls if c.remote_uri.find(caller_number) > 0]
+    summary = (call.outcome, leg, heard)
+    # the desk got the call, from the caller's number
+    assert [c.number for c in at_desk] == [DESK], summary
+    assert leg.status == desk, summary
+    assert recall(PUT_THROUGH, heard) >= 0.5, summary
+    if outcome == "failed":  # the caller is told, then the flow ends the call
+        assert recall(DESK_BUSY, heard) >= 0.5, summary
+    facts = await stored_call(
+        settings, call.room, "switchboard", until=lambda f: f.ended_at is not None
+    )
+    store = Store.open(settings)
+    try:
+        async with store.transaction() as s:
+            events = await list_events(s, facts.id)
+            (handoff,) = await handoffs(s, facts.id)
+    finally:
+        await store.close()
+    (transferred,) = [e.payload for e in events if e.type == "CallTransferred"]
+    assert (transferred["to"], transferred["outcome"]) == (DESK, outcome), transferred
+    assert transferred["sip_status"] == (None if desk == 200 else desk), transferred
+    assert handoff.status == ("transferred" if desk == 200 else "transfer_failed")
+    assert facts.path == (("desk",) if desk == 200 else ("desk", "bye"))
+    ended_at = call.outcome.ended_at or 0.0
+    print(  # figures for the README (not asserted: timings belong to bench/)
+        f"transfer ({outcome}): handoff line heard -> REFER {referred_at - line_end:.2f} s, "
+        f"REFER -> the desk's INVITE {at_desk[0].invite_at - referred_at:.2f} s, "
+        f"REFER -> the agent's leg ended {ended_at - referred_at:.2f} s"
+    )
+
+
 async def _post_call(stack: LocalStack, body: dict[str, str]) -> dict[str, object]:
     url = f"http://127.0.0.1:{stack.ports.dispatcher_http}/v1/calls"
     headers = await staff_headers(stack.settings, body["tenant"])
@@ -229,7 +323,7 @@ async def test_the_agent_phones_a_number_and_greets_whoever_answers(
         assert (placed["outcome"], placed["phone_number"]) == ("answered", callee), placed
         room = str(placed["room"])
         await caller.join(settings.livekit_url, observer_token(settings, room))
-        (answered,) = phone.incoming_calls
+        (answered,) = [c for c in phone.incoming_calls if c.number == callee]
         assert await caller.agent_turn_done(answered.invite_at, timeout=90)
         greeting = " ".join(t.text for t in caller.transcripts if not t.own_speech)
         heard = " ".join(h.text for h in caller.heard)

@@ -65,6 +65,7 @@ TENANT_READABLE = (
     "usage",
     "web_visits",
     "meetings",
+    "scheduled_calls",
 )
 SERVICE_ONLY = ("outbox", "recordings", "alembic_version", "apscheduler_jobs")
 # password hashes and token digests of the staff logins: the service's alone
@@ -117,6 +118,9 @@ SEED = [
     "INSERT INTO meetings (id, tenant, title, starts_at, duration_min, timezone, attendees,"
     " mode, status, sequence, created_at, updated_at) VALUES ('{t}-m', '{t}', 'Intro', now(),"
     " 30, 'UTC', '[]', 'discovery', 'scheduled', 0, now(), now())",
+    "INSERT INTO scheduled_calls (id, tenant, phone_number, requested_at, rings_at, status,"
+    " created_at, updated_at) VALUES ('{t}-s', '{t}', '+15550001234', now(), now(),"
+    " 'scheduled', now(), now())",
     "INSERT INTO outbox (tenant, call_id, channel, target, payload, idempotency_key, status,"
     " attempts, next_attempt_at, created_at) VALUES ('{t}', '{t}-1', 'webhook',"
     " 'https://hook.example', '{{}}', '{t}-key', 'delivered', 1, now(), now())",

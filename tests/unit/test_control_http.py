@@ -160,7 +160,7 @@ def test_every_route_is_in_the_openapi_document(client: TestClient) -> None:
         assert op.get("summary"), key
     calls = operations[("POST", "/v1/calls")]
     schema = calls["requestBody"]["content"]["application/json"]["schema"]
-    assert set(schema["properties"]) == {"tenant", "room", "source", "phone_number"}
+    assert set(schema["properties"]) == {"tenant", "room", "source", "phone_number", "at"}
     assert "422" in calls["responses"] and "404" in calls["responses"]
 
 
