@@ -36,10 +36,11 @@ from .actions import (
     Say,
     ToolCalled,
 )
-from .events import AssistFailed, EventSink, GlobalIntent
+from .events import AssistFailed, CallResumed, EventSink, GlobalIntent
 from .handlers import HANDLERS, Handler, ListeningHandler
 from .match import match_global_intent, word_transition
 from .model import LISTENING_KINDS, AskNode, Flow, GlobalIntentName, ListeningAnyNode
+from .resume import RESUME_LINE
 from .state import Clarifying, FlowState
 from .templates import TemplateContext, TemplateRenderer
 from .turn import CallServices, Turn
@@ -135,6 +136,22 @@ class FlowMachine:
         turn = self._turn()
         turn.update(started_at=turn.now)
         self.enter(turn, self._flow.start)
+        return self._commit(turn)
+
+    def resume(
+        self, state: FlowState, *, last_record_at: datetime | None = None, line: str = RESUME_LINE
+    ) -> list[Action]:
+        """Go on with a call another job started (its state rebuilt from the store, see
+        :mod:`.resume`): say ``line`` and the current node's question, and listen there."""
+        if self._state.path:
+            raise FlowRuntimeError(f"flow {self._flow.id!r}: resume() after the call started")
+        self._state = state
+        turn = self._turn()
+        node = self._listening(turn)
+        turn.emit(CallResumed(node=turn.node_id, last_record_at=last_record_at, at=turn.now))
+        turn.say_text(line)
+        turn.say(self._listener(node).prompt(turn, node))
+        turn.listen(node)
         return self._commit(turn)
 
     def on_user_text(self, text: str, *, assist: Assist | None = None) -> list[Action]:

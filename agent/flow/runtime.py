@@ -33,6 +33,7 @@ from ..phrases import Pattern
 from .actions import AssistError, Consult
 from .assist import LlmAssistant
 from .machine import Action, FlowMachine, Hangup, Listen, Say
+from .resume import ResumePoint
 
 logger = logging.getLogger("frontdesk.flow")
 
@@ -61,12 +62,14 @@ class FlowAgent(Agent):
         assistant: LlmAssistant | None = None,
         on_turn: TurnListener | None = None,
         prepare: Callable[[str], None] | None = None,
+        resume: ResumePoint | None = None,
     ) -> None:
         """``on_turn`` gets each completed caller turn as livekit built it (text, STT
         confidence, timing metrics) before the flow reads it: livekit never commits it to
         the chat context, as the flow answers instead of an LLM. ``prepare`` does the
         blocking work a turn's text needs (a knowledge search's model inference) in a
-        thread, before the flow reads it on the event loop."""
+        thread, before the flow reads it on the event loop. ``resume``: go on with a call
+        a dead job started, from where it was (see :mod:`.resume`), instead of greeting."""
         super().__init__(instructions="Follow the flow graph.")
         self._on_turn = on_turn
         self._prepare = prepare
@@ -81,6 +84,7 @@ class FlowAgent(Agent):
         self._listen: Listen | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._wrapping_up = False
+        self._resume = resume
 
     @property
     def machine(self) -> FlowMachine:
@@ -100,7 +104,13 @@ class FlowAgent(Agent):
 
     async def on_enter(self) -> None:
         self.session.on("user_state_changed", self._on_user_state)
-        self._perform(self._machine.start())
+        if self._resume is not None:
+            point = self._resume
+            logger.info("resuming the call", extra={"node": point.state.current})
+            actions = self._machine.resume(point.state, last_record_at=point.last_record_at)
+            self._perform(actions)
+        else:
+            self._perform(self._machine.start())
 
     async def on_exit(self) -> None:
         self._cancel_timer()
