@@ -23,6 +23,7 @@ from livekit.agents.worker import _DefaultLoadCalc
 from .budget import Allowance
 from .budget.call import check_budget, watch_budget
 from .capture.recorder import CallRecorder
+from .capture.resume import ResumedCall, resumable_call, wants_resume
 from .capture.sweeper import SpoolSweeper
 from .capture.worker import capture_call, run_postcall
 from .config import Settings, load_settings
@@ -41,6 +42,7 @@ from .tenants import SORRY, RoomKeys, TenantRegistry
 from .tenants.check import report_webhooks
 from .tenants.watch import watch_configuration
 from .transcript import attach_transcript_log
+from .worker_recovery import watch_job_processes
 
 logger = logging.getLogger("frontdesk.worker")
 
@@ -103,8 +105,14 @@ async def entrypoint(ctx: JobContext) -> None:
     budget = await _admit(ctx, settings, plan)
     if budget is None:
         return
+    resumed = None
+    if wants_resume(ctx.job.metadata):  # dispatched again: the call's agent died
+        resumed = await resumable_call(settings, ctx.room.name, plan.flow)
+        if resumed is None:
+            ctx.shutdown(reason="nothing to resume")
+            return
     logger.info("call starting", extra={"tenant": plan.tenant.id, "flow": plan.flow.id})
-    await run_call(ctx, settings, plan, budget)
+    await run_call(ctx, settings, plan, budget, resumed)
 
 
 async def _plan_or_refuse(ctx: JobContext, settings: Settings) -> CallPlan | None:
@@ -159,8 +167,15 @@ async def _admit(ctx: JobContext, settings: Settings, plan: CallPlan) -> Allowan
     return budget
 
 
-async def run_call(ctx: JobContext, settings: Settings, plan: CallPlan, budget: Allowance) -> None:
-    """Build the call's session and run the flow on it, recorded and measured."""
+async def run_call(
+    ctx: JobContext,
+    settings: Settings,
+    plan: CallPlan,
+    budget: Allowance,
+    resumed: ResumedCall | None = None,
+) -> None:
+    """Build the call's session and run the flow on it, recorded and measured; a
+    ``resumed`` call goes on where its dead job left it."""
     pipelines: Pipelines = ctx.proc.userdata["pipelines"]
     pipeline = await asyncio.to_thread(pipelines.get, plan.providers)
     session = pipeline.session(settings)
@@ -172,7 +187,7 @@ async def run_call(ctx: JobContext, settings: Settings, plan: CallPlan, budget: 
 
     # the recorder stores turns and flow events as they happen; at shutdown it finalizes
     # the call and runs the post-call pipeline
-    capture = await capture_call(ctx, settings, plan, session)
+    capture = await capture_call(ctx, settings, plan, session, resumed=resumed)
     watch_call(ctx, plan, pipeline, session, capture.recorder)
     machine = plan.machine(sink=capture.recorder)
     model = pipeline.llm
@@ -188,6 +203,7 @@ async def run_call(ctx: JobContext, settings: Settings, plan: CallPlan, budget: 
         assistant=assistant,
         on_turn=capture.turns.caller_turn,
         prepare=plan.prepare_turn,
+        resume=resumed.point if resumed is not None else None,
     )
     watch_budget(
         settings, plan.tenant, found=budget, session=session, agent=agent, recorder=capture.recorder
@@ -269,10 +285,12 @@ def worker_load(settings: Settings, server: AgentServer) -> float:
 _background_tasks: set[asyncio.Task[None]] = set()
 
 
-def _start_background(settings: Settings) -> None:
-    """The worker's own work beside its jobs (in the main process, once it runs): check
-    the tenants and flows (at start and when their files change), report the tenants'
-    unsigned webhooks, and sweep the spools calls left behind."""
+def _start_background(settings: Settings, server: AgentServer) -> None:
+    """The worker's own work beside its jobs (in the main process, once it runs): resume
+    the calls of job processes that die, check the tenants and flows (at start and when
+    their files change), report the tenants' unsigned webhooks, and sweep the spools
+    calls left behind."""
+    watch_job_processes(server, settings)
     loop = asyncio.get_running_loop()
     watch = watch_configuration(settings.tenants_dir, settings.flows_dir, settings.config_watch_s)
     for coro, name in ((watch, "config-watch"), (_background(settings), "spool-sweeper")):
@@ -321,5 +339,5 @@ def build_server(settings: Settings | None = None) -> AgentServer:
     )
 
     server.rtc_session(entrypoint, agent_name=settings.agent_name)
-    server.on("worker_started", partial(_start_background, settings))
+    server.on("worker_started", partial(_start_background, settings, server))
     return server
