@@ -69,18 +69,18 @@ async def redispatch(
 ) -> bool:
     """Dispatch ``agent_name`` to ``room`` again to resume its call, unless the room
     needs no one (see :func:`room_state`); ``metadata`` is the lost job's. True when a
-    dispatch was made; counted in ``frontdesk_jobs_redispatched_total{by}``."""
+    dispatch was made. The new job counts it (``frontdesk_jobs_redispatched_total{by}``
+    in the worker's metrics, see :func:`count_redispatch`)."""
     state = await room_state(lkapi, room, lost)
     if state is not RoomState.LOST:
         logger.info(
             "no re-dispatch needed", extra={"room": room, "lost": lost, "state": state.value}
         )
         return False
-    data = {**_metadata(metadata), "resume": True, "resume_of": lost}
+    data = {**_metadata(metadata), "resume": True, "resume_of": lost, "resume_by": by}
     await lkapi.agent_dispatch.create_dispatch(
         api.CreateAgentDispatchRequest(agent_name=agent_name, room=room, metadata=json.dumps(data))
     )
-    JOBS_REDISPATCHED.labels(by).inc()
     logger.warning(
         "agent lost mid-call; dispatched again to resume",
         extra={"room": room, "lost": lost, "by": by},
@@ -95,3 +95,11 @@ def original_metadata(dispatches: list[api.AgentDispatch], room_metadata: str) -
         if dispatch.metadata and not _metadata(dispatch.metadata).get("resume"):
             return dispatch.metadata
     return room_metadata
+
+
+def count_redispatch(metadata: str) -> None:
+    """Count a job dispatched to resume a call, by who noticed the loss. Counted in the
+    new job's process: the worker's main process keeps its metrics out of the worker's
+    ``/metrics`` (livekit serves only its job processes' multiprocess files)."""
+    by = _metadata(metadata).get("resume_by")
+    JOBS_REDISPATCHED.labels(by if by in ("worker", "dispatcher") else "unknown").inc()

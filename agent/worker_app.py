@@ -34,6 +34,7 @@ from .metrics import CALLS_REFUSED, CallMetrics
 from .orphans import die_with_parent
 from .providers.choice import ProviderChoice
 from .providers.registry import apply_hints, build_tts, load_vad
+from .recovery import count_redispatch
 from .session import CallPlan, Pipeline, Pipelines, prepare_call
 from .sip.answered import is_outbound, wait_until_answered
 from .sip.keypad import attach_keypad
@@ -107,6 +108,7 @@ async def entrypoint(ctx: JobContext) -> None:
         return
     resumed = None
     if wants_resume(ctx.job.metadata):  # dispatched again: the call's agent died
+        count_redispatch(ctx.job.metadata)
         resumed = await resumable_call(settings, ctx.room.name, plan.flow)
         if resumed is None:
             ctx.shutdown(reason="nothing to resume")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import aiohttp
 import pytest
 
 from agent.config import Settings
@@ -58,6 +59,10 @@ async def test_a_killed_job_process_is_resumed_and_the_booking_completes(
     finally:
         await store.close()
     assert len(analyses) == 1, "the post-call work runs once, at the real end"
+    metrics = f"http://127.0.0.1:{stack.ports.worker_metrics}/metrics"
+    async with aiohttp.ClientSession() as http, http.get(metrics) as resp:
+        scraped = await resp.text()
+    assert 'frontdesk_jobs_redispatched_total{by="worker"}' in scraped
 
 
 async def _analyses(store: Store, call_id: str, timeout: float = 60) -> list[Analysis]:

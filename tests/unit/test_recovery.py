@@ -20,7 +20,7 @@ from prometheus_client import REGISTRY
 
 from agent.config import Settings, load_settings
 from agent.control.room_events import CallCloser
-from agent.recovery import RoomState, redispatch, room_state
+from agent.recovery import RoomState, count_redispatch, redispatch, room_state
 from agent.stack import free_port
 from agent.store import Store
 from agent.store.calls import NewCall, get_call, start_call
@@ -103,11 +103,13 @@ async def test_a_caller_left_without_an_agent_gets_one_dispatched_to_resume(
 ) -> None:
     fake, url = livekit
     fake.participants = [_person("caller", STANDARD), _person(LOST, AGENT)]  # not gone yet
-    before = _redispatched()
     assert await _redispatch(url)
     [created] = fake.created
     assert (created.room, created.agent_name) == ("r1", "frontdesk")
-    assert json.loads(created.metadata) == {"tenant": "t", "resume": True, "resume_of": LOST}
+    resume = {"resume": True, "resume_of": LOST, "resume_by": "worker"}
+    assert json.loads(created.metadata) == {"tenant": "t", **resume}
+    before = _redispatched()
+    count_redispatch(created.metadata)  # what the new job does as it starts
     assert _redispatched() == before + 1
 
 
