@@ -42,6 +42,7 @@ from .store import Store
 from .tenants import SORRY, RoomKeys, TenantRegistry
 from .tenants.check import report_webhooks
 from .tenants.watch import watch_configuration
+from .tracing import trace_call
 from .transcript import attach_transcript_log
 from .worker_recovery import watch_job_processes
 
@@ -114,7 +115,20 @@ async def entrypoint(ctx: JobContext) -> None:
             ctx.shutdown(reason="nothing to resume")
             return
     logger.info("call starting", extra={"tenant": plan.tenant.id, "flow": plan.flow.id})
+    _trace(ctx, settings, plan)
     await run_call(ctx, settings, plan, budget, resumed)
+
+
+def _trace(ctx: JobContext, settings: Settings, plan: CallPlan) -> None:
+    """Export the call's traces when a collector is configured; flushed at shutdown."""
+    provider = trace_call(settings, call_id=ctx.room.name, tenant=plan.tenant.id)
+    if provider is None:
+        return
+
+    async def flush(_reason: str) -> None:
+        await asyncio.to_thread(provider.force_flush)
+
+    ctx.add_shutdown_callback(flush)
 
 
 async def _plan_or_refuse(ctx: JobContext, settings: Settings) -> CallPlan | None:
