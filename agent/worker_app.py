@@ -110,10 +110,8 @@ async def entrypoint(ctx: JobContext) -> None:
     resumed = None
     if wants_resume(ctx.job.metadata):  # dispatched again: the call's agent died
         count_redispatch(ctx.job.metadata)
+        # None (logged why): the caller is still there, so their call starts afresh
         resumed = await resumable_call(settings, ctx.room.name, plan.flow)
-        if resumed is None:
-            ctx.shutdown(reason="nothing to resume")
-            return
     logger.info("call starting", extra={"tenant": plan.tenant.id, "flow": plan.flow.id})
     _trace(ctx, settings, plan)
     await run_call(ctx, settings, plan, budget, resumed)

@@ -66,7 +66,8 @@ async def find_resumable(
     store: Store, room: str, flow: Flow, *, spool_dir: Path, prices: PriceTable
 ) -> ResumedCall | None:
     """The room's interrupted call, or None when there is none to go on with (none is
-    active, it was of another flow, or it had ended); logged with the call id."""
+    active, it was of another flow, it had ended, or no node was stored yet); logged
+    with the call id."""
     async with store.transaction() as s:
         row = await active_call_in_room(s, room)
     if row is None:
