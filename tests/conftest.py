@@ -18,6 +18,24 @@ from agent.config import ROOT, Settings, load_settings
 from agent.stack import LocalStack, StackPorts
 from tests.callers import DEMO_TENANT
 
+# The README's test command runs two xdist workers (``-n 2 --dist loadgroup``): the tests
+# that play audio in real time or start livekit-server and workers all go to one of them,
+# one at a time in collection order, and everything else (unit tests, Postgres tests) runs
+# on the other. A voice test thus never shares the machine with another voice test, only
+# with at most one core of other work: the load the e2e tests are proven against (issue
+# 19: five runs in a row beside a one-core CPU burner).
+REALTIME_GROUP = "realtime"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        uses_stack = "stack" in getattr(item, "fixturenames", ())
+        if item.get_closest_marker("e2e") or uses_stack:
+            item.add_marker(pytest.mark.realtime)
+        if item.get_closest_marker("realtime"):
+            item.add_marker(pytest.mark.xdist_group(REALTIME_GROUP))
+
+
 BROKEN_FLOW = """\
 version: 1
 id: broken_flow

@@ -34,7 +34,7 @@ from agent.providers.espeak_tts import ESpeakTTS
 from tests.fake_llm import FakeLLM, FakeResponse
 from tests.speaker import Speaker
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.integration, pytest.mark.realtime, pytest.mark.timeout(120)]
 
 DEMO = load_flow(ROOT / "flows" / "demo_bakery.yaml")
 CTX = TemplateContext(TenantInfo(name="Crumb and Co", timezone="UTC"))

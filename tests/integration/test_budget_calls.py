@@ -24,7 +24,7 @@ from agent.store.report import call_report
 from agent.store.usage import SHIPPED_PRICES
 from tests.callers import agent_said, call, wait_for_agent_speech
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.integration, pytest.mark.realtime, pytest.mark.timeout(300)]
 
 TENANT = "budget-bakery"
 TENANT_YAML = """\

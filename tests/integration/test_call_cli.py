@@ -14,7 +14,7 @@ from agent.config import Settings, load_settings
 from agent.errors import DemoError
 from agent.stack import LocalStack, StackPorts
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.integration, pytest.mark.realtime, pytest.mark.timeout(120)]
 
 
 @pytest_asyncio.fixture

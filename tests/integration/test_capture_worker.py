@@ -26,7 +26,7 @@ from agent.store import Store
 from agent.store.report import CallReport, call_report
 from tests.callers import DEMO_TENANT, call, wait_for_agent_speech
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.integration, pytest.mark.realtime, pytest.mark.timeout(300)]
 
 TENANT = DEMO_TENANT  # the skeleton's demo flow: hours, specials
 

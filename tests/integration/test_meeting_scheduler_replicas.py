@@ -32,7 +32,7 @@ from agent.store.migrate import upgrade
 from agent.store.tables import Meeting, OutboxRow
 from tests.pg import PostgresServer
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.integration, pytest.mark.realtime, pytest.mark.timeout(240)]
 
 LEAD_S = 12.0  # the meeting starts this long after it is created
 

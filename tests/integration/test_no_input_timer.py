@@ -21,7 +21,7 @@ from agent.flow.runtime import FlowAgent
 from agent.providers.espeak_tts import ESpeakTTS
 from tests.speaker import Speaker
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.integration, pytest.mark.realtime, pytest.mark.timeout(120)]
 
 TIMEOUT_S = 2.0
 FLOW = parse_flow(

@@ -22,7 +22,7 @@ from agent.sip.plan import DEPLOYMENT, OUTBOUND, UNKNOWN_NUMBERS, load_all_tenan
 from agent.sip.sync import Change, managed_outbound, managed_rules, managed_trunks, sync
 from agent.stack import LocalStack, StackPorts
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.integration, pytest.mark.realtime, pytest.mark.timeout(180)]
 
 CRUMB, HUDSON = "+442071234567", "+12125550100"
 

@@ -24,7 +24,7 @@ from agent.store.usage import load_prices
 from tests.pg import PostgresServer
 from tests.postcall_support import write_tenant
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.integration, pytest.mark.realtime, pytest.mark.timeout(240)]
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 

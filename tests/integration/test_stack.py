@@ -25,7 +25,7 @@ from tests.callers import (
     wait_for_agent_speech,
 )
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.integration, pytest.mark.realtime, pytest.mark.timeout(180)]
 
 
 def _room_log(worker: Service, room: str) -> str:

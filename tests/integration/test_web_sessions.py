@@ -24,7 +24,7 @@ from agent.store.visits import campaign_stats
 from agent.web.tokens import visitor_token
 from tests.callers import agent_in_room, settings_for
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.integration, pytest.mark.realtime, pytest.mark.timeout(180)]
 
 CAMPAIGN = {"tenant": "crumb-and-co", "campaign": "spring-cakes"}
 

@@ -15,7 +15,7 @@ import pytest
 from agent.config import ROOT
 from agent.stack import free_port
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.integration, pytest.mark.realtime, pytest.mark.timeout(180)]
 
 GOOD = "name: Good\nflow: demo_bakery\n"
 TYPO = "name: Typo\nflow: demo_bakery\nrecording:\n  retention_dayz: 3\n"

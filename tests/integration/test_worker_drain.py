@@ -28,7 +28,7 @@ from agent.store import Store
 from agent.store.report import call_report
 from tests.callers import DEMO_TENANT, call, settings_for, stored_call, wait_for_agent_speech
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.integration, pytest.mark.realtime, pytest.mark.timeout(300)]
 
 DRAIN_S = 5
 HOLD_TENANT = "hold-the-line"

@@ -12,7 +12,7 @@ import pytest
 from agent.config import ROOT
 from agent.stack import free_port
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.integration, pytest.mark.realtime, pytest.mark.timeout(120)]
 
 
 async def _start_worker(env: dict[str, str]) -> asyncio.subprocess.Process:
