@@ -1,7 +1,8 @@
 """The worker's main process resumes a call whose job process died (see
 :mod:`agent.recovery`): killed, out of memory, or crashed in native code. Livekit's
 process pool tells it as soon as the process is gone; a job that ended on its own exits
-cleanly and is left alone."""
+cleanly and is left alone, and so are the jobs of a draining worker (SIGTERM): a call
+still going at the drain's bound is ended and finalized, not resumed."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ def watch_job_processes(server: AgentServer, settings: Settings) -> None:
     def closed(proc: JobExecutor) -> None:
         job = proc.running_job
         if job is None or proc.status is not JobStatus.FAILED:
+            return
+        if server.draining:  # a call cut at the drain's bound was ended, not lost
             return
         logger.error(
             "job process died mid-call",
