@@ -95,9 +95,12 @@ async def test_sigterm_lets_the_call_finish_takes_no_new_call_then_exits(
     settings = stack_settings.model_copy(update={"agent_name": agent_name})
     lkapi = livekit_api(settings_for(stack, settings))
     later: list[str] = []
+    alive: list[bool] = []  # the worker, as the caller said each line after the SIGTERM
 
     async def stop_the_worker(_caller: SimulatedCaller, _spoken: Spoken) -> None:
+        assert worker._proc is not None
         if later:
+            alive.append(worker.running)
             return
         os.kill(worker._proc.pid, signal.SIGTERM)  # as an orchestrator's rolling restart
         await asyncio.sleep(1)  # livekit has the signal; then a new call comes in for it
@@ -109,12 +112,10 @@ async def test_sigterm_lets_the_call_finish_takes_no_new_call_then_exits(
         )
         assert later, "the call never got to the caller's first line"
         assert report.hung_up, report.to_json()
-        ended_at = time.monotonic()
-        assert worker.running, "the worker exited before its call ended"
+        assert alive and all(alive), f"the worker exited mid-call: {alive}"
         dispatches = await lkapi.agent_dispatch.list_dispatch(room_name=later[0])
         assert [job for d in dispatches for job in d.state.jobs] == [], "a new job was taken"
-        await asyncio.wait_for(worker._proc.wait(), 90)
-        waited = time.monotonic() - ended_at
+        await asyncio.wait_for(worker._proc.wait(), 90)  # once its call ended, it exits
         await lkapi.room.delete_room(api.DeleteRoomRequest(room=later[0]))
     finally:
         await lkapi.aclose()
@@ -122,8 +123,7 @@ async def test_sigterm_lets_the_call_finish_takes_no_new_call_then_exits(
         stack_settings, report.room, DEMO_TENANT, until=lambda f: f.status != "active"
     )
     assert facts.status == "completed", facts
-    assert facts.path[-1] == "end", facts.path
-    assert waited < 60, f"the worker took {waited:.0f} s to exit after its last call"
+    assert facts.path[-1] == "end", facts.path  # the goodbye: the call ended on its own
 
 
 async def test_sigterm_ends_the_call_within_the_drain_bound_and_leaves_no_process(
