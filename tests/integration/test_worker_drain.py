@@ -6,6 +6,7 @@ worker's processes outlives it. A job process is tied to its parent: killed with
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import re
 import signal
@@ -87,45 +88,6 @@ async def patient_worker(stack: LocalStack, tmp_path: Path) -> AsyncIterator[tup
         yield worker
 
 
-async def test_sigterm_lets_the_call_finish_takes_no_new_call_then_exits(
-    stack: LocalStack, stack_settings: Settings, patient_worker: tuple[Service, str]
-) -> None:
-    worker, agent_name = patient_worker
-    assert worker._proc is not None
-    settings = stack_settings.model_copy(update={"agent_name": agent_name})
-    lkapi = livekit_api(settings_for(stack, settings))
-    later: list[str] = []
-    alive: list[bool] = []  # the worker, as the caller said each line after the SIGTERM
-
-    async def stop_the_worker(_caller: SimulatedCaller, _spoken: Spoken) -> None:
-        assert worker._proc is not None
-        if later:
-            alive.append(worker.running)
-            return
-        os.kill(worker._proc.pid, signal.SIGTERM)  # as an orchestrator's rolling restart
-        await asyncio.sleep(1)  # livekit has the signal; then a new call comes in for it
-        later.append((await dispatch_call(lkapi, settings, tenant=DEMO_TENANT)).room)
-
-    try:
-        report = await run_demo_call(
-            settings, stack.url, tenant=DEMO_TENANT, after_line=stop_the_worker
-        )
-        assert later, "the call never got to the caller's first line"
-        assert report.hung_up, report.to_json()
-        assert alive and all(alive), f"the worker exited mid-call: {alive}"
-        dispatches = await lkapi.agent_dispatch.list_dispatch(room_name=later[0])
-        assert [job for d in dispatches for job in d.state.jobs] == [], "a new job was taken"
-        await asyncio.wait_for(worker._proc.wait(), 90)  # once its call ended, it exits
-        await lkapi.room.delete_room(api.DeleteRoomRequest(room=later[0]))
-    finally:
-        await lkapi.aclose()
-    facts = await stored_call(
-        stack_settings, report.room, DEMO_TENANT, until=lambda f: f.status != "active"
-    )
-    assert facts.status == "completed", facts
-    assert facts.path[-1] == "end", facts.path  # the goodbye: the call ended on its own
-
-
 async def test_sigterm_ends_the_call_within_the_drain_bound_and_leaves_no_process(
     stack: LocalStack, stack_settings: Settings, draining_worker: tuple[Service, str]
 ) -> None:
@@ -187,3 +149,46 @@ def test_a_process_tied_to_its_parent_dies_with_it() -> None:
     except psutil.TimeoutExpired:
         child.kill()
         raise AssertionError("the child outlived its parent") from None
+
+
+async def test_sigterm_lets_the_call_finish_takes_no_new_call_then_exits(
+    stack: LocalStack, stack_settings: Settings, patient_worker: tuple[Service, str]
+) -> None:
+    worker, agent_name = patient_worker
+    assert worker._proc is not None
+    settings = stack_settings.model_copy(update={"agent_name": agent_name})
+    lkapi = livekit_api(settings_for(stack, settings))
+    later: list[str] = []
+    alive: list[bool] = []  # the worker, as the caller said each line after the SIGTERM
+
+    async def stop_the_worker(_caller: SimulatedCaller, _spoken: Spoken) -> None:
+        assert worker._proc is not None
+        if later:
+            alive.append(worker.running)
+            return
+        os.kill(worker._proc.pid, signal.SIGTERM)  # as an orchestrator's rolling restart
+        await asyncio.sleep(1)  # livekit has the signal; then a new call comes in for it
+        later.append((await dispatch_call(lkapi, settings, tenant=DEMO_TENANT)).room)
+
+    try:
+        report = await run_demo_call(
+            settings, stack.url, tenant=DEMO_TENANT, after_line=stop_the_worker
+        )
+        assert later, "the call never got to the caller's first line"
+        assert report.hung_up, report.to_json()
+        assert alive and all(alive), f"the worker exited mid-call: {alive}"
+        dispatches = await lkapi.agent_dispatch.list_dispatch(room_name=later[0])
+        assert [job for d in dispatches for job in d.state.jobs] == [], "a new job was taken"
+        await asyncio.wait_for(worker._proc.wait(), 90)  # once its call ended, it exits
+        await lkapi.room.delete_room(api.DeleteRoomRequest(room=later[0]))
+    finally:
+        await lkapi.aclose()
+    facts = await stored_call(
+        stack_settings, report.room, DEMO_TENANT, until=lambda f: f.status != "active"
+    )
+    assert facts.status == "completed", facts
+    assert facts.path[-1] == "end", facts.path  # the goodbye: the call ended on its own
+    # The caller's livekit objects are freed here, inside this test: once (one run of
+    # three) freeing one of them later raised livekit's "unknown FFI handle" assertion
+    # in the next test. Not understood yet; collected here, it is charged to this test.
+    gc.collect()
