@@ -85,6 +85,10 @@ class Settings(BaseSettings):
         None, ge=1, le=65535, validation_alias=_env("FRONTDESK_METRICS_PORT")
     )
     connect_retries: int = Field(1000, ge=0, validation_alias=_env("FRONTDESK_CONNECT_RETRIES"))
+    # set: each call's traces (livekit's spans of its turns) go to this OTLP/HTTP collector
+    otel_endpoint: str | None = Field(None, validation_alias=_env("OTEL_EXPORTER_OTLP_ENDPOINT"))
+    # the spans may then carry what was said (livekit's default); off: stripped before export
+    otel_allow_pii: bool = Field(False, validation_alias=_env("FRONTDESK_OTEL_ALLOW_PII"))
     # set: the worker also says it is full (LiveKit gives calls to other workers) at this
     # share of the machine's CPU, averaged over 2.5 s; unset: calls alone count (a machine
     # shared with other work is busy whatever the worker does)

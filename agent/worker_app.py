@@ -23,6 +23,7 @@ from livekit.agents.worker import _DefaultLoadCalc
 from .budget import Allowance
 from .budget.call import check_budget, watch_budget
 from .capture.recorder import CallRecorder
+from .capture.resume import ResumedCall, resumable_call, wants_resume
 from .capture.session_hooks import SessionCapture
 from .capture.sweeper import SpoolSweeper
 from .capture.worker import capture_call, run_postcall
@@ -38,6 +39,7 @@ from .metrics import CALLS_REFUSED, CallMetrics
 from .orphans import die_with_parent
 from .providers.choice import ProviderChoice
 from .providers.registry import apply_hints, build_tts, load_vad
+from .recovery import count_redispatch
 from .session import CallPlan, Pipeline, Pipelines, prepare_call
 from .sip.answered import is_outbound, wait_until_answered
 from .sip.keypad import attach_keypad
@@ -46,7 +48,9 @@ from .store import Store
 from .tenants import SORRY, RoomKeys, TenantRegistry
 from .tenants.check import report_webhooks
 from .tenants.watch import watch_configuration
+from .tracing import trace_call
 from .transcript import attach_transcript_log
+from .worker_recovery import watch_job_processes
 
 logger = logging.getLogger("frontdesk.worker")
 
@@ -109,8 +113,26 @@ async def entrypoint(ctx: JobContext) -> None:
     budget = await _admit(ctx, settings, plan)
     if budget is None:
         return
+    resumed = None
+    if wants_resume(ctx.job.metadata):  # dispatched again: the call's agent died
+        count_redispatch(ctx.job.metadata)
+        # None (logged why): the caller is still there, so their call starts afresh
+        resumed = await resumable_call(settings, ctx.room.name, plan.flow)
     logger.info("call starting", extra={"tenant": plan.tenant.id, "flow": plan.flow.id})
-    await run_call(ctx, settings, plan, budget)
+    _trace(ctx, settings, plan)
+    await run_call(ctx, settings, plan, budget, resumed)
+
+
+def _trace(ctx: JobContext, settings: Settings, plan: CallPlan) -> None:
+    """Export the call's traces when a collector is configured; flushed at shutdown."""
+    provider = trace_call(settings, call_id=ctx.room.name, tenant=plan.tenant.id)
+    if provider is None:
+        return
+
+    async def flush(_reason: str) -> None:
+        await asyncio.to_thread(provider.force_flush)
+
+    ctx.add_shutdown_callback(flush)
 
 
 async def _plan_or_refuse(ctx: JobContext, settings: Settings) -> CallPlan | None:
@@ -165,8 +187,15 @@ async def _admit(ctx: JobContext, settings: Settings, plan: CallPlan) -> Allowan
     return budget
 
 
-async def run_call(ctx: JobContext, settings: Settings, plan: CallPlan, budget: Allowance) -> None:
-    """Build the call's session and run the flow on it, recorded and measured."""
+async def run_call(
+    ctx: JobContext,
+    settings: Settings,
+    plan: CallPlan,
+    budget: Allowance,
+    resumed: ResumedCall | None = None,
+) -> None:
+    """Build the call's session and run the flow on it, recorded and measured; a
+    ``resumed`` call goes on where its dead job left it."""
     pipelines: Pipelines = ctx.proc.userdata["pipelines"]
     pipeline = await asyncio.to_thread(pipelines.get, plan.providers)
     if plan.meeting_assistant:  # several attendees, no flow: the meeting assistant
@@ -184,7 +213,7 @@ async def run_call(ctx: JobContext, settings: Settings, plan: CallPlan, budget: 
 
     # the recorder stores turns and flow events as they happen; at shutdown it finalizes
     # the call and runs the post-call pipeline
-    capture = await capture_call(ctx, settings, plan, session)
+    capture = await capture_call(ctx, settings, plan, session, resumed=resumed)
     watch_call(ctx, plan, pipeline, session, capture.recorder)
     machine = plan.machine(sink=capture.recorder)
     model = pipeline.llm
@@ -204,6 +233,7 @@ async def run_call(ctx: JobContext, settings: Settings, plan: CallPlan, budget: 
         handoff_wait_s=handoff.wait_s,
         on_handoff_timeout=partial(_missed_handoff, settings, plan, capture.recorder.call.id),
         transfer=transfer if plan.source == "sip" else None,
+        resume=resumed.point if resumed is not None else None,
     )
     transcriber = HumanTranscriber(pipeline.stt, pipeline.vad_model, capture.recorder)
     watch_humans(ctx.room, agent, transcriber, handoff.announce)
@@ -330,10 +360,12 @@ def worker_load(settings: Settings, server: AgentServer) -> float:
 _background_tasks: set[asyncio.Task[None]] = set()
 
 
-def _start_background(settings: Settings) -> None:
-    """The worker's own work beside its jobs (in the main process, once it runs): check
-    the tenants and flows (at start and when their files change), report the tenants'
-    unsigned webhooks, and sweep the spools calls left behind."""
+def _start_background(settings: Settings, server: AgentServer) -> None:
+    """The worker's own work beside its jobs (in the main process, once it runs): resume
+    the calls of job processes that die, check the tenants and flows (at start and when
+    their files change), report the tenants' unsigned webhooks, and sweep the spools
+    calls left behind."""
+    watch_job_processes(server, settings)
     loop = asyncio.get_running_loop()
     watch = watch_configuration(settings.tenants_dir, settings.flows_dir, settings.config_watch_s)
     for coro, name in ((watch, "config-watch"), (_background(settings), "spool-sweeper")):
@@ -382,5 +414,5 @@ def build_server(settings: Settings | None = None) -> AgentServer:
     )
 
     server.rtc_session(entrypoint, agent_name=settings.agent_name)
-    server.on("worker_started", partial(_start_background, settings))
+    server.on("worker_started", partial(_start_background, settings, server))
     return server

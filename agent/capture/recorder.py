@@ -65,7 +65,10 @@ class CallRecorder:
         retry_s: float = 2.0,
         write_timeout_s: float = WRITE_TIMEOUT_S,
         prepare: Callable[[], Awaitable[None]] | None = None,
+        after: tuple[int, int] = (0, 0),
     ) -> None:
+        """``after``: the last turn and event sequence numbers already stored (a resumed
+        call's records go on from them)."""
         self.store = store
         self.call = call
         self.prices = prices
@@ -81,8 +84,7 @@ class CallRecorder:
         self._task: asyncio.Task[None] | None = None
         self._offline = False
         self._closing = False
-        self._turn_seq = 0
-        self._event_seq = 0
+        self._turn_seq, self._event_seq = after
         self.end_node: str | None = None
         self.consent_granted: bool | None = None
         self._listeners: list[EventListener] = []

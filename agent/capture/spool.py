@@ -169,18 +169,31 @@ async def recover(store: Store, directory: Path, prices: PriceTable) -> list[str
     finished: list[str] = []
     writer = RecordWriter(store, prices, DeadLetters(directory))
     for path in await asyncio.to_thread(_spool_files, directory):
-        handle = await asyncio.to_thread(_try_lock, path)
-        if handle is None:
-            continue
-        try:
-            lines = await asyncio.to_thread(_lines, handle)
-            written = await writer.write(lines)
-            if written.pending:
-                await asyncio.to_thread(_keep, handle, written.pending)
-                logger.info("spool kept: the store is unavailable", extra={"spool": str(path)})
-                continue
-            finished += _finalized(lines)
-            await asyncio.to_thread(path.unlink)
-        finally:
-            handle.close()
+        finished += await _recover_file(writer, path) or []
     return finished
+
+
+async def recover_call(store: Store, directory: Path, prices: PriceTable, call_id: str) -> None:
+    """Flush one call's spool file if there is one no live recorder holds: the records a
+    dead job had not written yet, before a new job resumes its call."""
+    writer = RecordWriter(store, prices, DeadLetters(directory))
+    await _recover_file(writer, directory / f"{call_id}.jsonl")
+
+
+async def _recover_file(writer: RecordWriter, path: Path) -> list[str] | None:
+    """Write one spool file's records and remove it; the ids of the calls it finalized,
+    or None when it is locked, gone, or kept (the store is unavailable)."""
+    handle = await asyncio.to_thread(_try_lock, path)
+    if handle is None:
+        return None
+    try:
+        lines = await asyncio.to_thread(_lines, handle)
+        written = await writer.write(lines)
+        if written.pending:
+            await asyncio.to_thread(_keep, handle, written.pending)
+            logger.info("spool kept: the store is unavailable", extra={"spool": str(path)})
+            return None
+        await asyncio.to_thread(path.unlink)
+        return _finalized(lines)
+    finally:
+        handle.close()

@@ -24,6 +24,7 @@ from ..tenants.resolve import normalize_number
 from . import spool
 from .audio import AudioCapture, CallAudio, RecordingPolicy, in_progress_dir
 from .recorder import CallRecorder
+from .resume import ResumedCall
 from .session_hooks import SessionCapture, record_usage
 from .storage import build_storage
 
@@ -34,23 +35,34 @@ logger = logging.getLogger("frontdesk.capture")
 class CallCapture:
     recorder: CallRecorder  # the flow machine's event sink
     turns: SessionCapture  # the flow agent hands it each caller turn
+    resumed: ResumedCall | None = None  # the interrupted call this job goes on with
 
 
 async def capture_call(
-    ctx: JobContext, settings: Settings, plan: CallPlan, session: AgentSession[None]
+    ctx: JobContext,
+    settings: Settings,
+    plan: CallPlan,
+    session: AgentSession[None],
+    *,
+    resumed: ResumedCall | None = None,
 ) -> CallCapture:
-    """Start recording the call; finalization and post-call run at job shutdown."""
+    """Start recording the call (or go on recording the ``resumed`` one, see
+    :mod:`.resume`); finalization and post-call run at job shutdown."""
     store = Store.open(settings)
     prices = await asyncio.to_thread(load_prices, settings.prices_file)
-    call = NewCall(
-        id=new_call_id(ctx.room.name),
-        tenant=plan.tenant.id,
-        source=plan.source,
-        room=ctx.room.name,
-        started_at=datetime.now(UTC),
-        flow_id=plan.flow.id,
-        campaign=plan.campaign,
-        called_number=plan.called_number,
+    call = (
+        resumed.call
+        if resumed is not None
+        else NewCall(
+            id=new_call_id(ctx.room.name),
+            tenant=plan.tenant.id,
+            source=plan.source,
+            room=ctx.room.name,
+            started_at=datetime.now(UTC),
+            flow_id=plan.flow.id,
+            campaign=plan.campaign,
+            called_number=plan.called_number,
+        )
     )
     recorder = CallRecorder(
         store,
@@ -58,6 +70,7 @@ async def capture_call(
         data_dir=settings.data_dir,
         prices=prices,
         prepare=partial(ensure_embedded_schema, store.engine.url),
+        after=(resumed.turn_seq, resumed.event_seq) if resumed is not None else (0, 0),
     )
     await asyncio.to_thread(recorder.spool.open)  # file I/O off the call's event loop
     recorder.start()
@@ -90,8 +103,11 @@ async def capture_call(
         await store.close()
 
     ctx.add_shutdown_callback(finish)
-    logger.info("recording call", extra={"call_id": call.id, "store": store.dialect})
-    return CallCapture(recorder, turns)
+    logger.info(
+        "recording call",
+        extra={"call_id": call.id, "store": store.dialect, "resumed": resumed is not None},
+    )
+    return CallCapture(recorder, turns, resumed)
 
 
 def _call_audio(

@@ -1,9 +1,10 @@
 """``POST /livekit/webhook``: LiveKit's signed webhooks, verified with the API secret.
 
-``room_finished``, and ``participant_left`` of the agent, close the room's stored calls
-its worker left open (see :mod:`.room_events`); other events are logged. A webhook
-seen before (LiveKit's event id) or created more than ten minutes ago is refused (409):
-a captured, validly signed request cannot be replayed.
+``participant_left`` of the agent resumes the call when its caller is still in the room
+(the agent died), else, like ``room_finished``, closes the room's stored calls its
+worker left open (see :mod:`.room_events`); other events are logged. A webhook seen
+before (LiveKit's event id) or created more than ten minutes ago is refused (409): a
+captured, validly signed request cannot be replayed.
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ async def livekit_webhook(
         event.event == "participant_left"
         and event.participant.kind == api.ParticipantInfo.Kind.AGENT
     )
-    if event.room.name and (event.event == "room_finished" or agent_left):
+    if event.room.name and agent_left:
+        closer.agent_left(event.room.name, event.participant.identity, event.room.metadata)
+    elif event.room.name and event.event == "room_finished":
         closer.room_ended(event.room.name, event.event)
     return Accepted()

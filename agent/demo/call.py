@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 
@@ -22,6 +22,8 @@ from .report import DemoReport, Turn, recall, words
 from .script import SCRIPTS, Line, ScriptCursor
 
 OnTurn = Callable[[Turn], None]
+# called as soon as the caller has said a line (tests and benches act on the call then)
+AfterLine = Callable[[SimulatedCaller, Spoken], Awaitable[None]]
 AGENT_JOIN_TIMEOUT = 30.0  # seconds for a registered worker to take the job and join
 
 
@@ -78,6 +80,7 @@ async def run_demo_call(
     script: Sequence[Line] | None = None,
     on_turn: OnTurn = lambda _t: None,
     on_progress: Callable[[str], None] = lambda _m: None,
+    after_line: AfterLine | None = None,
 ) -> DemoReport:
     """Call ``tenant`` and speak ``script`` (default: the script of the tenant's flow),
     saying a line again when the agent asks for it again (see :mod:`.script`)."""
@@ -87,7 +90,7 @@ async def run_demo_call(
         on_progress(f"dispatched the agent to room {room}; the caller dials in")
         await expect_agent(caller, room, replace_url(settings, url), timeout=90)
         report = DemoReport(room=room)
-        await _converse(caller, report, script, on_turn, time.time())
+        await _converse(caller, report, script, on_turn, time.time(), after_line=after_line)
         try:
             await asyncio.wait_for(caller.disconnected.wait(), timeout=20)
             report.hung_up = True
@@ -114,7 +117,13 @@ def replace_url(settings: Settings, url: str) -> Settings:
 
 
 async def _converse(
-    caller: SimulatedCaller, report: DemoReport, script: Sequence[Line], on_turn: OnTurn, t0: float
+    caller: SimulatedCaller,
+    report: DemoReport,
+    script: Sequence[Line],
+    on_turn: OnTurn,
+    t0: float,
+    *,
+    after_line: AfterLine | None = None,
 ) -> None:
     # The first answer can take a while: the worker process loads its models.
     await caller.agent_turn_done(t0, timeout=90)
@@ -123,6 +132,8 @@ async def _converse(
     judged: asyncio.Task[None] | None = None
     while cursor.line is not None and not caller.disconnected.is_set():
         spoken = await caller.say(cursor.text)
+        if after_line is not None:
+            await after_line(caller, spoken)
         await caller.agent_turn_done(spoken.end, drain=False)
         if judged is not None:
             await judged  # the previous agent turn is reported before this caller turn

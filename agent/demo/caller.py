@@ -190,7 +190,10 @@ class SimulatedCaller:
         self._tasks.append(asyncio.create_task(self._read_text(reader)))
 
     async def _read_text(self, reader: rtc.TextStreamReader) -> None:
-        text = await reader.read_all()
+        try:
+            text = await reader.read_all()
+        except rtc.StreamError:  # its sender died mid-stream (a killed agent): no final text
+            return
         attributes = reader.info.attributes or {}
         if attributes.get(ATTRIBUTE_TRANSCRIPTION_FINAL) == "true" and text.strip():
             own = attributes.get(ATTRIBUTE_TRANSCRIPTION_TRACK_ID) == self._mic_sid

@@ -1,8 +1,8 @@
 """What the flow machine reports as a call goes: node entered, slot set, transition
 taken (and why), reprompt, global intent, knowledge answered, consent recorded, handoff
-requested, call transferred, LLM assistance failed, ended. Sent in order to an
-:class:`EventSink` (the call recorder; :class:`ListSink` in tests and the simulator),
-and asserted by scenarios.
+requested, call transferred, LLM assistance failed, call resumed (after its job died),
+ended. Sent in order to an :class:`EventSink` (the call recorder; :class:`ListSink` in
+tests and the simulator), and asserted by scenarios.
 
 Events are frozen dataclasses of plain values (str, int, float, bool, datetime and
 mappings of str), so a sink can store any of them generically by class name."""
@@ -31,10 +31,13 @@ class NodeEntered:
 
 @dataclass(frozen=True, kw_only=True)
 class SlotSet:
+    """``spoken``: how templates say the value back (kept so a resumed call says it alike)."""
+
     slot: str
     value: str
     raw_text: str
     at: datetime
+    spoken: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -163,6 +166,16 @@ class AssistFailed:
     at: datetime
 
 
+@dataclass(frozen=True, kw_only=True)
+class CallResumed:
+    """The call went on in a new job after its worker died (see :mod:`.resume`): at
+    ``node``, with ``last_record_at`` the time of the last record stored before."""
+
+    node: str
+    last_record_at: datetime | None
+    at: datetime
+
+
 FlowEvent = (
     NodeEntered
     | SlotSet
@@ -178,6 +191,7 @@ FlowEvent = (
     | HandoffTimedOut
     | CallTransferred
     | AssistFailed
+    | CallResumed
     | Ended
 )
 

@@ -40,6 +40,7 @@ from .actions import (
 )
 from .events import (
     AssistFailed,
+    CallResumed,
     EventSink,
     GlobalIntent,
     HandedBack,
@@ -57,6 +58,7 @@ from .model import (
     HandoffNode,
     ListeningAnyNode,
 )
+from .resume import RESUME_LINE
 from .state import Clarifying, FlowState
 from .templates import TemplateContext, TemplateRenderer
 from .turn import CallServices, Turn
@@ -159,6 +161,22 @@ class FlowMachine:
         turn = self._turn()
         turn.update(started_at=turn.now)
         self.enter(turn, self._flow.start)
+        return self._commit(turn)
+
+    def resume(
+        self, state: FlowState, *, last_record_at: datetime | None = None, line: str = RESUME_LINE
+    ) -> list[Action]:
+        """Go on with a call another job started (its state rebuilt from the store, see
+        :mod:`.resume`): say ``line`` and the current node's question, and listen there."""
+        if self._state.path:
+            raise FlowRuntimeError(f"flow {self._flow.id!r}: resume() after the call started")
+        self._state = state
+        turn = self._turn()
+        node = self._listening(turn)
+        turn.emit(CallResumed(node=turn.node_id, last_record_at=last_record_at, at=turn.now))
+        turn.say_text(line)
+        turn.say(self._listener(node).prompt(turn, node))
+        turn.listen(node)
         return self._commit(turn)
 
     def on_user_text(self, text: str, *, assist: Assist | None = None) -> list[Action]:

@@ -33,6 +33,7 @@ from ..phrases import Pattern
 from .actions import AssistError, AwaitHuman, Consult, Transfer, TransferResult
 from .assist import LlmAssistant
 from .machine import Action, FlowMachine, Hangup, Listen, Say
+from .resume import ResumePoint
 
 logger = logging.getLogger("frontdesk.flow")
 
@@ -65,6 +66,7 @@ class FlowAgent(Agent):
         handoff_wait_s: float = 60.0,
         on_handoff_timeout: Callable[[], None] | None = None,
         transfer: TransferCall | None = None,
+        resume: ResumePoint | None = None,
     ) -> None:
         """``on_turn`` gets each completed caller turn as livekit built it (text, STT
         confidence, timing metrics) before the flow reads it: livekit never commits it to
@@ -73,7 +75,9 @@ class FlowAgent(Agent):
         thread, before the flow reads it on the event loop. A waiting handoff holds the
         call ``handoff_wait_s`` for a person; nobody in time runs its timeout path and
         calls ``on_handoff_timeout``. ``transfer`` transfers the
-        call to a number (a phone call; the machine asks only when it may)."""
+        call to a number (a phone call; the machine asks only when it may). ``resume``: go on
+        with a call a dead job started, from where it was (see :mod:`.resume`), instead of
+        greeting."""
         super().__init__(instructions="Follow the flow graph.")
         self._on_turn = on_turn
         self._prepare = prepare
@@ -93,6 +97,7 @@ class FlowAgent(Agent):
         self._on_handoff_timeout = on_handoff_timeout
         self._holding: asyncio.Task[None] | None = None  # waiting for a person
         self._human: str | None = None  # the person in the call; the agent only listens
+        self._resume = resume
 
     @property
     def machine(self) -> FlowMachine:
@@ -112,7 +117,13 @@ class FlowAgent(Agent):
 
     async def on_enter(self) -> None:
         self.session.on("user_state_changed", self._on_user_state)
-        self._perform(self._machine.start())
+        if self._resume is not None:
+            point = self._resume
+            logger.info("resuming the call", extra={"node": point.state.current})
+            actions = self._machine.resume(point.state, last_record_at=point.last_record_at)
+            self._perform(actions)
+        else:
+            self._perform(self._machine.start())
 
     async def on_exit(self) -> None:
         self._cancel_timer()

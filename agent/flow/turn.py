@@ -170,7 +170,9 @@ class Turn:
         slots = {**self.state.slots, slot: answer.value}
         spoken = {**self.state.spoken, slot: answer.spoken}
         self.update(slots=slots, spoken=spoken)
-        self.emit(SlotSet(slot=slot, value=answer.value, raw_text=raw, at=self.now))
+        self.emit(
+            SlotSet(slot=slot, value=answer.value, raw_text=raw, spoken=answer.spoken, at=self.now)
+        )
 
     def clear(self, slot: str, reason: str) -> None:
         """Drop ``slot``'s value (it is not to be kept: ``reason``)."""

@@ -45,6 +45,12 @@ FALLBACKS = Counter(
     "A provider in a fallback chain became unavailable (fallback taken) or available again",
     ["kind", "provider", "available"],
 )
+JOBS_REDISPATCHED = Counter(
+    "frontdesk_jobs_redispatched",
+    "Calls whose agent died mid-call, dispatched again to resume them, by who noticed "
+    "(worker: its job process exited abnormally; dispatcher: LiveKit's participant_left)",
+    ["by"],
+)
 OUTBOX_RESULTS = Counter(
     "frontdesk_outbox_results",
     "Notification delivery attempts, by channel and result (delivered, retry, failed)",

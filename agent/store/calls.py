@@ -153,6 +153,18 @@ async def close_abandoned(
     return ids
 
 
+async def active_call_in_room(s: AsyncSession, room: str) -> Call | None:
+    """The call still ``active`` in ``room`` (the latest started, should there be more):
+    the one a job dispatched to resume it goes on with."""
+    stmt = (
+        select(Call)
+        .where(Call.room == room, Call.status == "active")
+        .order_by(Call.started_at.desc())
+        .limit(1)
+    )
+    return (await s.scalars(stmt)).first()
+
+
 async def get_call(s: AsyncSession, call_id: str) -> Call | None:
     return await s.get(Call, call_id)
 

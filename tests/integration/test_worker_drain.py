@@ -1,11 +1,12 @@
-"""SIGTERM drains the worker within ``FRONTDESK_DRAIN_TIMEOUT`` (livekit waited up to an
-hour): a worker in the middle of a call, told to stop, waits that long for the call,
-then ends it (the stored call is finalized by its own worker) and exits, and none of its
-processes outlives it. A job process is tied to its parent: killed with it."""
+"""SIGTERM drains the worker: it takes no new job, lets its calls finish and then exits,
+within ``FRONTDESK_DRAIN_TIMEOUT`` (livekit waited up to an hour): a call that outlasts
+the bound is ended (the stored call is finalized by its own worker), and none of the
+worker's processes outlives it. A job process is tied to its parent: killed with it."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import re
 import signal
@@ -17,12 +18,16 @@ from pathlib import Path
 
 import psutil
 import pytest
+from livekit import api
 
 from agent.config import ROOT, Settings
+from agent.control.dispatch import dispatch_call, livekit_api
+from agent.demo.call import run_demo_call
+from agent.demo.caller import SimulatedCaller, Spoken
 from agent.stack import LocalStack, Service, free_port
 from agent.store import Store
 from agent.store.report import call_report
-from tests.callers import call, wait_for_agent_speech
+from tests.callers import DEMO_TENANT, call, settings_for, stored_call, wait_for_agent_speech
 
 pytestmark = [pytest.mark.integration, pytest.mark.realtime, pytest.mark.timeout(300)]
 
@@ -53,21 +58,34 @@ def _hold_tenant(tenants: Path) -> str:
     return HOLD_TENANT
 
 
-@pytest.fixture
-async def draining_worker(stack: LocalStack, tmp_path: Path) -> AsyncIterator[tuple[Service, str]]:
+async def _second_worker(
+    stack: LocalStack, tmp_path: Path, name: str, drain_s: int
+) -> AsyncIterator[tuple[Service, str]]:
     """A second worker on the stack's server, under its own agent name, to be stopped."""
-    name = "frontdesk-draining"
     env = {
         **stack.child_env(),
         "FRONTDESK_AGENT_NAME": name,
         "FRONTDESK_WORKER_PORT": str(free_port()),
-        "FRONTDESK_DRAIN_TIMEOUT": str(DRAIN_S),
+        "FRONTDESK_DRAIN_TIMEOUT": str(drain_s),
     }
     argv = [sys.executable, str(ROOT / "worker.py"), "start"]
     worker = Service(name, argv, re.compile("registered worker"), tmp_path / "w.log", env=env)
     await worker.start(timeout=120)
     yield worker, name
     await worker.stop()
+
+
+@pytest.fixture
+async def draining_worker(stack: LocalStack, tmp_path: Path) -> AsyncIterator[tuple[Service, str]]:
+    async for worker in _second_worker(stack, tmp_path, "frontdesk-draining", DRAIN_S):
+        yield worker
+
+
+@pytest.fixture
+async def patient_worker(stack: LocalStack, tmp_path: Path) -> AsyncIterator[tuple[Service, str]]:
+    """A worker whose drain outlasts a whole call (the default bound, 120 s)."""
+    async for worker in _second_worker(stack, tmp_path, "frontdesk-patient", 120):
+        yield worker
 
 
 async def test_sigterm_ends_the_call_within_the_drain_bound_and_leaves_no_process(
@@ -131,3 +149,46 @@ def test_a_process_tied_to_its_parent_dies_with_it() -> None:
     except psutil.TimeoutExpired:
         child.kill()
         raise AssertionError("the child outlived its parent") from None
+
+
+async def test_sigterm_lets_the_call_finish_takes_no_new_call_then_exits(
+    stack: LocalStack, stack_settings: Settings, patient_worker: tuple[Service, str]
+) -> None:
+    worker, agent_name = patient_worker
+    assert worker._proc is not None
+    settings = stack_settings.model_copy(update={"agent_name": agent_name})
+    lkapi = livekit_api(settings_for(stack, settings))
+    later: list[str] = []
+    alive: list[bool] = []  # the worker, as the caller said each line after the SIGTERM
+
+    async def stop_the_worker(_caller: SimulatedCaller, _spoken: Spoken) -> None:
+        assert worker._proc is not None
+        if later:
+            alive.append(worker.running)
+            return
+        os.kill(worker._proc.pid, signal.SIGTERM)  # as an orchestrator's rolling restart
+        await asyncio.sleep(1)  # livekit has the signal; then a new call comes in for it
+        later.append((await dispatch_call(lkapi, settings, tenant=DEMO_TENANT)).room)
+
+    try:
+        report = await run_demo_call(
+            settings, stack.url, tenant=DEMO_TENANT, after_line=stop_the_worker
+        )
+        assert later, "the call never got to the caller's first line"
+        assert report.hung_up, report.to_json()
+        assert alive and all(alive), f"the worker exited mid-call: {alive}"
+        dispatches = await lkapi.agent_dispatch.list_dispatch(room_name=later[0])
+        assert [job for d in dispatches for job in d.state.jobs] == [], "a new job was taken"
+        await asyncio.wait_for(worker._proc.wait(), 90)  # once its call ended, it exits
+        await lkapi.room.delete_room(api.DeleteRoomRequest(room=later[0]))
+    finally:
+        await lkapi.aclose()
+    facts = await stored_call(
+        stack_settings, report.room, DEMO_TENANT, until=lambda f: f.status != "active"
+    )
+    assert facts.status == "completed", facts
+    assert facts.path[-1] == "end", facts.path  # the goodbye: the call ended on its own
+    # The caller's livekit objects are freed here, inside this test: once (one run of
+    # three) freeing one of them later raised livekit's "unknown FFI handle" assertion
+    # in the next test. Not understood yet; collected here, it is charged to this test.
+    gc.collect()

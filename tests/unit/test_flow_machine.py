@@ -101,7 +101,7 @@ def test_the_events_of_a_turn_are_ordered_and_timestamped() -> None:
     sink.events.clear()
     m.on_user_text("place an order")
     assert sink.events == [
-        SlotSet(slot="topic", value="order", raw_text="place an order", at=NINE_AM),
+        SlotSet(slot="topic", value="order", raw_text="place an order", spoken="order", at=NINE_AM),
         TransitionTaken(from_node="topic", to_node="order", reason="matched", at=NINE_AM),
         NodeEntered(node="order", kind="say", at=NINE_AM),
         TransitionTaken(from_node="order", to_node="anything_else", reason="next", at=NINE_AM),
