@@ -22,7 +22,13 @@ from agent.config import ROOT
 from agent.flow.events import ListSink
 from agent.flow.load import load_flow_by_id
 from agent.flow.machine import FlowMachine
-from agent.flow.scenario import DEFAULT_CLOCK, Scenario, knowledge_for_flow, load_scenario
+from agent.flow.scenario import (
+    DEFAULT_CLOCK,
+    Scenario,
+    knowledge_for_flow,
+    load_scenario,
+    replay_turn,
+)
 from agent.flow.templates import TemplateContext
 from agent.tenants import load_tenant
 
@@ -45,10 +51,7 @@ def turn_times(scenario: Scenario, repeat: int) -> list[float]:
             if turn.is_opening or machine.state.ended:
                 continue
             start = time.perf_counter()
-            if turn.user is not None:
-                machine.on_user_text(turn.user)
-            else:
-                machine.on_no_input()
+            replay_turn(machine, turn)  # as `flow test` replays it (a waiting handoff too)
             times.append(time.perf_counter() - start)
     return times
 

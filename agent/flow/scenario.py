@@ -278,7 +278,7 @@ def _turn(
     """Play one turn: what the agent said during it, and why the turn failed."""
     before = len(sink.events)
     try:
-        actions = _act(machine, turn)
+        actions = replay_turn(machine, turn)
     except FlowRuntimeError as e:
         return (), (f"flow error: {e}",)
     if actions is None:
@@ -291,7 +291,7 @@ def _turn(
 SCENARIO_STAFF = "staff-scenario"
 
 
-def _act(machine: FlowMachine, turn: Turn) -> list[Action] | None:
+def replay_turn(machine: FlowMachine, turn: Turn) -> list[Action] | None:
     """The actions answering ``turn`` (starting the call first); None if it has ended."""
     started = [] if machine.state.path else machine.start()
     if turn.is_opening:
