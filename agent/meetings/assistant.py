@@ -36,7 +36,7 @@ from ..knowledge.base import KnowledgeSearch
 from ..providers.kinds import AnySTT
 from ..providers.registry import apply_hints
 from ..session import CallPlan, Pipeline
-from .attendees import is_attendee
+from .attendees import is_attendee, on_attendee_microphones
 
 logger = logging.getLogger("frontdesk.meetings.assistant")
 
@@ -124,16 +124,11 @@ class MeetingAssistant:
     unknown_line: str = UNKNOWN
     notes: MeetingNotes = field(default_factory=MeetingNotes)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
-    _listening: set[str] = field(default_factory=set)  # track sids
     _everyone_left: asyncio.Event = field(default_factory=asyncio.Event)
 
     def start(self) -> None:
         """Listen to every attendee's microphone, those here and those who come."""
-        for participant in self.room.remote_participants.values():
-            for publication in participant.track_publications.values():
-                if publication.track is not None:
-                    self._on_track(publication.track, publication, participant)
-        self.room.on("track_subscribed", self._on_track)
+        on_attendee_microphones(self.room, self._hear)
         self.room.on("participant_disconnected", self._on_left)
 
     async def wait_until_everyone_left(self) -> None:
@@ -151,17 +146,7 @@ class MeetingAssistant:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     # -- listening ------------------------------------------------------------------------
-    def _on_track(
-        self,
-        track: rtc.Track,
-        publication: rtc.RemoteTrackPublication,
-        participant: rtc.RemoteParticipant,
-    ) -> None:
-        if track.kind != rtc.TrackKind.KIND_AUDIO or not is_attendee(participant):
-            return
-        if track.sid in self._listening:
-            return
-        self._listening.add(track.sid)
+    def _hear(self, participant: rtc.RemoteParticipant, track: rtc.Track) -> None:
         self._spawn(self._listen(participant.identity, track), f"listen:{participant.identity}")
 
     def _on_left(self, participant: rtc.RemoteParticipant) -> None:

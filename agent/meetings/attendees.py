@@ -33,6 +33,28 @@ BLOCK = SAMPLE_RATE // 100  # 10 ms
 HISTORY_S = 120.0  # loudness kept per attendee, for attributing turns
 
 
+AttendeeTrack = Callable[[rtc.RemoteParticipant, rtc.Track], None]
+
+
+def on_attendee_microphones(room: rtc.Room, heard: AttendeeTrack) -> None:
+    """Call ``heard(participant, track)`` once for each attendee's audio track: those in
+    the room now, and each one subscribed later."""
+    seen: set[str] = set()
+
+    def subscribed(
+        track: rtc.Track, _pub: rtc.RemoteTrackPublication, who: rtc.RemoteParticipant
+    ) -> None:
+        if track.kind == rtc.TrackKind.KIND_AUDIO and is_attendee(who) and track.sid not in seen:
+            seen.add(track.sid)
+            heard(who, track)
+
+    for participant in room.remote_participants.values():
+        for publication in participant.track_publications.values():
+            if publication.track is not None:
+                subscribed(publication.track, publication, participant)
+    room.on("track_subscribed", subscribed)
+
+
 def is_attendee(participant: rtc.RemoteParticipant) -> bool:
     """A person the meeting is with: not an agent, not the tenant's staff (a person who
     took a handoff is transcribed as themselves: agent.humans)."""
@@ -53,11 +75,7 @@ class AttendeesAudio(io.AudioInput):
 
     def start(self) -> None:
         """Mix the attendees here and those who come; drop those who leave."""
-        for participant in self._room.remote_participants.values():
-            for publication in participant.track_publications.values():
-                if publication.track is not None:
-                    self._on_track(publication.track, publication, participant)
-        self._room.on("track_subscribed", self._on_track)
+        on_attendee_microphones(self._room, self._mix_in)
         self._room.on("track_unsubscribed", self._on_track_gone)
 
     async def aclose(self) -> None:
@@ -78,16 +96,7 @@ class AttendeesAudio(io.AudioInput):
         best = max(energy, key=lambda identity: energy[identity], default=None)
         return best if best is not None and energy[best] > 0 else None
 
-    def _on_track(
-        self,
-        track: rtc.Track,
-        publication: rtc.RemoteTrackPublication,
-        participant: rtc.RemoteParticipant,
-    ) -> None:
-        if track.kind != rtc.TrackKind.KIND_AUDIO or not is_attendee(participant):
-            return
-        if track.sid in self._streams:
-            return
+    def _mix_in(self, participant: rtc.RemoteParticipant, track: rtc.Track) -> None:
         audio = rtc.AudioStream.from_track(track=track, sample_rate=SAMPLE_RATE, num_channels=1)
         stream = self._measured(participant.identity, audio)
         self._audio[track.sid] = audio
