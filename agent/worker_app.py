@@ -171,6 +171,10 @@ async def _admit(ctx: JobContext, settings: Settings, plan: CallPlan) -> Allowan
         logger.info("nobody joined the room; leaving", extra={"waited_s": wait_s})
         ctx.shutdown(reason="nobody joined")
         return None
+    except RuntimeError:  # livekit's "room disconnected": the room was closed meanwhile
+        logger.info("the room closed before anyone joined; leaving")
+        ctx.shutdown(reason="room closed")
+        return None
     # an outbound call: the callee's phone rings; greet them once they answer
     outbound = is_outbound(ctx.job.metadata or ctx.job.room.metadata)
     ring_s = settings.sip_ring_timeout_s + 15
