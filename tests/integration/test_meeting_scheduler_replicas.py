@@ -159,7 +159,7 @@ async def test_two_dispatchers_join_once(
         _dispatcher(stack, settings, db_url, logs[0]) as (_, _base_a),
         _dispatcher(stack, settings, db_url, logs[1]) as (_, base_b),
     ):
-        meeting_id, _ = await _create(base_b)
+        meeting_id, _ = await _create(base_b, db_url)
         status, dispatches, reminders = await _outcome(settings, db_url, meeting_id)
     assert (status, dispatches, reminders) == ("started", 1, 1)
     assert sum(_lines(log, "meeting scheduler is the leader") for log in logs) == 1
