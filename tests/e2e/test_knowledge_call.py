@@ -119,7 +119,12 @@ async def test_an_edited_document_answers_the_next_call_without_a_restart(
     page.write_text(original.replace("<td>9am to 2pm</td>", "<td>10am to 3pm</td>"))
     try:
         recognized, answer, _ = await ask(
-            stack, stack_settings, tenant, "what are your opening hours on sunday"
+            # Whisper once wrote "what are your opening hours on sunday" through the
+            # server as "what's up? you're opening our mom's home date", twice
+            stack,
+            stack_settings,
+            tenant,
+            "are you open on a sunday",
         )
     finally:
         page.write_text(original)
