@@ -23,10 +23,9 @@ from livekit.agents import stt, vad
 from .capture.recorder import CallRecorder, TurnRecord
 from .flow.runtime import FlowAgent
 from .identities import is_staff as is_staff_identity
-from .postcall.messages import EmailMessage
+from .postcall.owner_mail import email_owner_once
 from .providers.kinds import AnySTT
 from .store import Store
-from .store.outbox import NewNotification, enqueue
 from .tenants import Tenant
 
 logger = logging.getLogger("frontdesk.handoff")
@@ -117,13 +116,11 @@ def watch_humans(
 
 async def tell_owner_of_missed_handoff(store: Store, tenant: Tenant, call_id: str) -> bool:
     """Email the owner that nobody took a call that asked for a person (once per call)."""
-    to = tenant.config.notifications.owner_email
     logger.warning("handoff not taken", extra={"call_id": call_id, "tenant": tenant.id})
-    if to is None:
-        return False
-    message = EmailMessage(
+    return await email_owner_once(
+        store,
+        tenant,
         purpose="handoff_missed",
-        to=to,
         subject=f"{tenant.name}: a caller asked for a person and nobody was free",
         text=(
             f"Call {call_id} asked to speak with someone, and nobody took it from the "
@@ -131,15 +128,5 @@ async def tell_owner_of_missed_handoff(store: Store, tenant: Tenant, call_id: st
             "promised a callback. The call's record (`frontdesk calls show "
             f"{call_id}`) has what the caller said."
         ),
+        key=f"handoff-missed:{call_id}",
     )
-    note = NewNotification(
-        tenant=tenant.id,
-        call_id=None,
-        channel="email",
-        target=to,
-        template="handoff_missed",
-        idempotency_key=f"handoff-missed:{call_id}",
-        payload=message.model_dump(mode="json"),
-    )
-    async with store.transaction() as s:
-        return await enqueue(s, note) is not None

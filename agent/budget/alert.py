@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import logging
 
-from ..postcall.messages import EmailMessage
+from ..postcall.owner_mail import email_owner_once
 from ..store import Store
-from ..store.outbox import NewNotification, enqueue
 from ..tenants import Tenant
 
 logger = logging.getLogger("frontdesk.budget")
@@ -16,28 +15,16 @@ logger = logging.getLogger("frontdesk.budget")
 async def tell_owner_once(store: Store, tenant: Tenant, *, month: str, what: str) -> bool:
     """Enqueue the owner's alert for ``month`` unless one is; True when it is new. A
     tenant without an owner email is only logged."""
-    to = tenant.config.notifications.owner_email
     logger.warning("budget cap reached", extra={"tenant": tenant.id, "month": month})
-    if to is None:
-        return False
-    message = EmailMessage(
+    return await email_owner_once(
+        store,
+        tenant,
         purpose="budget_alert",
-        to=to,
         subject=f"{tenant.name}: call budget reached for {month}",
         text=(
             f"{what}\n\nFrontdesk keeps to the budget in tenants/{tenant.id}/tenant.yaml "
             "(budget: per_call_usd, monthly_usd). Raise it there to take calls again; "
             f"`frontdesk usage --tenant {tenant.id}` shows what the month has cost."
         ),
+        key=f"budget:{tenant.id}:{month}",
     )
-    note = NewNotification(
-        tenant=tenant.id,
-        call_id=None,
-        channel="email",
-        target=to,
-        template="budget_alert",
-        idempotency_key=f"budget:{tenant.id}:{month}",
-        payload=message.model_dump(mode="json"),
-    )
-    async with store.transaction() as s:
-        return await enqueue(s, note) is not None
