@@ -11,20 +11,17 @@ holds the caller's, the agent's and the person's turns in order. Screenshots go 
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
-from playwright.async_api import Browser, Locator, Page, async_playwright
+from playwright.async_api import Browser, Locator, Page
 
-from agent.config import ROOT, Settings
+from agent.config import Settings
 from agent.stack import LocalStack
 from agent.store import turns as turn_repo
 from agent.store.engine import Store, database_url
-from tests.browser import WidgetVisitor, launch, silent_wav, visitor_context, wav_of
+from tests.browser import WidgetVisitor, visitor_context, wav_of
 from tests.callers import stored_call
 from tests.staff import PASSWORD, add_staff_key
 
@@ -35,21 +32,7 @@ STAFF_EMAIL = "anna@crumb-and-co.example"
 HUMAN_LINE = "hello this is anna from the bakery how can I help you today"
 
 
-@pytest.fixture(scope="module")
-def artifacts() -> Path:
-    folder = Path(os.environ.get("FRONTDESK_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts"))
-    folder = folder / "console"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def browser(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Browser]:
-    silence = silent_wav(tmp_path_factory.mktemp("audio") / "silence.wav")
-    async with async_playwright() as playwright:
-        chromium = await launch(playwright, silence)
-        yield chromium
-        await chromium.close()
+ARTIFACTS = "console"  # screenshots: the conftest's `artifacts` folder
 
 
 async def console(browser: Browser, origin: str) -> Page:

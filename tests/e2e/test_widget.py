@@ -12,7 +12,6 @@ NG clips said on cue (see tests/browser.py). Screenshots go to
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,16 +19,16 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from aiohttp import web
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
-from agent.config import ROOT, Settings
+from agent.config import Settings
 from agent.demo.script import BOOKING_SCRIPT
 from agent.stack import LocalStack, StackPorts, free_port
 from agent.store.analyses import lead_for_call
 from agent.store.engine import Store
 from agent.store.tables import Lead
 from agent.store.visits import CampaignStats, campaign_stats
-from tests.browser import WidgetVisitor, launch, silent_wav, visitor_context
+from tests.browser import WidgetVisitor, visitor_context
 from tests.callers import booked_table_slots, stored_call
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -37,21 +36,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 TENANT, CAMPAIGN = "crumb-and-co", "crumb-website"  # answers with flows/receptionist.yaml
 
 
-@pytest.fixture(scope="module")
-def artifacts() -> Path:
-    folder = Path(os.environ.get("FRONTDESK_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts"))
-    folder = folder / "widget"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def browser(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Browser]:
-    silence = silent_wav(tmp_path_factory.mktemp("audio") / "silence.wav")
-    async with async_playwright() as playwright:
-        chromium = await launch(playwright, silence)
-        yield chromium
-        await chromium.close()
+ARTIFACTS = "widget"  # screenshots: the conftest's `artifacts` folder
 
 
 def origin_of(stack: LocalStack) -> str:
