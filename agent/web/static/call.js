@@ -16,8 +16,11 @@
 // microphone-denied, microphone-missing, microphone-busy, microphone-failed,
 // service-unreachable, service-refused, agent-unreachable, connection-lost.
 // Other events: "agentstate" {state: listening|thinking|speaking|...} from the agent's
-// lk.agent.state attribute, and "agentaudio" {speaking, at} when the agent's audio starts
-// or stops (measured in the page, at = performance.now()).
+// lk.agent.state attribute; "agentaudio" {speaking, at} when the agent's audio starts
+// or stops (measured in the page, at = performance.now()); "personaudio" {speaking, at,
+// participant} the same for a person in the room (a staff member who took the call, or
+// another attendee). Each remote audio track has its own meter: a person joining while
+// the agent speaks must not take over the agent's.
 
 import {
   ConnectionError,
@@ -107,7 +110,7 @@ export class VoiceCall extends EventTarget {
     this._mic = null;
     this._muted = false;
     this._agent = null;
-    this._meter = null;
+    this._meters = new Map(); // track sid -> LevelMeter
     this._segments = new Map();
     this._agentTimer = null;
     this._attempt = 0; // a hang-up during start() abandons that attempt
@@ -173,8 +176,9 @@ export class VoiceCall extends EventTarget {
         if (AGENT_STATE in changed) this._emit("agentstate", { state: changed[AGENT_STATE], participant: p.identity });
       })
       .on(RoomEvent.TrackSubscribed, (track, _pub, p) => {
-        if (track.kind === Track.Kind.Audio) this._playAgent(track, p);
+        if (track.kind === Track.Kind.Audio) this._play(track, p);
       })
+      .on(RoomEvent.TrackUnsubscribed, (track) => this._stopMeter(track.sid))
       .on(RoomEvent.Disconnected, () => this._disconnected());
     try {
       await room.connect(session.url, session.token, { autoSubscribe: true });
@@ -224,15 +228,25 @@ export class VoiceCall extends EventTarget {
     }
   }
 
-  _playAgent(track, participant) {
+  _play(track, participant) {
     const element = track.attach();
     element.hidden = true;
     element.dataset.participant = participant.identity;
     this._audioParent.appendChild(element);
-    this._meter?.stop();
-    this._meter = new LevelMeter(track.mediaStreamTrack, (speaking) =>
-      this._emit("agentaudio", { speaking, at: performance.now() }),
+    this._stopMeter(track.sid);
+    const agent = participant.kind === ParticipantKind.AGENT;
+    const event = agent ? "agentaudio" : "personaudio";
+    this._meters.set(
+      track.sid,
+      new LevelMeter(track.mediaStreamTrack, (speaking) =>
+        this._emit(event, { speaking, at: performance.now(), participant: participant.identity }),
+      ),
     );
+  }
+
+  _stopMeter(sid) {
+    this._meters.get(sid)?.stop();
+    this._meters.delete(sid);
   }
 
   async _readTranscript(reader, from) {
@@ -272,8 +286,8 @@ export class VoiceCall extends EventTarget {
 
   _cleanup() {
     clearTimeout(this._agentTimer);
-    this._meter?.stop();
-    this._meter = null;
+    for (const meter of this._meters.values()) meter.stop();
+    this._meters.clear();
     this._mic?.stop();
     this._mic = null;
     this._muted = false;

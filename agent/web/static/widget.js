@@ -44,6 +44,7 @@ window.frontdesk = {
   firstAgentAudioAt: null,
   agentSpeaking: false,
   agentAudioChangedAt: 0,
+  personSpeaking: false, // a person in the room (a staff member who took the call)
 };
 
 call.addEventListener("statechange", ({ detail: { state, error } }) => {
@@ -75,6 +76,10 @@ call.addEventListener("agentaudio", ({ detail: { speaking, at } }) => {
   f.agentSpeaking = speaking;
   f.agentAudioChangedAt = at;
   document.body.classList.toggle("agent-speaking", speaking);
+});
+
+call.addEventListener("personaudio", ({ detail: { speaking } }) => {
+  window.frontdesk.personSpeaking = speaking;
 });
 
 call.addEventListener("transcript", ({ detail: { id, speaker, text, final } }) => {
