@@ -13,7 +13,6 @@ import pytest
 from agent.config import Settings
 from agent.control.dispatch import participant_token
 from agent.demo.caller import SimulatedCaller
-from agent.providers.pocketsphinx_stt import PocketSphinxSTT
 from agent.stack import LocalStack
 from agent.store import Store
 from agent.store.report import CallReport, call_report
@@ -44,10 +43,10 @@ async def test_a_meeting_runs_the_tenants_meeting_flow(
 ) -> None:
     async with call(stack, stack_settings, TENANT, source="meeting") as (caller, room):
         start = await wait_for_agent_speech(caller)
-        assert await caller.agent_turn_done(start, timeout=60)
+        assert await caller.agent_turn_done(start, timeout=60, drain=False)
         said_at = time.time()
         await caller.say("my name is peter smith")
-        assert await caller.agent_turn_done(said_at, timeout=60)
+        assert await caller.agent_turn_done(said_at, timeout=60, drain=False)
         for _attempt in range(2):  # a caller says goodbye again when not heard
             await caller.say("goodbye")
             with contextlib.suppress(TimeoutError):
@@ -73,19 +72,20 @@ async def test_two_attendees_answer_the_discovery_flow_each_under_their_name(
     turn, and stores each under the attendee who said it."""
     settings = settings_for(stack, stack_settings)
     async with call(stack, stack_settings, TENANT, source="meeting") as (ada, room):
-        ear = PocketSphinxSTT()
-        bob = SimulatedCaller(ear)
+        bob = SimulatedCaller(None)  # Ada's ear checks the agent; Bob's would only add load
         await bob.join(stack.url, participant_token(settings, room=room, identity="bob"))
         try:
+            # Each answers as soon as the agent is quiet, as a person would: waiting for
+            # the test's ears to decode the agent's long intro (two ears on one loaded
+            # machine) outlasted the agent's no-input timeout in CI.
             start = await wait_for_agent_speech(ada)
-            assert await ada.agent_turn_done(start, timeout=60)  # the intro, "who am I ..."
+            assert await ada.agent_turn_done(start, timeout=60, drain=False)  # "who am I ..."
             said = await ada.say("my name is peter smith")
-            assert await ada.agent_turn_done(said.end, timeout=60)  # "... your business?"
+            assert await ada.agent_turn_done(said.end, timeout=60, drain=False)  # "business?"
             said = await bob.say("the business is called hackney coffee")
-            assert await bob.agent_turn_done(said.end, timeout=60)  # the opener question
+            assert await bob.agent_turn_done(said.end, timeout=60, drain=False)  # the opener
         finally:
             await bob.leave()
-            await ear.aclose()
     report = await _analysed(stack_settings, room)
     data = report.as_dict()
     callers = [(t["speaker_identity"], t["text"].lower()) for t in data["turns"]]
@@ -96,5 +96,7 @@ async def test_two_attendees_answer_the_discovery_flow_each_under_their_name(
         for e in data["events"]
         if e["type"] == "SlotSet"
     }
-    assert "peter" in str(slots.get("contact_name", "")).lower(), slots
-    assert "hackney" in str(slots.get("company", "")).lower(), slots
+    path = [e["payload"]["node"] for e in data["events"] if e["type"] == "NodeEntered"]
+    seen = (slots, callers, path)  # what a failure needs to be understood
+    assert "peter" in str(slots.get("contact_name", "")).lower(), seen
+    assert "hackney" in str(slots.get("company", "")).lower(), seen
