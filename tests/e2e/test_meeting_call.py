@@ -99,4 +99,7 @@ async def test_two_attendees_answer_the_discovery_flow_each_under_their_name(
     path = [e["payload"]["node"] for e in data["events"] if e["type"] == "NodeEntered"]
     seen = (slots, callers, path)  # what a failure needs to be understood
     assert "peter" in str(slots.get("contact_name", "")).lower(), seen
-    assert "hackney" in str(slots.get("company", "")).lower(), seen
+    # Bob's words fill the company, whatever Whisper made of "hackney" (it once heard
+    # "we'll happily coffee"): the point is whose turn filled which slot
+    bobs = next(text for who, text in callers if who == "bob")
+    assert str(slots.get("company", "")).lower().strip() == bobs.strip(), seen

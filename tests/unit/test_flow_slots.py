@@ -438,6 +438,24 @@ def test_text() -> None:
         "I'd like a cake for Saturday", "I'd like a cake for Saturday"
     )
     assert extract_text(" \n ", CTX) is None
+    assert extract_text("We'd like bread.", CTX) == SlotValue("We'd like bread", "We'd like bread")
+
+
+@pytest.mark.parametrize(
+    ("said", "named"),
+    [
+        ("The business is called Hackney Coffee.", "Hackney Coffee"),
+        ("our company is called Hatch Coworking", "Hatch Coworking"),
+        ("it's called the corner shop", "the corner shop"),
+        ("we\u2019re called Bloom", "Bloom"),
+        ("the company name is Acme Ltd", "Acme Ltd"),
+        ("my business is Rye and Co", "Rye and Co"),
+        ("Hatch Coworking", "Hatch Coworking"),
+        ("it's a cafe with forty seats", "it's a cafe with forty seats"),  # not a naming
+    ],
+)
+def test_text_leaves_out_a_naming_lead_in(said: str, named: str) -> None:
+    assert extract_text(said, CTX) == SlotValue(named, named)
 
 
 # --- registry, hints and context --------------------------------------------------------

@@ -63,7 +63,22 @@ def extract_name(text: str, ctx: SlotContext) -> SlotValue | None:
     return SlotValue(titled, titled)
 
 
+# "the business is called Hackney Coffee", "we're called ...", "it's called ...": what is
+# named is what follows (a prompt then says "tell me about Hackney Coffee", not "about the
+# business is called Hackney Coffee")
+_CALLED_LEAD_IN = re.compile(
+    r"^(?:(?:(?:the|our|my)\s+)?(?:business|company|shop|firm|practice|organi[sz]ation)"
+    r"(?:'s|\s+is)\s+called|(?:it|we|they|that)(?:'s|'re|\s+is|\s+are)\s+called"
+    r"|(?:(?:the|our|my)\s+)?(?:business|company|shop|firm)(?:\s+name)?(?:'s|\s+is))\s+",
+    re.IGNORECASE,
+)
+
+
 def extract_text(text: str, ctx: SlotContext) -> SlotValue | None:
-    """Whatever was said, with its spaces tidied; None when nothing was."""
-    tidy = " ".join(text.split())
-    return SlotValue(tidy, tidy) if tidy else None
+    """Whatever was said, with its spaces tidied and its closing full stop dropped (a
+    recognizer's punctuation, not the caller's words); a naming lead-in ("the business
+    is called ...") is left out. None when nothing was said."""
+    tidy = " ".join(text.replace("\u2019", "'").split()).rstrip(".!? ")
+    named = _CALLED_LEAD_IN.sub("", tidy, count=1)
+    value = named or tidy
+    return SlotValue(value, value) if value else None
