@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from .authoring.cli import flow_app
 from .budget.cli import usage
 from .cli_settings import settings_or_exit
 from .config import Settings
 from .control.staff_cli import staff_app
 from .errors import FrontdeskError
-from .flow.cli import flow_app
 from .knowledge.cli import kb_app
 from .logs import setup_logging
 from .meetings.cli import meeting_app

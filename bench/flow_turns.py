@@ -18,17 +18,17 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from agent.config import ROOT
-from agent.flow.events import ListSink
-from agent.flow.load import load_flow_by_id
-from agent.flow.machine import FlowMachine
-from agent.flow.scenario import (
+from agent.authoring.scenario import (
     DEFAULT_CLOCK,
     Scenario,
     knowledge_for_flow,
     load_scenario,
     replay_turn,
 )
+from agent.config import ROOT
+from agent.flow.events import ListSink
+from agent.flow.load import load_flow_by_id
+from agent.flow.machine import FlowMachine
 from agent.flow.templates import TemplateContext
 from agent.tenants import load_tenant
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import pytest
 
+from agent.authoring.scenario import knowledge_for_flow
 from agent.config import ROOT
 from agent.demo.report import DemoReport, Turn
 from agent.demo.script import MAX_REPEATS, SCRIPTS, Line, ScriptCursor
@@ -18,7 +19,6 @@ from agent.flow.actions import Say
 from agent.flow.load import load_flow_by_id
 from agent.flow.machine import FlowMachine
 from agent.flow.model import AskNode
-from agent.flow.scenario import knowledge_for_flow
 from agent.flow.templates import TemplateContext
 from agent.tenants.load import load_tenant
 

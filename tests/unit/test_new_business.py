@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
+from agent.authoring.cli import default_scenario_dirs
+from agent.authoring.scenario import run_scenario
 from agent.cli import app
 from agent.config import ROOT, load_settings
-from agent.flow.cli import default_scenario_dirs
 from agent.flow.events import ListSink
 from agent.flow.load import load_flow_by_id, parse_flow
 from agent.flow.machine import FlowMachine, Say
-from agent.flow.scenario import run_scenario
 from agent.flow.templates import TemplateContext
 from agent.knowledge.ingest import document_problems
 from agent.knowledge.search import knowledge_for

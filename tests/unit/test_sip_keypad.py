@@ -11,10 +11,10 @@ from typing import cast
 import pytest
 from livekit import rtc
 
+from agent.authoring.scenario import knowledge_for_flow
 from agent.config import ROOT
 from agent.flow.load import load_flow_by_id
 from agent.flow.machine import FlowMachine
-from agent.flow.scenario import knowledge_for_flow
 from agent.flow.templates import TemplateContext
 from agent.sip.keypad import Keypad, takes_keypad
 from agent.tenants.load import load_tenant

@@ -37,17 +37,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ..errors import FlowRuntimeError, FrontdeskError, ScenarioError
+from ..flow.actions import AwaitHuman
+from ..flow.events import FlowEvent, ListSink
+from ..flow.load import load_flow_by_id
+from ..flow.machine import Action, FlowMachine, Say
+from ..flow.model import Flow, FlowId, NodeId
+from ..flow.templates import TemplateContext
 from ..knowledge.base import KnowledgeSearch
 from ..tenants import Tenant, load_tenant
 from ..tenants.flows import flow_path, load_tenant_flow
 from ..yamlfile import SourceLines, parse_model, read_source
-from .actions import AwaitHuman
-from .events import FlowEvent, ListSink
 from .expect import Expect, Fragment, check_path, check_turn, indent
-from .load import load_flow_by_id
-from .machine import Action, FlowMachine, Say
-from .model import Flow, FlowId, NodeId
-from .templates import TemplateContext
 
 DEFAULT_CLOCK = datetime(2026, 1, 6, 10, 0)  # a Tuesday morning, tenant-local
 
