@@ -20,7 +20,6 @@ from .flow.events import EventSink
 from .flow.load import require_llm
 from .flow.machine import FlowMachine
 from .flow.model import Flow
-from .flow.templates import TemplateContext
 from .knowledge.base import KnowledgeSearch
 from .providers.choice import ProviderChoice
 from .providers.fallback import session_conn_options
@@ -28,6 +27,7 @@ from .providers.kinds import AnyLLM, AnySTT, AnyTTS
 from .providers.registry import build_llm, build_stt, build_tts
 from .tenants import RoomKeys, Tenant, TenantRegistry
 from .tenants.assistant import assistant_instructions
+from .tenants.context import template_context
 from .tenants.flows import load_tenant_flow
 from .tenants.model import MeetingMode, Source
 
@@ -78,7 +78,7 @@ class CallPlan:
     def machine(self, sink: EventSink | None = None) -> FlowMachine:
         return FlowMachine(
             self.flow,
-            TemplateContext.for_tenant(self.tenant),
+            template_context(self.tenant),
             sink=sink,
             knowledge=self.knowledge,
             knowledge_threshold=self.tenant.config.knowledge.threshold,

@@ -29,8 +29,8 @@ from agent.config import ROOT
 from agent.flow.events import ListSink
 from agent.flow.load import load_flow_by_id
 from agent.flow.machine import FlowMachine
-from agent.flow.templates import TemplateContext
 from agent.tenants import load_tenant
+from agent.tenants.context import template_context
 
 BASELINE = "demo_bakery"
 
@@ -44,7 +44,7 @@ def turn_times(scenario: Scenario, repeat: int) -> list[float]:
     times: list[float] = []
     for _ in range(repeat):
         machine = FlowMachine(
-            flow, TemplateContext.for_tenant(tenant), sink=ListSink(), clock=lambda: at, **options
+            flow, template_context(tenant), sink=ListSink(), clock=lambda: at, **options
         )
         machine.start()
         for turn in scenario.turns:

@@ -32,10 +32,10 @@ from ..flow.events import ConsentRecorded, HandoffRequested, KnowledgeAnswered, 
 from ..flow.load import load_flow, load_flow_by_id, require_llm
 from ..flow.machine import Action, FlowMachine, Say
 from ..flow.model import Flow, flow_json_schema
-from ..flow.templates import TemplateContext
 from ..providers.choice import ProviderChoice
 from ..tenants import Tenant, load_tenant
 from ..tenants.assistant import assistant_instructions
+from ..tenants.context import template_context
 from ..tenants.flows import load_tenant_flow
 from .check import Finding, check_flow, source_lines
 from .coverage import Coverage, merge_by_flow
@@ -222,7 +222,7 @@ def chat(
         choice = ProviderChoice.of(settings, the_tenant.config.providers)
         assisted = choice.assisted
         require_llm(loaded, llm_configured=assisted)
-        context = TemplateContext.for_tenant(the_tenant)
+        context = template_context(the_tenant)
         sink = ListSink()
         knowledge = knowledge_for_flow(loaded, the_tenant)
         machine = FlowMachine(loaded, context, sink=sink, assisted=assisted, **knowledge)

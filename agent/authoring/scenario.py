@@ -42,9 +42,9 @@ from ..flow.events import FlowEvent, ListSink
 from ..flow.load import load_flow_by_id
 from ..flow.machine import Action, FlowMachine, Say
 from ..flow.model import Flow, FlowId, NodeId
-from ..flow.templates import TemplateContext
 from ..knowledge.base import KnowledgeSearch
 from ..tenants import Tenant, load_tenant
+from ..tenants.context import template_context
 from ..tenants.flows import flow_path, load_tenant_flow
 from ..yamlfile import SourceLines, parse_model, read_source
 from .expect import Expect, Fragment, check_path, check_turn, indent
@@ -195,7 +195,7 @@ def run_scenario(
     sink = ListSink()
     machine = FlowMachine(
         flow,
-        TemplateContext.for_tenant(tenant),
+        template_context(tenant),
         sink=sink,
         clock=lambda: now,
         **knowledge_for_flow(flow, tenant),

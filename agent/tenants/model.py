@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from ..config import LLMName, STTName, TTSName
-from ..flow.expr import Expression, ExpressionError, parse_expression
+from ..expr import Expression, ExpressionError, parse_expression
 from ..phones import is_region, region_for
 from .hours import DaySpec, HolidayLookup, PublicHolidays, SpecialDay, holiday_lookup
 
