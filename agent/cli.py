@@ -16,6 +16,7 @@ import typer
 
 from .authoring.cli import flow_app
 from .budget.cli import usage
+from .capture.cli import flush_spool, retention_app
 from .cli_settings import settings_or_exit
 from .config import Settings
 from .control.staff_cli import staff_app
@@ -26,7 +27,7 @@ from .meetings.cli import meeting_app
 from .postcall.cli import outbox_app, postcall_app
 from .sip.cli import dial, sip_app
 from .stack import LocalStack, StackPorts
-from .store.cli import calls_app, db_app, retention_app
+from .store.cli import calls_app, db_app
 from .tenants.cli import tenant_app
 from .tenants.model import Source
 from .web.cli import campaigns_app, qr
@@ -40,6 +41,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(flow_app, name="flow")
+db_app.command("flush-spool")(flush_spool)
 app.add_typer(db_app, name="db")
 app.add_typer(calls_app, name="calls")
 app.add_typer(retention_app, name="retention")

@@ -19,12 +19,12 @@ from ..providers.kinds import AnyLLM
 from ..providers.registry import build_llm
 from ..store import Store
 from ..store.analyses import LeadUpdate, NewAnalysis, save_analysis_with_outbox
+from ..store.facts import CallFacts
 from ..store.migrate import ensure_embedded_schema
 from ..store.postcall import load_call_facts
 from ..tenants import Tenant, load_tenant
 from .analyse import analyse_call
 from .channels import build_channels
-from .facts import CallFacts
 from .models import AnalysisOutcome
 from .notify import Scored, plan_notifications
 from .outbox import OutboxProcessor, RetryPolicy, RunStats

@@ -1,4 +1,4 @@
-"""What the post-call pipeline knows about one call: read from the store, nothing else.
+"""A stored call as the store gives it back: what the post-call pipeline knows about it.
 
 :class:`CallFacts` is built by :func:`agent.store.postcall.load_call_facts` from the
 call's row, its turns and its flow events (slots set, nodes entered, handoffs,
