@@ -21,7 +21,6 @@ from .cli_settings import settings_or_exit
 from .config import Settings
 from .control.staff_cli import staff_app
 from .errors import FrontdeskError
-from .knowledge.cli import kb_app
 from .logs import setup_logging
 from .meetings.cli import meeting_app
 from .postcall.cli import outbox_app, postcall_app
@@ -29,6 +28,7 @@ from .sip.cli import dial, sip_app
 from .stack import LocalStack, StackPorts
 from .store.cli import calls_app, db_app
 from .tenants.cli import tenant_app
+from .tenants.kb_cli import kb_app
 from .tenants.model import Source
 from .web.cli import campaigns_app, qr
 

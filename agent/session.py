@@ -118,7 +118,7 @@ def prepare_call(settings: Settings, keys: RoomKeys | str | None) -> CallPlan:
     )
     if not (flow.uses_knowledge() or plan.meeting_assistant):  # the assistant answers from it
         return plan
-    from .knowledge.search import knowledge_for  # bm25 and numpy: only when needed
+    from .tenants.knowledge import knowledge_for  # bm25 and numpy: only when needed
 
     knowledge = knowledge_for(tenant, embeddings=settings.kb_embeddings)
     prepare = knowledge.prepare if knowledge.hybrid else None

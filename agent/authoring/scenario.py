@@ -247,7 +247,7 @@ def knowledge_for_flow(flow: Flow, tenant: Tenant) -> KnowledgeOptions:
     """The knowledge base (and its threshold) for a flow with answer nodes, else none."""
     if not flow.uses_knowledge():
         return {}
-    from ..knowledge.search import knowledge_for  # bm25 and numpy: only when needed
+    from ..tenants.knowledge import knowledge_for  # bm25 and numpy: only when needed
 
     threshold = tenant.config.knowledge.threshold
     return {"knowledge": knowledge_for(tenant), "knowledge_threshold": threshold}

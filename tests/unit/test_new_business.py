@@ -23,13 +23,13 @@ from agent.flow.events import ListSink
 from agent.flow.load import load_flow_by_id, parse_flow
 from agent.flow.machine import FlowMachine, Say
 from agent.knowledge.ingest import document_problems
-from agent.knowledge.search import knowledge_for
 from agent.knowledge.sentences import split_sentences
 from agent.knowledge.speech import compose_answer
 from agent.session import prepare_call
 from agent.tenants import load_tenant
 from agent.tenants.check import check_tenants
 from agent.tenants.context import template_context
+from agent.tenants.knowledge import knowledge_for
 
 pytestmark = pytest.mark.unit
 

@@ -13,9 +13,9 @@ from agent.cli import app
 from agent.config import ROOT
 from agent.flow import FlowMachine, Say
 from agent.flow.load import load_flow_by_id
-from agent.knowledge.search import knowledge_for
 from agent.tenants import load_tenant
 from agent.tenants.context import template_context
+from agent.tenants.knowledge import knowledge_for
 from agent.tenants.new import parse_hours
 
 pytestmark = pytest.mark.unit
