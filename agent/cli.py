@@ -24,12 +24,12 @@ from .errors import FrontdeskError
 from .logs import setup_logging
 from .meetings.cli import meeting_app
 from .postcall.cli import outbox_app, postcall_app
+from .record.vocabulary import Source
 from .sip.cli import dial, sip_app
 from .stack import LocalStack, StackPorts
 from .store.cli import calls_app, db_app
 from .tenants.cli import tenant_app
 from .tenants.kb_cli import kb_app
-from .tenants.model import Source
 from .web.cli import campaigns_app, qr
 
 if TYPE_CHECKING:

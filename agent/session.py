@@ -25,11 +25,12 @@ from .providers.choice import ProviderChoice
 from .providers.fallback import session_conn_options
 from .providers.kinds import AnyLLM, AnySTT, AnyTTS
 from .providers.registry import build_llm, build_stt, build_tts
+from .record.vocabulary import Source
 from .tenants import RoomKeys, Tenant, TenantRegistry
 from .tenants.assistant import assistant_instructions
 from .tenants.context import template_context
 from .tenants.flows import load_tenant_flow
-from .tenants.model import MeetingMode, Source
+from .tenants.model import MeetingMode
 
 logger = logging.getLogger("frontdesk.session")
 

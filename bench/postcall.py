@@ -35,6 +35,7 @@ from agent.postcall.channels import build_channels
 from agent.postcall.outbox import OutboxProcessor, RetryPolicy
 from agent.postcall.pipeline import process_call
 from agent.postcall.score import contact_for, score_call
+from agent.record.vocabulary import Speaker
 from agent.stack.mail import MailSink
 from agent.store import Store
 from agent.store.calls import NewCall, finalize_call, start_call
@@ -98,7 +99,8 @@ async def store_calls(store: Store, count: int) -> list[str]:
                 ),
             )
             for i, line in enumerate(LINES):
-                for k, (who, text) in enumerate((("agent", "yes?"), ("caller", line))):
+                turns: tuple[tuple[Speaker, str], ...] = (("agent", "yes?"), ("caller", line))
+                for k, (who, text) in enumerate(turns):
                     turn = NewTurn(
                         seq=2 * i + k,
                         speaker=who,

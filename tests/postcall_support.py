@@ -12,10 +12,10 @@ from pathlib import Path
 from aiohttp import web
 
 from agent.postcall.channels import WebhookAuth
+from agent.record.facts import CallFacts, TurnFact
 from agent.store import Store
 from agent.store.calls import NewCall, finalize_call, start_call
 from agent.store.events import NewEvent, add_event
-from agent.store.facts import CallFacts, TurnFact
 from agent.store.turns import NewTurn, add_turn
 from agent.tenants import Tenant, load_tenant
 

@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..record.vocabulary import Speaker
 from ..store import Store
 from ..store.calls import NewCall
 from ..store.usage import PriceTable
@@ -42,7 +43,7 @@ Queued = tuple[str, int]  # a record, and the spool's size once it was appended
 
 @dataclass(frozen=True)
 class TurnRecord:
-    speaker: str  # caller | agent | human | attendee
+    speaker: Speaker
     text: str
     started_at: datetime
     ended_at: datetime | None = None

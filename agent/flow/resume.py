@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import FlowRuntimeError
+from ..record.vocabulary import Speaker
 from .model import LISTENING_KINDS, ClarifyNode, Flow
 from .state import HISTORY_TURNS, FlowState
 
@@ -44,7 +45,7 @@ class StoredEvent:
 
 @dataclass(frozen=True)
 class StoredTurn:
-    speaker: str  # caller | agent | human
+    speaker: Speaker
     text: str
 
 

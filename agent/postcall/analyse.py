@@ -10,7 +10,7 @@ from dataclasses import replace
 from ..flow.slots import SlotContext
 from ..phones import calling_code
 from ..providers.kinds import AnyLLM
-from ..store.facts import CallFacts
+from ..record.facts import CallFacts
 from ..tenants import Tenant
 from .consent import withhold_email
 from .deterministic import analyse_deterministic

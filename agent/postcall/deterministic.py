@@ -16,7 +16,7 @@ from datetime import datetime
 
 from ..flow.model import AskType
 from ..flow.slots import EXTRACTORS, SlotContext, SlotValue
-from ..store.facts import CallFacts
+from ..record.facts import CallFacts
 from ..tenants.model import Analyzer, AnalyzerField, CallType
 from . import lexicon
 from .meeting import meeting_analysis

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from ..errors import FrontdeskError
 from ..providers.kinds import AnyLLM
-from ..store.facts import CallFacts
+from ..record.facts import CallFacts
 from ..tenants.model import Analyzer
 from .models import CallAnalysis
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..flow.slots import SlotContext, extract_datetime, extract_number
-from ..store.facts import CallFacts
+from ..record.facts import CallFacts
 from . import lexicon
 from .models import Level, MeetingAnalysis
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from pydantic import JsonValue
 
-from ..store.facts import CallFacts
+from ..record.facts import CallFacts
 from ..store.outbox import NewNotification
 from ..tenants import Tenant
 from ..tenants.model import Webhook

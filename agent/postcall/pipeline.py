@@ -17,9 +17,9 @@ from ..config import Settings
 from ..errors import ConfigError, StoreError
 from ..providers.kinds import AnyLLM
 from ..providers.registry import build_llm
+from ..record.facts import CallFacts
 from ..store import Store
 from ..store.analyses import LeadUpdate, NewAnalysis, save_analysis_with_outbox
-from ..store.facts import CallFacts
 from ..store.migrate import ensure_embedded_schema
 from ..store.postcall import load_call_facts
 from ..tenants import Tenant, load_tenant

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..store.facts import CallFacts
+from ..record.facts import CallFacts
 from ..tenants.model import LeadScoring
 from .consent import email_declined
 from .lexicon import contains_phrase

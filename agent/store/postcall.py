@@ -2,7 +2,7 @@
 
 :func:`load_call_facts` reads the call row, its turns and its flow events (stored by
 class name: ``SlotSet``, ``NodeEntered``, ``HandoffRequested``, ...) into the
-pipeline's :class:`~.facts.CallFacts`. Writes go through
+pipeline's :class:`~agent.record.facts.CallFacts`. Writes go through
 :mod:`.analyses` (analysis, lead and notifications in one transaction) and
 :mod:`.outbox`.
 """
@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..record.facts import CallFacts, TurnFact
 from ._dialect import affected
 from .calls import get_call
 from .events import consents, handoffs, list_events
-from .facts import CallFacts, TurnFact
 from .tables import Call, FlowEventRow, OutboxRow, utcnow
 from .turns import list_turns
 

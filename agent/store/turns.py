@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..record.vocabulary import Speaker
 from ._dialect import affected, insert_for
 from .tables import Turn
 
@@ -16,7 +17,7 @@ from .tables import Turn
 @dataclass(frozen=True, kw_only=True)
 class NewTurn:
     seq: int
-    speaker: str  # caller | agent | human | attendee
+    speaker: Speaker
     text: str
     started_at: datetime
     ended_at: datetime | None = None

@@ -1,0 +1,4 @@
+"""The call record on the ground floor: the small vocabularies a call is told in
+(:mod:`.vocabulary`: how it came in, who spoke, how it ended) and the facts the store
+gives back about a stored call (:mod:`.facts`). It imports nothing of the package, so
+the store, the flow engine, the capture and the post-call pipeline all share it."""
