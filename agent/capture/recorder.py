@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..record.events import EventType
 from ..record.vocabulary import Speaker
 from ..store import Store
 from ..store.calls import NewCall
@@ -128,9 +129,9 @@ class CallRecorder:
         self._put(
             "event", {"seq": self._event_seq, "type": type_name, "at": at, "payload": payload}
         )
-        if type_name == "Ended":
+        if type_name == EventType.ENDED:
             self.end_node = payload.get("node")
-        elif type_name == "ConsentRecorded":
+        elif type_name == EventType.CONSENT_RECORDED:
             self.consent_granted = bool(payload.get("granted"))
         for listener in self._listeners:
             listener(type_name, payload)
