@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from ..config import Settings
@@ -119,6 +120,20 @@ def _llm_for(settings: Settings, tenant: Tenant) -> tuple[AnyLLM | None, str | N
         return build_llm(effective), None
     except ConfigError as e:
         return None, f"LLM not available, analysed without: {e}"
+
+
+def postcall_hook(settings: Settings) -> Callable[[str], Awaitable[None]]:
+    """The post-call work of a stored call as the worker's capture runs it when a call
+    ends (and its spool sweeper, for recovered calls): :func:`process_call`, its failure
+    logged, never raised (it is idempotent: a replay is safe)."""
+
+    async def run(call_id: str) -> None:
+        try:
+            await process_call(call_id, settings=settings)
+        except Exception:
+            log.exception("post-call pipeline failed", extra={"call_id": call_id})
+
+    return run
 
 
 async def process_call(
