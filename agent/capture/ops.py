@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..record.turn import TurnRecord
 from ..store import calls, events, recordings, turns, usage
 from ..store.usage import PriceTable
 
@@ -84,7 +85,7 @@ async def apply(s: AsyncSession, op: Mapping[str, Any], prices: PriceTable) -> N
             ),
         )
     elif kind == "turn":
-        turn = turns.NewTurn(
+        turn = TurnRecord(
             seq=op["seq"],
             speaker=op["speaker"],
             text=op["text"],
@@ -93,7 +94,7 @@ async def apply(s: AsyncSession, op: Mapping[str, Any], prices: PriceTable) -> N
             stt_confidence=op.get("stt_confidence"),
             interrupted=bool(op.get("interrupted")),
             latency=op.get("latency") or {},
-            speaker_identity=op.get("speaker_identity"),
+            identity=op.get("speaker_identity"),
         )
         await turns.add_turn(s, call_id, tenant, turn)
     elif kind == "event":

@@ -19,13 +19,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ..record.events import EventType
-from ..record.vocabulary import Speaker
+from ..record.turn import TurnRecord
 from ..store import Store
 from ..store.calls import NewCall
 from ..store.usage import PriceTable
@@ -38,20 +37,8 @@ logger = logging.getLogger("frontdesk.capture")
 WRITE_TIMEOUT_S = 10.0
 
 EventListener = Callable[[str, dict[str, Any]], None]
-TurnListener = Callable[["TurnRecord"], None]
+TurnListener = Callable[[TurnRecord], None]
 Queued = tuple[str, int]  # a record, and the spool's size once it was appended
-
-
-@dataclass(frozen=True)
-class TurnRecord:
-    speaker: Speaker
-    text: str
-    started_at: datetime
-    ended_at: datetime | None = None
-    stt_confidence: float | None = None
-    interrupted: bool = False
-    latency: Mapping[str, float] | None = None
-    identity: str | None = None  # the participant who spoke, where several may
 
 
 class CallRecorder:
@@ -159,7 +146,7 @@ class CallRecorder:
                 "ended_at": turn.ended_at,
                 "stt_confidence": turn.stt_confidence,
                 "interrupted": turn.interrupted,
-                "latency": dict(turn.latency or {}),
+                "latency": dict(turn.latency),
             },
         )
 

@@ -25,9 +25,10 @@ from livekit.agents import (
     UserInputTranscribedEvent,
 )
 
+from ..record.turn import TurnRecord
 from ..record.vocabulary import Speaker
 from ..store.usage import NewUsage
-from .recorder import CallRecorder, TurnRecord
+from .recorder import CallRecorder
 
 TIMES = ("started_speaking_at", "stopped_speaking_at")
 

@@ -29,13 +29,14 @@ from typing import Any
 from livekit import rtc
 from livekit.agents import Agent, AgentSession, JobContext, room_io, stt, vad
 
-from ..capture.recorder import CallRecorder, TurnRecord
+from ..capture.recorder import CallRecorder
 from ..capture.worker import capture_call
 from ..config import Settings
 from ..knowledge.base import KnowledgeSearch
 from ..postcall.pipeline import postcall_hook
 from ..providers.kinds import AnySTT
 from ..providers.registry import apply_hints
+from ..record.turn import TurnRecord
 from ..session import CallPlan, Pipeline
 from .attendees import is_attendee, on_attendee_microphones
 
