@@ -27,9 +27,10 @@ from ..record.events import EventType
 from ..record.turn import TurnRecord
 from ..store import Store
 from ..store.calls import NewCall
+from ..store.ops import OpKind
 from ..store.usage import PriceTable
 from . import spool
-from .ops import OpKind, encode, event_payload
+from .ops import encode, event_payload
 from .writer import DeadLetters, RecordWriter
 
 logger = logging.getLogger("frontdesk.capture")
