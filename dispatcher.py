@@ -14,7 +14,7 @@ from agent.control.dispatch import dispatch_call, livekit_api
 from agent.control.serve import serve
 from agent.errors import FrontdeskError
 from agent.logs import setup_logging
-from agent.tenants.model import Source
+from agent.record.vocabulary import Source
 from agent.tenants.resolve import SOURCES
 
 

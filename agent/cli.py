@@ -14,21 +14,22 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from .authoring.cli import flow_app
 from .budget.cli import usage
+from .capture.cli import flush_spool, retention_app
 from .cli_settings import settings_or_exit
 from .config import Settings
 from .control.staff_cli import staff_app
 from .errors import FrontdeskError
-from .flow.cli import flow_app
-from .knowledge.cli import kb_app
 from .logs import setup_logging
 from .meetings.cli import meeting_app
 from .postcall.cli import outbox_app, postcall_app
+from .record.vocabulary import Source
 from .sip.cli import dial, sip_app
 from .stack import LocalStack, StackPorts
-from .store.cli import calls_app, db_app, retention_app
+from .store.cli import calls_app, db_app
 from .tenants.cli import tenant_app
-from .tenants.model import Source
+from .tenants.kb_cli import kb_app
 from .web.cli import campaigns_app, qr
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(flow_app, name="flow")
+db_app.command("flush-spool")(flush_spool)
 app.add_typer(db_app, name="db")
 app.add_typer(calls_app, name="calls")
 app.add_typer(retention_app, name="retention")

@@ -20,11 +20,12 @@ from datetime import UTC, datetime
 from livekit import rtc
 from livekit.agents import stt, vad
 
-from .capture.recorder import CallRecorder, TurnRecord
+from .capture.recorder import CallRecorder
 from .flow.runtime import FlowAgent
 from .identities import is_staff as is_staff_identity
 from .postcall.owner_mail import email_owner_once
 from .providers.kinds import AnySTT
+from .record.turn import TurnRecord
 from .store import Store
 from .tenants import Tenant
 

@@ -20,16 +20,17 @@ from .flow.events import EventSink
 from .flow.load import require_llm
 from .flow.machine import FlowMachine
 from .flow.model import Flow
-from .flow.templates import TemplateContext
 from .knowledge.base import KnowledgeSearch
 from .providers.choice import ProviderChoice
 from .providers.fallback import session_conn_options
 from .providers.kinds import AnyLLM, AnySTT, AnyTTS
 from .providers.registry import build_llm, build_stt, build_tts
+from .record.vocabulary import Source
 from .tenants import RoomKeys, Tenant, TenantRegistry
 from .tenants.assistant import assistant_instructions
+from .tenants.context import template_context
 from .tenants.flows import load_tenant_flow
-from .tenants.model import MeetingMode, Source
+from .tenants.model import MeetingMode
 
 logger = logging.getLogger("frontdesk.session")
 
@@ -78,7 +79,7 @@ class CallPlan:
     def machine(self, sink: EventSink | None = None) -> FlowMachine:
         return FlowMachine(
             self.flow,
-            TemplateContext.for_tenant(self.tenant),
+            template_context(self.tenant),
             sink=sink,
             knowledge=self.knowledge,
             knowledge_threshold=self.tenant.config.knowledge.threshold,
@@ -118,7 +119,7 @@ def prepare_call(settings: Settings, keys: RoomKeys | str | None) -> CallPlan:
     )
     if not (flow.uses_knowledge() or plan.meeting_assistant):  # the assistant answers from it
         return plan
-    from .knowledge.search import knowledge_for  # bm25 and numpy: only when needed
+    from .tenants.knowledge import knowledge_for  # bm25 and numpy: only when needed
 
     knowledge = knowledge_for(tenant, embeddings=settings.kb_embeddings)
     prepare = knowledge.prepare if knowledge.hybrid else None

@@ -26,7 +26,7 @@ from .capture.recorder import CallRecorder
 from .capture.resume import ResumedCall, resumable_call, wants_resume
 from .capture.session_hooks import SessionCapture
 from .capture.sweeper import SpoolSweeper
-from .capture.worker import capture_call, run_postcall
+from .capture.worker import capture_call
 from .config import Settings, load_settings
 from .errors import FlowLoadError, TenantError, UnknownTenantError
 from .flow.actions import TransferResult
@@ -37,6 +37,7 @@ from .meetings.assistant import run_assistant_call
 from .meetings.attendees import AttendeesAudio, end_when_everyone_left
 from .metrics import CALLS_REFUSED, CallMetrics
 from .orphans import die_with_parent
+from .postcall.pipeline import postcall_hook
 from .providers.choice import ProviderChoice
 from .providers.registry import apply_hints, build_tts, load_vad
 from .recovery import count_redispatch
@@ -217,7 +218,9 @@ async def run_call(
 
     # the recorder stores turns and flow events as they happen; at shutdown it finalizes
     # the call and runs the post-call pipeline
-    capture = await capture_call(ctx, settings, plan, session, resumed=resumed)
+    capture = await capture_call(
+        ctx, settings, plan, session, postcall=postcall_hook(settings), resumed=resumed
+    )
     watch_call(ctx, plan, pipeline, session, capture.recorder)
     machine = plan.machine(sink=capture.recorder)
     model = pipeline.llm
@@ -382,11 +385,8 @@ async def _background(settings: Settings) -> None:
     await asyncio.to_thread(report_webhooks, TenantRegistry(settings.tenants_dir))
     store = Store.open(settings)
 
-    async def postcall(call_id: str) -> None:
-        await run_postcall(call_id, settings)
-
     try:
-        await SpoolSweeper(settings, store, postcall).run()
+        await SpoolSweeper(settings, store, postcall_hook(settings)).run()
     finally:
         await store.close()
 

@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from agent.capture.ops import encode
-from agent.capture.recorder import CallRecorder, TurnRecord
+from agent.capture.recorder import CallRecorder
+from agent.record.turn import TurnRecord
 from agent.store import Store, normalize_url
 from agent.store.calls import NewCall
 from agent.store.migrate import upgrade

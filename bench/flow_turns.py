@@ -18,19 +18,19 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from agent.config import ROOT
-from agent.flow.events import ListSink
-from agent.flow.load import load_flow_by_id
-from agent.flow.machine import FlowMachine
-from agent.flow.scenario import (
+from agent.authoring.scenario import (
     DEFAULT_CLOCK,
     Scenario,
     knowledge_for_flow,
     load_scenario,
     replay_turn,
 )
-from agent.flow.templates import TemplateContext
+from agent.config import ROOT
+from agent.flow.events import ListSink
+from agent.flow.load import load_flow_by_id
+from agent.flow.machine import FlowMachine
 from agent.tenants import load_tenant
+from agent.tenants.context import template_context
 
 BASELINE = "demo_bakery"
 
@@ -44,7 +44,7 @@ def turn_times(scenario: Scenario, repeat: int) -> list[float]:
     times: list[float] = []
     for _ in range(repeat):
         machine = FlowMachine(
-            flow, TemplateContext.for_tenant(tenant), sink=ListSink(), clock=lambda: at, **options
+            flow, template_context(tenant), sink=ListSink(), clock=lambda: at, **options
         )
         machine.start()
         for turn in scenario.turns:

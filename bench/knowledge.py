@@ -40,8 +40,8 @@ from knowledge_replies import Reply, replies
 from agent.config import ROOT, load_settings
 from agent.knowledge.calibrate import Features, fit
 from agent.knowledge.evaluate import EvalSet, Said, Scores, calibration_samples, load_eval, score
-from agent.knowledge.search import knowledge_for
 from agent.tenants import known_tenants, load_tenant
+from agent.tenants.knowledge import knowledge_for
 
 # The last commit before the answer checks (issue 16): the "before" of every figure.
 BASELINE = "843ec2c"

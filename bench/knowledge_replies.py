@@ -32,8 +32,8 @@ def replies(
     tenants_dir: Path, questions: dict[str, list[str]], *, embeddings: bool
 ) -> dict[str, dict[str, Reply]]:
     """``{tenant: {question: reply}}`` from the importable ``agent`` package's search."""
-    from agent.knowledge.search import knowledge_for
     from agent.tenants import load_tenant
+    from agent.tenants.knowledge import knowledge_for
 
     found: dict[str, dict[str, Reply]] = {}
     for tenant_id, asked in questions.items():

@@ -35,13 +35,15 @@ from agent.postcall.channels import build_channels
 from agent.postcall.outbox import OutboxProcessor, RetryPolicy
 from agent.postcall.pipeline import process_call
 from agent.postcall.score import contact_for, score_call
+from agent.record.turn import TurnRecord
+from agent.record.vocabulary import Speaker
 from agent.stack.mail import MailSink
 from agent.store import Store
 from agent.store.calls import NewCall, finalize_call, start_call
 from agent.store.events import NewEvent, add_event
 from agent.store.migrate import ensure_embedded_schema
 from agent.store.postcall import load_call_facts
-from agent.store.turns import NewTurn, add_turn
+from agent.store.turns import add_turn
 from agent.tenants import Tenant, load_tenant
 
 TENANT = """\
@@ -98,8 +100,9 @@ async def store_calls(store: Store, count: int) -> list[str]:
                 ),
             )
             for i, line in enumerate(LINES):
-                for k, (who, text) in enumerate((("agent", "yes?"), ("caller", line))):
-                    turn = NewTurn(
+                turns: tuple[tuple[Speaker, str], ...] = (("agent", "yes?"), ("caller", line))
+                for k, (who, text) in enumerate(turns):
+                    turn = TurnRecord(
                         seq=2 * i + k,
                         speaker=who,
                         text=text.format(n=n),

@@ -51,10 +51,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from agent.knowledge.evaluate import load_eval, normalize  # noqa: E402
-from agent.knowledge.search import knowledge_for  # noqa: E402
 from agent.providers.local_stt import LocalSTT  # noqa: E402
 from agent.providers.whisper_stt import WhisperSTT  # noqa: E402
 from agent.tenants import TenantRegistry  # noqa: E402
+from agent.tenants.knowledge import knowledge_for  # noqa: E402
 
 DIGITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 

@@ -15,14 +15,14 @@ from livekit import api
 from agent.config import Settings
 from agent.demo.call import dial
 from agent.demo.caller import SimulatedCaller
-from agent.postcall.facts import CallFacts
+from agent.record.facts import CallFacts
+from agent.record.vocabulary import Source
 from agent.stack import LocalStack
 from agent.store.analyses import lead_for_call
 from agent.store.calls import list_calls
 from agent.store.engine import Store
 from agent.store.postcall import load_call_facts
 from agent.store.tables import Lead
-from agent.tenants.model import Source
 
 DEMO_TENANT = "crumb-demo"  # crumb-and-co with flows/demo_bakery.yaml (see conftest)
 

@@ -12,11 +12,12 @@ from pathlib import Path
 from aiohttp import web
 
 from agent.postcall.channels import WebhookAuth
-from agent.postcall.facts import CallFacts, TurnFact
+from agent.record.facts import CallFacts, TurnFact
+from agent.record.turn import TurnRecord
 from agent.store import Store
 from agent.store.calls import NewCall, finalize_call, start_call
 from agent.store.events import NewEvent, add_event
-from agent.store.turns import NewTurn, add_turn
+from agent.store.turns import add_turn
 from agent.tenants import Tenant, load_tenant
 
 TENANT_YAML = """\
@@ -147,7 +148,7 @@ async def store_call(
                     s,
                     call_id,
                     "crumb-test",
-                    NewTurn(seq=seq, speaker=speaker, text=text, started_at=at),
+                    TurnRecord(seq=seq, speaker=speaker, text=text, started_at=at),
                 )
                 seq += 1
         events = [

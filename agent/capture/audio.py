@@ -19,6 +19,7 @@ from typing import Protocol
 from livekit.agents import AgentSession, AgentStateChangedEvent
 from livekit.agents.voice.recorder_io import RecorderIO
 
+from ..record.events import EventType
 from .recorder import CallRecorder
 from .storage import RecordingStorage
 
@@ -107,7 +108,7 @@ class CallAudio:
         task.add_done_callback(self._tasks.discard)
 
     def _on_flow_event(self, type_name: str, payload: dict[str, object]) -> None:
-        if type_name == "ConsentRecorded" and payload.get("granted") is True:
+        if type_name == EventType.CONSENT_RECORDED and payload.get("granted") is True:
             self._begin()
 
     async def finish(self, started_at: datetime) -> None:

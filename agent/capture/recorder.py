@@ -19,16 +19,18 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..record.events import EventType
+from ..record.turn import TurnRecord
 from ..store import Store
 from ..store.calls import NewCall
+from ..store.ops import OpKind
 from ..store.usage import PriceTable
 from . import spool
-from .ops import OpKind, encode, event_payload
+from .ops import encode, event_payload
 from .writer import DeadLetters, RecordWriter
 
 logger = logging.getLogger("frontdesk.capture")
@@ -36,20 +38,8 @@ logger = logging.getLogger("frontdesk.capture")
 WRITE_TIMEOUT_S = 10.0
 
 EventListener = Callable[[str, dict[str, Any]], None]
-TurnListener = Callable[["TurnRecord"], None]
+TurnListener = Callable[[TurnRecord], None]
 Queued = tuple[str, int]  # a record, and the spool's size once it was appended
-
-
-@dataclass(frozen=True)
-class TurnRecord:
-    speaker: str  # caller | agent | human | attendee
-    text: str
-    started_at: datetime
-    ended_at: datetime | None = None
-    stt_confidence: float | None = None
-    interrupted: bool = False
-    latency: Mapping[str, float] | None = None
-    identity: str | None = None  # the participant who spoke, where several may
 
 
 class CallRecorder:
@@ -127,9 +117,9 @@ class CallRecorder:
         self._put(
             "event", {"seq": self._event_seq, "type": type_name, "at": at, "payload": payload}
         )
-        if type_name == "Ended":
+        if type_name == EventType.ENDED:
             self.end_node = payload.get("node")
-        elif type_name == "ConsentRecorded":
+        elif type_name == EventType.CONSENT_RECORDED:
             self.consent_granted = bool(payload.get("granted"))
         for listener in self._listeners:
             listener(type_name, payload)
@@ -157,7 +147,7 @@ class CallRecorder:
                 "ended_at": turn.ended_at,
                 "stt_confidence": turn.stt_confidence,
                 "interrupted": turn.interrupted,
-                "latency": dict(turn.latency or {}),
+                "latency": dict(turn.latency),
             },
         )
 

@@ -25,8 +25,10 @@ from livekit.agents import (
     UserInputTranscribedEvent,
 )
 
+from ..record.turn import TurnRecord
+from ..record.vocabulary import Speaker
 from ..store.usage import NewUsage
-from .recorder import CallRecorder, TurnRecord
+from .recorder import CallRecorder
 
 TIMES = ("started_speaking_at", "stopped_speaking_at")
 
@@ -43,7 +45,7 @@ def _latency(metrics: dict[str, object]) -> dict[str, float]:
     }
 
 
-def turn_of(item: ChatMessage, speaker: str) -> TurnRecord | None:
+def turn_of(item: ChatMessage, speaker: Speaker) -> TurnRecord | None:
     """The turn a chat message records, its latency parts taken from livekit's metrics:
     a caller's ``transcription_delay`` and ``end_of_turn_delay``, an agent's
     ``tts_node_ttfb`` and ``playback_latency`` (and ``e2e_latency`` when livekit knows

@@ -1,10 +1,10 @@
 """Capture wired into the worker: one call's recorder, started when the room's session
-is built and finalized when the job shuts down, then the post-call pipeline."""
+is built and finalized when the job shuts down, then the post-call hook the worker gives
+(the post-call pipeline, which sits above the capture)."""
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +27,7 @@ from .recorder import CallRecorder
 from .resume import ResumedCall
 from .session_hooks import SessionCapture, record_usage
 from .storage import build_storage
+from .sweeper import PostcallHook
 
 logger = logging.getLogger("frontdesk.capture")
 
@@ -44,10 +45,12 @@ async def capture_call(
     plan: CallPlan,
     session: AgentSession[None],
     *,
+    postcall: PostcallHook,
     resumed: ResumedCall | None = None,
 ) -> CallCapture:
     """Start recording the call (or go on recording the ``resumed`` one, see
-    :mod:`.resume`); finalization and post-call run at job shutdown."""
+    :mod:`.resume`); finalization and ``postcall`` (for this call, and for the calls
+    whose spools it recovered) run at job shutdown."""
     store = Store.open(settings)
     prices = await asyncio.to_thread(load_prices, settings.prices_file)
     call = (
@@ -99,7 +102,7 @@ async def capture_call(
         due = [call.id] if stored else []
         due += recovered if isinstance(recovered, list) else []
         for call_id in due:
-            await run_postcall(call_id, settings)
+            await postcall(call_id)
         await store.close()
 
     ctx.add_shutdown_callback(finish)
@@ -145,18 +148,3 @@ def _watch_participants(
 
     session.on("agent_state_changed", running)
     room.on("participant_connected", joined)
-
-
-async def run_postcall(call_id: str, settings: Settings) -> None:
-    """Run part B's post-call pipeline for the call if it is installed (it is idempotent)."""
-    try:
-        pipeline = importlib.import_module("agent.postcall.pipeline")
-    except ImportError:
-        return
-    process_call = getattr(pipeline, "process_call", None)
-    if process_call is None:
-        return
-    try:
-        await process_call(call_id, settings=settings)
-    except Exception:
-        logger.exception("post-call pipeline failed", extra={"call_id": call_id})

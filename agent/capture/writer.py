@@ -21,10 +21,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from ..errors import StoreRefused, StoreUnavailable
 from ..store import Store
+from ..store.ops import OP, apply, problem
 from ..store.usage import PriceTable
-from .ops import apply, decode
+from .ops import decode
 
 logger = logging.getLogger("frontdesk.capture")
 
@@ -149,9 +152,11 @@ class RecordWriter:
                 except ValueError as e:
                     raise StoreRefused(f"not a record: {e}") from e
                 try:
-                    await apply(s, op, self.prices)
-                except (KeyError, ValueError, TypeError) as e:
-                    raise StoreRefused(f"malformed {op.get('op')!r} record: {e!r}") from e
+                    record = OP.validate_python(op)
+                except ValidationError as e:
+                    why = f"{op.get('op')!r} record: {problem(e)}"
+                    raise StoreRefused(f"the store refused a malformed {why}") from e
+                await apply(s, record, self.prices)
 
     async def _set_aside(self, line: str, error: StoreRefused) -> None:
         try:

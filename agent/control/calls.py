@@ -24,10 +24,10 @@ from pydantic import (
 
 from ..config import Settings
 from ..errors import RequestError, SipError, TenantError
+from ..record.vocabulary import Source
 from ..sip.scheduled import ScheduledCalls
 from ..store.tables import ScheduledCall
 from ..tenants import Tenant, load_tenant
-from ..tenants.model import Source
 from .auth import STAFF_ERRORS, StaffDep, require_tenant
 from .deps import LiveKitDep, SettingsDep
 from .dispatch import dispatch_call

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from livekit import api
 
 from ..config import Settings
-from ..tenants.model import Source
+from ..record.vocabulary import Source
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, WebSocket, WebSocketDisconnect
 
+from ..record.events import EventType
 from ..store import live as repo
 from ..store.engine import Store
 from ..store.staff import StaffMember
@@ -47,14 +48,14 @@ BEHIND = 50  # ids re-read behind the cursor (rows committed out of id order)
 SEEN = 2000  # how many sent rows are remembered to drop the re-read ones
 QUEUE = 1000  # a socket that falls this far behind is closed
 AUTH_TIMEOUT_S = 10.0
-EVENT_NAMES = {
-    "NodeEntered": "node_entered",
-    "HandoffRequested": "handoff_requested",
-    "HumanJoined": "human_joined",
-    "HumanLeft": "human_left",
-    "HandedBack": "handed_back",
-    "HandoffTimedOut": "handoff_timed_out",
-    "Ended": "flow_ended",
+EVENT_NAMES: dict[str, str] = {  # a row's type (an EventType member) -> live event
+    EventType.NODE_ENTERED: "node_entered",
+    EventType.HANDOFF_REQUESTED: "handoff_requested",
+    EventType.HUMAN_JOINED: "human_joined",
+    EventType.HUMAN_LEFT: "human_left",
+    EventType.HANDED_BACK: "handed_back",
+    EventType.HANDOFF_TIMED_OUT: "handoff_timed_out",
+    EventType.ENDED: "flow_ended",
 }
 
 Message = dict[str, Any]

@@ -14,8 +14,8 @@ from ..config import Settings
 from ..control.dispatch import dispatch_call, livekit_api, participant_token
 from ..errors import DemoError, FrontdeskError
 from ..providers.pocketsphinx_stt import PocketSphinxSTT
+from ..record.vocabulary import Source
 from ..session import prepare_call
-from ..tenants.model import Source
 from .caller import SimulatedCaller, Spoken, transcripts_between
 from .lines import expected_phrases
 from .report import DemoReport, Turn, recall, words

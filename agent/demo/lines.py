@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 
-from ..flow.templates import TemplateContext, TemplateRenderer
+from ..flow.templates import TemplateRenderer
 from ..session import CallPlan
+from ..tenants.context import template_context
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _CLAUSE = re.compile(r",\s+")
@@ -36,7 +37,7 @@ def flow_texts(plan: CallPlan) -> list[str]:
 
 def expected_phrases(plan: CallPlan) -> tuple[str, ...]:
     """Sentences (and their comma clauses) the agent may say, at any time of day."""
-    renderer = TemplateRenderer(TemplateContext.for_tenant(plan.tenant))
+    renderer = TemplateRenderer(template_context(plan.tenant))
     today = datetime.now(plan.tenant.tz).date()
     phrases: list[str] = []
     for source in flow_texts(plan):

@@ -11,6 +11,10 @@
 
 ``runtime.py`` (the livekit adapter) is not imported here, so this package stays free of
 audio and livekit for text-mode use.
+
+The author's tools (graph checks, scenarios, coverage, drawings, ``frontdesk flow``) are
+in :mod:`agent.authoring`, above the engine: nothing here imports them, nor tenants, the
+store or the CLI (import-linter's contracts in ``pyproject.toml``).
 """
 
 from .answers import Answer, read_answer

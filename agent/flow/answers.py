@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, tzinfo
 
-from .expr import Env
+from ..expr import Env
 from .match import match_choice, match_yes_no
 from .model import AskNode, AskType, Flow
 from .slots import EXTRACTORS, SlotContext

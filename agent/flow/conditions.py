@@ -40,7 +40,7 @@ from pydantic import (
     model_validator,
 )
 
-from .expr import Expression, parse_expression
+from ..expr import Expression, parse_expression
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
 SlotName = Identifier  # slots are read in templates as ``slots.<name>``: identifiers only

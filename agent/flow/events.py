@@ -5,15 +5,18 @@ ended. Sent in order to an :class:`EventSink` (the call recorder; :class:`ListSi
 tests and the simulator), and asserted by scenarios.
 
 Events are frozen dataclasses of plain values (str, int, float, bool, datetime and
-mappings of str), so a sink can store any of them generically by class name."""
+mappings of str), so a sink can store any of them generically by class name; that name
+is the event's :class:`~agent.record.events.EventType` (:data:`EVENT_TYPES`), by which
+the store and a resumed call read it back."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal, Protocol, get_args
 
+from ..record.events import EventType
 from .model import GlobalIntentName, NodeKind
 from .model_base import TransitionReason
 
@@ -194,6 +197,11 @@ FlowEvent = (
     | CallResumed
     | Ended
 )
+
+# each event class's stored type; EventType(name) fails at import for a class it lacks
+EVENT_TYPES: Mapping[type[FlowEvent], EventType] = {
+    cls: EventType(cls.__name__) for cls in get_args(FlowEvent)
+}
 
 
 class EventSink(Protocol):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from ..expr import Env
 from .conditions import (
     CallSecondsOver,
     Condition,
@@ -23,7 +24,6 @@ from .conditions import (
     OwnSlotEquals,
     SlotEquals,
 )
-from .expr import Env
 from .model import (
     AnswerNode,
     AskNode,

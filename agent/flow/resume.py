@@ -18,6 +18,8 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import FlowRuntimeError
+from ..record.events import EventType
+from ..record.vocabulary import Speaker
 from .model import LISTENING_KINDS, ClarifyNode, Flow
 from .state import HISTORY_TURNS, FlowState
 
@@ -44,7 +46,7 @@ class StoredEvent:
 
 @dataclass(frozen=True)
 class StoredTurn:
-    speaker: str  # caller | agent | human
+    speaker: Speaker
     text: str
 
 
@@ -62,14 +64,14 @@ def rebuild_state(
     spoken: dict[str, str] = {}
     for event in events:
         p = event.payload
-        if event.type == "Ended":
+        if event.type == EventType.ENDED:
             raise FlowRuntimeError(f"flow {flow.id!r}: the call ended at {p.get('node')!r}")
-        if event.type == "NodeEntered" and str(p.get("node")) in flow.nodes:
+        if event.type == EventType.NODE_ENTERED and str(p.get("node")) in flow.nodes:
             path.append(str(p["node"]))
-        elif event.type == "SlotSet":
+        elif event.type == EventType.SLOT_SET:
             slot, value = str(p.get("slot")), str(p.get("value"))
             slots[slot], spoken[slot] = value, str(p.get("spoken") or value)
-        elif event.type == "SlotCleared":
+        elif event.type == EventType.SLOT_CLEARED:
             slots.pop(str(p.get("slot")), None)
             spoken.pop(str(p.get("slot")), None)
     current = _resumable(flow, path)

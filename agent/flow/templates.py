@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta, nodes
@@ -27,9 +26,6 @@ from ..bounded_jinja import BoundedSandbox, huge_constant_problems
 from ..errors import TenantError
 from .model import ClarifyNode, Node
 from .opening import OpeningHours
-
-if TYPE_CHECKING:
-    from ..tenants.load import Tenant
 
 GREETING = "greeting_for_time_of_day"
 DEFAULT_GREETING = "{{ greeting_for_time_of_day }}, thanks for calling {{ tenant.name }}."
@@ -72,14 +68,6 @@ class TemplateContext:
 
     def __post_init__(self) -> None:
         _zone(self.tenant.timezone)  # fail when the call is prepared, not mid-sentence
-
-    @classmethod
-    def for_tenant(cls, tenant: Tenant) -> TemplateContext:
-        """The context for a loaded tenant (built by :mod:`agent.tenants.context`, which
-        knows the tenant file's sections)."""
-        from ..tenants.context import template_context
-
-        return template_context(tenant)
 
     @property
     def tz(self) -> tzinfo:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from jinja2 import TemplateError
 
 from ..errors import FlowRuntimeError
+from ..expr import Env
 from ..knowledge.base import KnowledgeSearch
 from .actions import Action, Listen, Say
 from .answers import Answer, condition_env
@@ -27,7 +28,6 @@ from .events import (
     SlotSet,
     TransitionTaken,
 )
-from .expr import Env
 from .match import answer_pattern, hints_for_node
 from .model import AnyNode, ClarifyNode, Flow, ListeningAnyNode
 from .model_base import TransitionReason

@@ -1,10 +1,11 @@
-"""A tenant's knowledge base: ingest, chunk, index and search (the contract: :mod:`.base`).
+"""A knowledge base: ingest, chunk, index and search (the contract: :mod:`.base`).
 
 - :mod:`.ingest`: documents (md, txt, html, pdf, docx) into blocks under heading paths.
 - :mod:`.index`: blocks into chunks and a BM25 index, saved per content hash.
 - :mod:`.tokens`: index terms, caller-phrasing expansions, answer types.
-- :mod:`.search`: :class:`~.search.KnowledgeBase` (a ``KnowledgeSearch``) and
-  :func:`~.search.knowledge_for`, which the worker calls for a tenant.
+- :mod:`.search`: :class:`~.search.KnowledgeBase` (a ``KnowledgeSearch``), built by
+  :func:`~.search.knowledge_base` from its settings (documents, index folder, threshold,
+  region); a tenant's are made by :mod:`agent.tenants.knowledge`.
 - :mod:`.checks`: whether the best passage answers *this* question (unknown specific
   words, the kind of answer asked for, a yes/no question's named thing), or two close
   topics call for a clarifying question.
@@ -13,5 +14,6 @@
 - :mod:`.evaluate`: eval sets, hit rates and what callers would hear: answered right or
   wrong, unanswerables answered (``bench/knowledge.py``, the bar's test).
 
-Nothing is imported here, so ``import agent.knowledge.base`` stays light.
+Nothing is imported here, so ``import agent.knowledge.base`` stays light; nothing here
+imports tenants (``frontdesk kb`` is :mod:`agent.tenants.kb_cli`).
 """

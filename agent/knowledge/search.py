@@ -1,6 +1,8 @@
-"""Search a tenant's knowledge: BM25 over its chunks (optionally fused with sentence
+"""Search a folder of documents: BM25 over its chunks (optionally fused with sentence
 embeddings: hybrid search), a calibrated confidence, a spoken answer.
-:class:`KnowledgeBase` implements :class:`~.base.KnowledgeSearch`."""
+:class:`KnowledgeBase` implements :class:`~.base.KnowledgeSearch`; :func:`knowledge_base`
+builds one from its :class:`KnowledgeSettings` (a tenant's are made by
+:mod:`agent.tenants.knowledge`)."""
 
 from __future__ import annotations
 
@@ -8,12 +10,12 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from ..tenants import Tenant
 from .base import Option, Passage, SearchResult
 from .calibrate import DEFAULT_CALIBRATION, HYBRID_CALIBRATION, Calibration, Features
 from .checks import check, load_frequencies, prefer_answering
@@ -220,39 +222,52 @@ class KnowledgeBase:
         return Features(covered / total, math.log1p(score))
 
 
+@dataclass(frozen=True)
+class KnowledgeSettings:
+    """What a knowledge base is built from: the folder of ``documents``, the folder its
+    index is kept in, the confidence ``threshold`` below which it does not answer, and
+    the ``region`` its spoken answers read phone numbers in (None: unknown)."""
+
+    documents: Path
+    index_dir: Path
+    threshold: float
+    region: str | None = None
+
+
 _cache: dict[Path, KnowledgeBase] = {}
 _lock = threading.Lock()
 
 
-def knowledge_for(tenant: Tenant, *, embeddings: bool = False) -> KnowledgeBase:
-    """The tenant's knowledge base, from ``knowledge/`` (blocking: call off the event loop).
+def knowledge_base(settings: KnowledgeSettings, *, embeddings: bool = False) -> KnowledgeBase:
+    """The knowledge base of ``settings.documents`` (blocking: call off the event loop).
 
-    Built on first use and saved in ``.index/``; reused until a document changes (the
-    content hash is checked on every call, so a new call sees edited documents, while a
-    running call keeps the knowledge base it was given). ``embeddings``: hybrid search
-    (the ``FRONTDESK_KB_EMBEDDINGS`` setting); the chunks' embeddings are computed here,
-    with the index, and the model is loaded here too, so that a search never loads it."""
+    Built on first use and saved in ``settings.index_dir``; reused until a document
+    changes (the content hash is checked on every call, so a new call sees edited
+    documents, while a running call keeps the knowledge base it was given).
+    ``embeddings``: hybrid search (the ``FRONTDESK_KB_EMBEDDINGS`` setting); the chunks'
+    embeddings are computed here, with the index, and the model is loaded here too, so
+    that a search never loads it."""
     load_frequencies()  # once per process, here: never inside a call's turn
-    digest = content_hash(tenant.knowledge_dir)
-    threshold, region = tenant.config.knowledge.threshold, tenant.config.region
+    documents, threshold, region = settings.documents, settings.threshold, settings.region
+    digest = content_hash(documents)
     with _lock:
-        cached = _cache.get(tenant.knowledge_dir)
+        cached = _cache.get(documents)
     if cached is not None and cached.index.content_hash == digest:
         same = (cached.threshold, cached.hybrid, cached.region) == (threshold, embeddings, region)
         if same:
             return cached
         index = cached.index
     else:
-        index = load_index(tenant.knowledge_dir, tenant.folder / ".index", digest)
+        index = load_index(documents, settings.index_dir, digest)
     if embeddings and index.chunks:
         from .embed import encoder
 
-        vectors = load_vectors(index, tenant.folder / ".index")
+        vectors = load_vectors(index, settings.index_dir)
         kb = KnowledgeBase(
             index, threshold=threshold, vectors=vectors, encode=encoder().encode, region=region
         )
     else:
         kb = KnowledgeBase(index, threshold=threshold, region=region)
     with _lock:
-        _cache[tenant.knowledge_dir] = kb
+        _cache[documents] = kb
     return kb

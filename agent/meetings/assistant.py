@@ -29,12 +29,14 @@ from typing import Any
 from livekit import rtc
 from livekit.agents import Agent, AgentSession, JobContext, room_io, stt, vad
 
-from ..capture.recorder import CallRecorder, TurnRecord
+from ..capture.recorder import CallRecorder
 from ..capture.worker import capture_call
 from ..config import Settings
 from ..knowledge.base import KnowledgeSearch
+from ..postcall.pipeline import postcall_hook
 from ..providers.kinds import AnySTT
 from ..providers.registry import apply_hints
+from ..record.turn import TurnRecord
 from ..session import CallPlan, Pipeline
 from .attendees import is_attendee, on_attendee_microphones
 
@@ -223,7 +225,7 @@ async def run_assistant_call(
 ) -> None:
     """Serve a meeting room in assistant mode until its last attendee leaves."""
     voice: AgentSession[None] = AgentSession(tts=pipeline.tts)  # it speaks, never listens
-    capture = await capture_call(ctx, settings, plan, voice)
+    capture = await capture_call(ctx, settings, plan, voice, postcall=postcall_hook(settings))
     options = room_io.RoomOptions(audio_input=False, text_input=False, close_on_disconnect=False)
     agent = Agent(instructions="Meeting assistant.")
     await voice.start(agent=agent, room=ctx.room, room_options=options)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from livekit.agents import llm, stt, tts
 
+from ..record.vocabulary import Source
 from .registry import CALLS_ACTIVE, CALLS_TOTAL, FALLBACKS, STT_CONFIDENCE, TURN_LATENCY
 
 
@@ -15,7 +16,7 @@ class CallMetrics:
     """One call's share of the metrics; :meth:`started` once, :meth:`ended` once."""
 
     tenant: str
-    source: str
+    source: Source
     _live: bool = field(default=False, init=False)
 
     def started(self) -> None:

@@ -10,10 +10,10 @@ from dataclasses import replace
 from ..flow.slots import SlotContext
 from ..phones import calling_code
 from ..providers.kinds import AnyLLM
+from ..record.facts import CallFacts
 from ..tenants import Tenant
 from .consent import withhold_email
 from .deterministic import analyse_deterministic
-from .facts import CallFacts
 from .llm_analysis import LLMAnalysisError, analyse_with_llm
 from .models import AnalysisOutcome
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .facts import CallFacts
+from ..record.facts import CallFacts
 from .models import CallAnalysis
 
 EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")

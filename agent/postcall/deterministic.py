@@ -16,9 +16,9 @@ from datetime import datetime
 
 from ..flow.model import AskType
 from ..flow.slots import EXTRACTORS, SlotContext, SlotValue
+from ..record.facts import CallFacts
 from ..tenants.model import Analyzer, AnalyzerField, CallType
 from . import lexicon
-from .facts import CallFacts
 from .meeting import meeting_analysis
 from .models import CallAnalysis
 

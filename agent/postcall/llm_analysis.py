@@ -24,8 +24,8 @@ from pydantic import ValidationError
 
 from ..errors import FrontdeskError
 from ..providers.kinds import AnyLLM
+from ..record.facts import CallFacts
 from ..tenants.model import Analyzer
-from .facts import CallFacts
 from .models import CallAnalysis
 
 MAX_ATTEMPTS = 2

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..flow.slots import SlotContext, extract_datetime, extract_number
+from ..record.facts import CallFacts
 from . import lexicon
-from .facts import CallFacts
 from .models import Level, MeetingAnalysis
 
 

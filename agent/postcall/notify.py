@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 from pydantic import JsonValue
 
+from ..record.facts import CallFacts
 from ..store.outbox import NewNotification
 from ..tenants import Tenant
 from ..tenants.model import Webhook
-from .facts import CallFacts
 from .messages import EmailMessage, WebhookMessage
 from .models import AnalysisOutcome
 from .score import Contact, LeadScore

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from ..config import Settings
 from ..errors import ConfigError, StoreError
 from ..providers.kinds import AnyLLM
 from ..providers.registry import build_llm
+from ..record.facts import CallFacts
 from ..store import Store
 from ..store.analyses import LeadUpdate, NewAnalysis, save_analysis_with_outbox
 from ..store.migrate import ensure_embedded_schema
@@ -24,7 +26,6 @@ from ..store.postcall import load_call_facts
 from ..tenants import Tenant, load_tenant
 from .analyse import analyse_call
 from .channels import build_channels
-from .facts import CallFacts
 from .models import AnalysisOutcome
 from .notify import Scored, plan_notifications
 from .outbox import OutboxProcessor, RetryPolicy, RunStats
@@ -119,6 +120,20 @@ def _llm_for(settings: Settings, tenant: Tenant) -> tuple[AnyLLM | None, str | N
         return build_llm(effective), None
     except ConfigError as e:
         return None, f"LLM not available, analysed without: {e}"
+
+
+def postcall_hook(settings: Settings) -> Callable[[str], Awaitable[None]]:
+    """The post-call work of a stored call as the worker's capture runs it when a call
+    ends (and its spool sweeper, for recovered calls): :func:`process_call`, its failure
+    logged, never raised (it is idempotent: a replay is safe)."""
+
+    async def run(call_id: str) -> None:
+        try:
+            await process_call(call_id, settings=settings)
+        except Exception:
+            log.exception("post-call pipeline failed", extra={"call_id": call_id})
+
+    return run
 
 
 async def process_call(

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..record.facts import CallFacts
 from ..tenants.model import LeadScoring
 from .consent import email_declined
-from .facts import CallFacts
 from .lexicon import contains_phrase
 from .models import CallAnalysis, Level
 

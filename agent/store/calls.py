@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..record.vocabulary import CallStatus, Source
 from ._dialect import insert_for
 from .tables import Call, Participant, Turn
 
@@ -38,7 +39,7 @@ def new_call_id(room: str) -> str:
 class NewCall:
     id: str
     tenant: str
-    source: str  # sip | web | meeting
+    source: Source
     room: str
     started_at: datetime
     flow_id: str | None = None
@@ -108,7 +109,7 @@ async def finalize_call(
     call_id: str,
     *,
     ended_at: datetime,
-    status: str,
+    status: CallStatus,
     end_node: str | None = None,
     end_reason: str | None = None,
     sip_status: int | None = None,

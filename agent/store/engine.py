@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
@@ -130,6 +130,11 @@ class Store:
                 yield session
         except (SQLAlchemyError, OSError, TimeoutError) as e:
             raise store_error(e) from e
+
+    async def ping(self) -> None:
+        """Ask the store a trivial question: a :class:`StoreError` when it does not answer."""
+        async with self.transaction() as s:
+            await s.execute(text("SELECT 1"))
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..record.events import EventType
 from ._dialect import affected, insert_for
 from .tables import Consent, FlowEventRow, Handoff
 
@@ -42,7 +43,7 @@ async def add_event(s: AsyncSession, call_id: str, tenant: str, event: NewEvent)
     if not await affected(s, stmt.on_conflict_do_nothing(index_elements=["call_id", "seq"])):
         return False
     p = event.payload
-    if event.type == "ConsentRecorded":
+    if event.type == EventType.CONSENT_RECORDED:
         s.add(
             Consent(
                 call_id=call_id,
@@ -53,7 +54,7 @@ async def add_event(s: AsyncSession, call_id: str, tenant: str, event: NewEvent)
                 at=event.at,
             )
         )
-    elif event.type == "HandoffRequested":
+    elif event.type == EventType.HANDOFF_REQUESTED:
         s.add(
             Handoff(
                 call_id=call_id,
@@ -64,7 +65,7 @@ async def add_event(s: AsyncSession, call_id: str, tenant: str, event: NewEvent)
                 at=event.at,
             )
         )
-    elif event.type == "CallTransferred":
+    elif event.type == EventType.CALL_TRANSFERRED:
         status = "transferred" if p.get("outcome") == "ok" else "transfer_failed"
         await _set_last_handoff(s, call_id, status)
     return True

@@ -16,16 +16,17 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..record.events import EventType
 from .tables import Call, FlowEventRow, Handoff, Turn
 
 LIVE_EVENT_TYPES = (
-    "NodeEntered",
-    "HandoffRequested",
-    "HumanJoined",
-    "HumanLeft",
-    "HandedBack",
-    "HandoffTimedOut",
-    "Ended",
+    EventType.NODE_ENTERED,
+    EventType.HANDOFF_REQUESTED,
+    EventType.HUMAN_JOINED,
+    EventType.HUMAN_LEFT,
+    EventType.HANDED_BACK,
+    EventType.HANDOFF_TIMED_OUT,
+    EventType.ENDED,
 )
 
 
@@ -101,7 +102,7 @@ async def handoff_slots(s: AsyncSession, call_id: str) -> dict[str, Any]:
     """The slots the latest ``HandoffRequested`` event of the call carried."""
     stmt = (
         select(FlowEventRow.payload)
-        .where(FlowEventRow.call_id == call_id, FlowEventRow.type == "HandoffRequested")
+        .where(FlowEventRow.call_id == call_id, FlowEventRow.type == EventType.HANDOFF_REQUESTED)
         .order_by(FlowEventRow.seq.desc())
         .limit(1)
     )

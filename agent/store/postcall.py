@@ -2,7 +2,7 @@
 
 :func:`load_call_facts` reads the call row, its turns and its flow events (stored by
 class name: ``SlotSet``, ``NodeEntered``, ``HandoffRequested``, ...) into the
-pipeline's :class:`~agent.postcall.facts.CallFacts`. Writes go through
+pipeline's :class:`~agent.record.facts.CallFacts`. Writes go through
 :mod:`.analyses` (analysis, lead and notifications in one transaction) and
 :mod:`.outbox`.
 """
@@ -14,14 +14,15 @@ from collections.abc import Sequence
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..postcall.facts import CallFacts, TurnFact
+from ..record.events import EventType
+from ..record.facts import CallFacts, TurnFact
 from ._dialect import affected
 from .calls import get_call
 from .events import consents, handoffs, list_events
 from .tables import Call, FlowEventRow, OutboxRow, utcnow
 from .turns import list_turns
 
-_HANDOFF_TYPES = frozenset({"HandoffRequested", "handoff_requested"})
+_HANDOFF_TYPES = frozenset({EventType.HANDOFF_REQUESTED, "handoff_requested"})
 
 
 def _slots_and_path(events: Sequence[FlowEventRow]) -> tuple[dict[str, str], tuple[str, ...], bool]:
@@ -30,14 +31,14 @@ def _slots_and_path(events: Sequence[FlowEventRow]) -> tuple[dict[str, str], tup
     handoff = False
     for event in events:
         payload = event.payload or {}
-        if event.type == "SlotSet" and isinstance(payload.get("slot"), str):
+        if event.type == EventType.SLOT_SET and isinstance(payload.get("slot"), str):
             slots[payload["slot"]] = str(payload.get("value", ""))
-        elif event.type == "SlotCleared" and isinstance(payload.get("slot"), str):
+        elif event.type == EventType.SLOT_CLEARED and isinstance(payload.get("slot"), str):
             slots.pop(payload["slot"], None)
-        elif event.type == "NodeEntered" and event.node:
+        elif event.type == EventType.NODE_ENTERED and event.node:
             path.append(event.node)
         elif event.type in _HANDOFF_TYPES or (
-            event.type == "GlobalIntent" and payload.get("name") == "human"
+            event.type == EventType.GLOBAL_INTENT and payload.get("name") == "human"
         ):
             handoff = True
     return slots, tuple(path), handoff

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..record.events import EventType
+
 
 def _t(value: Any) -> str:
     return value.strftime("%H:%M:%S") if hasattr(value, "strftime") else str(value or "-")
@@ -31,10 +33,10 @@ def format_report(data: dict[str, Any]) -> str:
         out.append(f"  [{_t(t['started_at'])}] {speaker:>6}: {t['text']}")
         if lat:
             out.append(f"           ({lat})")
-    path = [e["node"] for e in data["events"] if e["type"] == "NodeEntered"]
+    path = [e["node"] for e in data["events"] if e["type"] == EventType.NODE_ENTERED]
     out += ["", "flow path: " + (" -> ".join(path) or "-")]
     for e in data["events"]:
-        if e["type"] not in ("NodeEntered",):
+        if e["type"] != EventType.NODE_ENTERED:
             fields = ", ".join(f"{k}={v}" for k, v in e["payload"].items())
             out.append(f"  {e['type']}: {fields}")
     for a in data["analyses"]:

@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ..record.vocabulary import CallStatus, Source, Speaker
 from .clean import clean_json, clean_text
 
 
@@ -136,7 +137,7 @@ class Call(Base):
 
     id: Mapped[str] = mapped_column(Str(64), primary_key=True)
     tenant: Mapped[str] = mapped_column(Str(64), index=True)
-    source: Mapped[str] = mapped_column(Str(16))  # sip | web | meeting
+    source: Mapped[Source] = mapped_column(Str(16))
     room: Mapped[str] = mapped_column(Clipped(255))
     caller_identity: Mapped[str | None] = mapped_column(Clipped(255))
     caller_number: Mapped[str | None] = mapped_column(Clipped(32))
@@ -145,7 +146,7 @@ class Call(Base):
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     duration_s: Mapped[float | None] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(Str(16), default="active")  # active|completed|failed
+    status: Mapped[CallStatus] = mapped_column(Str(16), default="active")
     end_reason: Mapped[str | None] = mapped_column(Clipped(255))
     flow_id: Mapped[str | None] = mapped_column(Str(128))
     campaign: Mapped[str | None] = mapped_column(Str(128))  # the web widget's campaign id
@@ -177,7 +178,7 @@ class Turn(Base):
     call_id: Mapped[str] = mapped_column(Str(64), _call_fk())
     tenant: Mapped[str] = mapped_column(Str(64))
     seq: Mapped[int] = mapped_column(Integer)  # order within the call; makes writes idempotent
-    speaker: Mapped[str] = mapped_column(Str(16))  # caller | agent | human | attendee
+    speaker: Mapped[Speaker] = mapped_column(Str(16))
     # the participant who spoke, where several may (a meeting's attendees)
     speaker_identity: Mapped[str | None] = mapped_column(Str(128))
     text: Mapped[str] = mapped_column(CleanText)

@@ -2,38 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..record.turn import TurnRecord
 from ._dialect import affected, insert_for
 from .tables import Turn
 
 
-@dataclass(frozen=True, kw_only=True)
-class NewTurn:
-    seq: int
-    speaker: str  # caller | agent | human | attendee
-    text: str
-    started_at: datetime
-    ended_at: datetime | None = None
-    stt_confidence: float | None = None
-    interrupted: bool = False
-    latency: Mapping[str, float] = field(default_factory=dict)
-    speaker_identity: str | None = None  # the participant, where several may speak
-
-
-async def add_turn(s: AsyncSession, call_id: str, tenant: str, turn: NewTurn) -> bool:
+async def add_turn(s: AsyncSession, call_id: str, tenant: str, turn: TurnRecord) -> bool:
     """Store a turn; ``False`` when (call, seq) was already stored (a replay)."""
     stmt = insert_for(s, Turn).values(
         call_id=call_id,
         tenant=tenant,
         seq=turn.seq,
         speaker=turn.speaker,
-        speaker_identity=turn.speaker_identity,
+        speaker_identity=turn.identity,
         text=turn.text,
         started_at=turn.started_at,
         ended_at=turn.ended_at,

@@ -24,8 +24,9 @@ from pydantic import (
 )
 
 from ..config import LLMName, STTName, TTSName
-from ..flow.expr import Expression, ExpressionError, parse_expression
+from ..expr import Expression, ExpressionError, parse_expression
 from ..phones import is_region, region_for
+from ..record.vocabulary import Source
 from .hours import DaySpec, HolidayLookup, PublicHolidays, SpecialDay, holiday_lookup
 
 E164 = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")]
@@ -162,7 +163,6 @@ class Routing(_Strict):
     )
 
 
-Source = Literal["sip", "web", "meeting"]  # how a room came in
 # a meeting's mode: the tenant's meeting flow (discovery), or the meeting assistant
 MeetingMode = Literal["discovery", "assistant"]
 MEETING_MODES: tuple[MeetingMode, ...] = ("discovery", "assistant")

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from ..errors import TenantError, UnknownTenantError
+from ..record.vocabulary import Source
 from .load import Tenant
-from .model import MEETING_MODES, MeetingMode, Source
+from .model import MEETING_MODES, MeetingMode
 
 logger = logging.getLogger("frontdesk.tenants")
 

@@ -16,9 +16,9 @@ import pytest
 
 from agent.config import Settings
 from agent.demo.call import run_demo_call
-from agent.flow.templates import TemplateContext
 from agent.stack import LocalStack
 from agent.tenants import load_tenant
+from agent.tenants.context import template_context
 from tests.callers import stored_call
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -57,7 +57,7 @@ def _first_open_morning(settings: Settings, now: datetime) -> datetime:
     """What the caller books: the next Tuesday at ten, else Wednesday, else Thursday,
     whichever the practice is open for first (a holiday closes a day)."""
     tenant = load_tenant(settings.tenants_dir, TENANT)
-    hours = TemplateContext.for_tenant(tenant).hours
+    hours = template_context(tenant).hours
     assert hours is not None
     local = now.astimezone(tenant.tz)
     for weekday in (1, 2, 3):  # the script's line, then the days it offers instead

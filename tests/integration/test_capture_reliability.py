@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.capture.recorder import CallRecorder, TurnRecord
+from agent.capture.recorder import CallRecorder
 from agent.flow.events import NodeEntered, SlotSet
+from agent.record.turn import TurnRecord
 from agent.store import Store
 from agent.store.calls import NewCall, get_call
 from agent.store.events import list_events
@@ -156,7 +157,8 @@ CHILD = textwrap.dedent(
     import asyncio, sys
     from datetime import UTC, datetime
     from pathlib import Path
-    from agent.capture.recorder import CallRecorder, TurnRecord
+    from agent.capture.recorder import CallRecorder
+    from agent.record.turn import TurnRecord
     from agent.store import Store
     from agent.store.calls import NewCall
     from agent.store.usage import load_prices

@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from agent.control.live import LiveFeed
+from agent.record.turn import TurnRecord
 from agent.store import calls as call_repo
 from agent.store import events as event_repo
 from agent.store import staff as repo
 from agent.store import turns as turn_repo
 from agent.store.engine import Store
 from agent.store.events import NewEvent
-from agent.store.turns import NewTurn
 
 pytestmark = pytest.mark.integration
 
@@ -51,7 +51,7 @@ async def _call(store: Store, tenant: str, call_id: str, said: list[str]) -> Non
         )
         await call_repo.start_call(s, new)
         for seq, text in enumerate(said):
-            turn = NewTurn(seq=seq, speaker="caller", text=text, started_at=NOW)
+            turn = TurnRecord(seq=seq, speaker="caller", text=text, started_at=NOW)
             await turn_repo.add_turn(s, call_id, tenant, turn)
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.capture.recorder import CallRecorder, TurnRecord
+from agent.capture.recorder import CallRecorder
 from agent.config import ROOT
+from agent.record.turn import TurnRecord
 from agent.stack import free_port
 from agent.store import Store
 from agent.store.analyses import analyses_for_call

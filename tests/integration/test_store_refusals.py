@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.capture.recorder import CallRecorder, TurnRecord
+from agent.capture.recorder import CallRecorder
 from agent.control.dispatch import new_room_name
 from agent.flow.events import NodeEntered
+from agent.record.turn import TurnRecord
 from agent.store import Store
 from agent.store.calls import NewCall, get_call, new_call_id, participants
 from agent.store.events import list_events

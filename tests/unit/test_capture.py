@@ -240,7 +240,8 @@ async def test_recording_waits_for_granted_consent_when_required(
 async def test_a_record_the_store_refuses_is_set_aside_and_the_rest_written(
     store: Store, tmp_path: Path
 ) -> None:
-    from agent.capture.recorder import CallRecorder, TurnRecord
+    from agent.capture.recorder import CallRecorder
+    from agent.record.turn import TurnRecord
     from agent.store.turns import list_turns
     from agent.store.usage import load_prices
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import pytest
 
+from agent.authoring.scenario import knowledge_for_flow
 from agent.config import ROOT
 from agent.demo.report import DemoReport, Turn
 from agent.demo.script import MAX_REPEATS, SCRIPTS, Line, ScriptCursor
@@ -18,8 +19,7 @@ from agent.flow.actions import Say
 from agent.flow.load import load_flow_by_id
 from agent.flow.machine import FlowMachine
 from agent.flow.model import AskNode
-from agent.flow.scenario import knowledge_for_flow
-from agent.flow.templates import TemplateContext
+from agent.tenants.context import template_context
 from agent.tenants.load import load_tenant
 
 pytestmark = pytest.mark.unit
@@ -35,7 +35,7 @@ def _machine(flow_id: str, now: datetime | None = None) -> FlowMachine:
     now = at.replace(tzinfo=tenant.tz)
     return FlowMachine(
         flow,
-        TemplateContext.for_tenant(tenant),
+        template_context(tenant),
         clock=lambda: now,
         **knowledge_for_flow(flow, tenant),
     )

@@ -14,6 +14,7 @@ from agent.flow import FlowMachine, ListSink, Reprompt, Say, TemplateContext, Te
 from agent.flow.load import parse_flow
 from agent.flow.opening import Day, OpeningHours, SpecialDay, say_time
 from agent.tenants.check import check_tenant
+from agent.tenants.context import template_context
 from agent.tenants.load import load_tenant
 
 pytestmark = pytest.mark.unit
@@ -145,7 +146,7 @@ def test_spoken_times() -> None:
 
 def test_the_shipped_bakery_hours_reach_the_flow() -> None:
     tenant = load_tenant(ROOT / "tenants", "crumb-and-co")
-    hours = TemplateContext.for_tenant(tenant).hours
+    hours = template_context(tenant).hours
     assert hours is not None
     assert hours.closed_at(datetime(2026, 1, 5, 12)) == "Sorry, we're closed on Mondays."
 
@@ -236,7 +237,7 @@ def test_the_tenants_holidays_and_exceptions_reach_the_ask(tmp_path: Path) -> No
         "  holidays: {only: [Thanksgiving Day]}\n"
         "  exceptions:\n    - {from: 2026-08-10, to: 2026-08-14, note: our training week}\n"
     )
-    hours = TemplateContext.for_tenant(load_tenant(tmp_path, "clinic")).hours
+    hours = template_context(load_tenant(tmp_path, "clinic")).hours
     assert hours is not None
     assert hours.closed_at(datetime(2026, 11, 26, 10)) == (
         "Sorry, we're closed on Thursday the 26th of November, for Thanksgiving Day."
@@ -278,5 +279,5 @@ def test_holidays_need_a_country(tmp_path: Path) -> None:
     with pytest.raises(TenantError, match="set 'country'"):
         load_tenant(tmp_path, "shop")
     (folder / "tenant.yaml").write_text("name: S\nflow: f\ncountry: GB\nhours:\n  holidays: {}\n")
-    hours = TemplateContext.for_tenant(load_tenant(tmp_path, "shop")).hours
+    hours = template_context(load_tenant(tmp_path, "shop")).hours
     assert hours is None  # no weekly hours: nothing to check against

@@ -1,4 +1,4 @@
-"""Graph checks of loaded flows (agent.flow.check), and ``frontdesk flow check`` on them."""
+"""Graph checks of loaded flows (agent.authoring.check), and ``frontdesk flow check`` on them."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from agent.authoring.check import Finding, FlowGraph, check_flow, source_lines, unguarded_paths
+from agent.authoring.coverage import Edge
 from agent.cli import app
 from agent.config import ROOT
 from agent.flow import load_flow
-from agent.flow.check import Finding, FlowGraph, check_flow, source_lines, unguarded_paths
-from agent.flow.coverage import Edge
 
 pytestmark = pytest.mark.unit
 

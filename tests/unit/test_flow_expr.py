@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agent.flow.expr import (
+from agent.expr import (
     MAX_DEPTH,
     MAX_LENGTH,
     BoolOp,

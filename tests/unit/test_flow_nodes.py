@@ -714,7 +714,7 @@ def test_assisted_value_is_validated_like_words() -> None:
 
 
 def test_check_finds_consent_that_can_be_skipped() -> None:
-    from agent.flow.check import check_flow
+    from agent.authoring.check import check_flow
 
     leaky = flow(
         """\
@@ -741,7 +741,7 @@ def test_check_finds_consent_that_can_be_skipped() -> None:
 
 
 def test_check_knows_the_slots_a_lead_gate_sets_only_on_consent() -> None:
-    from agent.flow.check import check_flow
+    from agent.authoring.check import check_flow
 
     reads = flow(
         """\
@@ -797,7 +797,7 @@ def test_task_node_transitions_take_no_bare_keywords() -> None:
 
 
 def test_rendering_draws_every_kind_and_its_exits() -> None:
-    from agent.flow.render import to_mermaid
+    from agent.authoring.render import to_mermaid
 
     text = to_mermaid(GATE) + to_mermaid(CAKES) + to_mermaid(LLM_FLOW)
     assert '|"consented"| n_offers' in text and '|"refused"| n_bye' in text

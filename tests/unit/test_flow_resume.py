@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from agent.authoring.scenario import knowledge_for_flow
 from agent.capture.ops import event_payload, jsonable
 from agent.config import ROOT
 from agent.errors import FlowRuntimeError
@@ -16,9 +17,8 @@ from agent.flow.events import CallResumed, FlowEvent, ListSink, NodeEntered, Slo
 from agent.flow.load import load_flow_by_id
 from agent.flow.machine import FlowMachine, Listen, Say
 from agent.flow.resume import RESUME_LINE, StoredEvent, StoredTurn, rebuild_state
-from agent.flow.scenario import knowledge_for_flow
-from agent.flow.templates import TemplateContext
 from agent.tenants import TenantRegistry
+from agent.tenants.context import template_context
 
 pytestmark = pytest.mark.unit
 
@@ -30,7 +30,7 @@ AFTER = ("saturday at eleven in the morning", "my name is peter smith", "020 946
 
 
 def machine(sink: ListSink) -> FlowMachine:
-    context = TemplateContext.for_tenant(TENANT)
+    context = template_context(TENANT)
     return FlowMachine(
         FLOW, context, sink=sink, clock=lambda: NOW, **knowledge_for_flow(FLOW, TENANT)
     )

@@ -10,10 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.config import ROOT
-from agent.errors import ScenarioError
-from agent.flow.coverage import coverage, flow_edges, merge_by_flow
-from agent.flow.scenario import (
+from agent.authoring.coverage import coverage, flow_edges, merge_by_flow
+from agent.authoring.scenario import (
     Scenario,
     ScenarioResult,
     Turn,
@@ -21,6 +19,8 @@ from agent.flow.scenario import (
     parse_scenario,
     run_scenario,
 )
+from agent.config import ROOT
+from agent.errors import ScenarioError
 
 pytestmark = pytest.mark.unit
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from agent.authoring.expect import event_name
 from agent.config import load_settings
 from agent.errors import FlowLoadError, FlowRuntimeError
 from agent.flow import FlowMachine, ListSink, Say, TemplateContext, TenantInfo, parse_flow
 from agent.flow.actions import Action, Hangup, Transfer, TransferResult
 from agent.flow.events import CallTransferred, Ended, HandoffRequested, TransitionTaken
-from agent.flow.expect import event_name
 from agent.session import prepare_call
 
 pytestmark = pytest.mark.unit

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.authoring.render import to_mermaid
 from agent.errors import FlowLoadError
 from agent.flow import (
     Action,
@@ -27,7 +28,6 @@ from agent.flow import (
     load_flow,
     parse_flow,
 )
-from agent.flow.render import to_mermaid
 
 pytestmark = pytest.mark.unit
 

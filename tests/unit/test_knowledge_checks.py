@@ -16,8 +16,9 @@ from agent.flow import FlowMachine, ListSink, Say, TemplateContext, TenantInfo, 
 from agent.flow.actions import Action
 from agent.flow.events import KnowledgeAnswered
 from agent.knowledge.checks import unknown_terms
-from agent.knowledge.search import KnowledgeBase, knowledge_for
+from agent.knowledge.search import KnowledgeBase
 from agent.tenants import load_tenant
+from agent.tenants.knowledge import knowledge_for
 
 pytestmark = pytest.mark.unit
 

@@ -17,8 +17,9 @@ from agent.knowledge import embed
 from agent.knowledge.embed import Encoder
 from agent.knowledge.evaluate import bar_failures, evaluate_kb, load_eval, normalize
 from agent.knowledge.index import embeddings_file
-from agent.knowledge.search import KnowledgeBase, knowledge_for
+from agent.knowledge.search import KnowledgeBase
 from agent.tenants import load_tenant
+from agent.tenants.knowledge import knowledge_for
 
 pytestmark = pytest.mark.unit
 

@@ -16,8 +16,8 @@ from agent.knowledge.evaluate import (
     said_by,
     score,
 )
-from agent.knowledge.search import knowledge_for
 from agent.tenants import load_tenant
+from agent.tenants.knowledge import knowledge_for
 
 pytestmark = pytest.mark.unit
 

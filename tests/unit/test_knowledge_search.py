@@ -12,8 +12,9 @@ from typer.testing import CliRunner
 from agent.cli import app
 from agent.knowledge.base import KnowledgeSearch, SearchResult
 from agent.knowledge.index import load_index
-from agent.knowledge.search import KnowledgeBase, knowledge_for
+from agent.knowledge.search import KnowledgeBase
 from agent.tenants import load_tenant
+from agent.tenants.knowledge import knowledge_for
 
 pytestmark = pytest.mark.unit
 

@@ -15,21 +15,21 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
+from agent.authoring.cli import default_scenario_dirs
+from agent.authoring.scenario import run_scenario
 from agent.cli import app
 from agent.config import ROOT, load_settings
-from agent.flow.cli import default_scenario_dirs
 from agent.flow.events import ListSink
 from agent.flow.load import load_flow_by_id, parse_flow
 from agent.flow.machine import FlowMachine, Say
-from agent.flow.scenario import run_scenario
-from agent.flow.templates import TemplateContext
 from agent.knowledge.ingest import document_problems
-from agent.knowledge.search import knowledge_for
 from agent.knowledge.sentences import split_sentences
 from agent.knowledge.speech import compose_answer
 from agent.session import prepare_call
 from agent.tenants import load_tenant
 from agent.tenants.check import check_tenants
+from agent.tenants.context import template_context
+from agent.tenants.knowledge import knowledge_for
 
 pytestmark = pytest.mark.unit
 
@@ -82,7 +82,7 @@ def call(tenants: Path, flow_id: str = "receptionist", at: datetime | None = Non
     now = at or datetime(2026, 3, 3, 10, 0, tzinfo=NEW_YORK)  # a Tuesday morning
     return FlowMachine(
         load_flow_by_id(ROOT / "flows", flow_id),
-        TemplateContext.for_tenant(tenant),
+        template_context(tenant),
         sink=ListSink(),
         clock=lambda: now,
         knowledge=knowledge_for(tenant),
@@ -117,7 +117,7 @@ def test_an_ask_may_still_fix_its_own_country(tmp_path: Path) -> None:
     tenant = load_tenant(clinic(tmp_path), "clinic")
     machine = FlowMachine(
         parse_flow(own, source="receptionist.yaml"),
-        TemplateContext.for_tenant(tenant),
+        template_context(tenant),
         clock=lambda: datetime(2026, 3, 3, 10, 0, tzinfo=NEW_YORK),
         knowledge=knowledge_for(tenant),
     )

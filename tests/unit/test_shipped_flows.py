@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from agent.authoring.check import check_flow, source_lines
+from agent.authoring.coverage import merge_by_flow
+from agent.authoring.scenario import ScenarioResult, load_scenario, run_scenario
 from agent.config import ROOT
-from agent.flow.check import check_flow, source_lines
-from agent.flow.coverage import merge_by_flow
 from agent.flow.events import (
     ConsentRecorded,
     Ended,
@@ -26,7 +27,6 @@ from agent.flow.events import (
     SlotSet,
 )
 from agent.flow.load import load_flow_by_id
-from agent.flow.scenario import ScenarioResult, load_scenario, run_scenario
 
 pytestmark = pytest.mark.unit
 

@@ -11,12 +11,12 @@ from typing import cast
 import pytest
 from livekit import rtc
 
+from agent.authoring.scenario import knowledge_for_flow
 from agent.config import ROOT
 from agent.flow.load import load_flow_by_id
 from agent.flow.machine import FlowMachine
-from agent.flow.scenario import knowledge_for_flow
-from agent.flow.templates import TemplateContext
 from agent.sip.keypad import Keypad, takes_keypad
+from agent.tenants.context import template_context
 from agent.tenants.load import load_tenant
 
 pytestmark = pytest.mark.unit
@@ -65,7 +65,7 @@ def _receptionist() -> FlowMachine:
     flow = load_flow_by_id(ROOT / "flows", "receptionist")
     return FlowMachine(
         flow,
-        TemplateContext.for_tenant(tenant),
+        template_context(tenant),
         clock=lambda: now,
         **knowledge_for_flow(flow, tenant),
     )

@@ -17,12 +17,12 @@ from typer.testing import CliRunner
 from agent.cli import app as cli
 from agent.config import Settings
 from agent.control.app import create_app
+from agent.record.turn import TurnRecord
 from agent.store import calls as call_repo
 from agent.store import events as event_repo
 from agent.store import turns as turn_repo
 from agent.store.engine import Store, sqlite_url
 from agent.store.events import NewEvent
-from agent.store.turns import NewTurn
 from tests.staff import PASSWORD, add_staff_key, bearer
 
 pytestmark = pytest.mark.unit
@@ -65,7 +65,7 @@ def add_call(settings: Settings, tenant: str, *, said: list[tuple[str, str]] = (
                 await call_repo.start_call(s, new)
                 for seq, (speaker, text) in enumerate(said):
                     at = T0 + timedelta(seconds=seq)
-                    turn = NewTurn(seq=seq, speaker=speaker, text=text, started_at=at)
+                    turn = TurnRecord(seq=seq, speaker=speaker, text=text, started_at=at)
                     await turn_repo.add_turn(s, call_id, tenant, turn)
                 payload = {
                     "node": "handoff",

@@ -13,6 +13,7 @@ from pydantic import SecretStr
 
 from agent.config import load_settings
 from agent.errors import ConfigError
+from agent.record.turn import TurnRecord
 from agent.store import Store, database_url, normalize_url
 from agent.store.analyses import (
     LeadUpdate,
@@ -28,7 +29,7 @@ from agent.store.migrate import heads, upgrade
 from agent.store.outbox import NewNotification, for_call
 from agent.store.report import call_report
 from agent.store.supabase_sql import SUPABASE_MIGRATIONS, render
-from agent.store.turns import NewTurn, add_turn, list_turns
+from agent.store.turns import add_turn, list_turns
 from agent.store.usage import NewUsage, Price, PriceTable, add_usage, load_prices
 from tests.stores import sqlite_store
 
@@ -84,7 +85,7 @@ def test_supabase_migrations_are_generated_from_the_current_migrations() -> None
 
 
 async def test_turn_and_event_writes_are_idempotent(store: Store) -> None:
-    turn = NewTurn(seq=1, speaker="caller", text="hi", started_at=T0, latency={"e2e": 0.8})
+    turn = TurnRecord(seq=1, speaker="caller", text="hi", started_at=T0, latency={"e2e": 0.8})
     event = NewEvent(seq=1, type="NodeEntered", at=T0, payload={"node": "greet", "kind": "say"})
     async with store.transaction() as s:
         assert await add_turn(s, "c1", "t1", turn)
@@ -123,7 +124,7 @@ async def test_consent_and_handoff_events_fill_their_tables(store: Store) -> Non
 async def test_finalize_sets_duration_and_closes_open_turns(store: Store) -> None:
     end = T0 + timedelta(seconds=95)
     async with store.transaction() as s:
-        await add_turn(s, "c1", "t1", NewTurn(seq=1, speaker="agent", text="bye", started_at=T0))
+        await add_turn(s, "c1", "t1", TurnRecord(seq=1, speaker="agent", text="bye", started_at=T0))
         await finalize_call(s, "c1", ended_at=end, status="completed", end_node="goodbye")
     async with store.transaction() as s:
         call = await get_call(s, "c1")

@@ -11,12 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
+from agent.record.turn import TurnRecord
 from agent.store import Store
 from agent.store.analyses import LeadUpdate, NewAnalysis, save_analysis_with_outbox
 from agent.store.calls import NewCall, finalize_call, start_call
 from agent.store.events import NewEvent, add_event
 from agent.store.outbox import NewNotification
-from agent.store.turns import NewTurn, add_turn
+from agent.store.turns import add_turn
 
 pytestmark = pytest.mark.unit
 
@@ -41,13 +42,13 @@ async def _fill(db: Path) -> None:
             s,
             "c1",
             "crumb-and-co",
-            NewTurn(seq=1, speaker="agent", text="Hello!", started_at=T0, latency={"e2e": 0.5}),
+            TurnRecord(seq=1, speaker="agent", text="Hello!", started_at=T0, latency={"e2e": 0.5}),
         )
         await add_turn(
             s,
             "c1",
             "crumb-and-co",
-            NewTurn(
+            TurnRecord(
                 seq=2,
                 speaker="caller",
                 text="A cake",

@@ -11,10 +11,11 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.config import ROOT
-from agent.flow import FlowMachine, Say, TemplateContext
+from agent.flow import FlowMachine, Say
 from agent.flow.load import load_flow_by_id
-from agent.knowledge.search import knowledge_for
 from agent.tenants import load_tenant
+from agent.tenants.context import template_context
+from agent.tenants.knowledge import knowledge_for
 from agent.tenants.new import parse_hours
 
 pytestmark = pytest.mark.unit
@@ -63,7 +64,7 @@ def test_the_new_tenant_answers_calls_in_its_own_words(tenants: Path) -> None:
     now = datetime(2026, 3, 3, 10, tzinfo=tenant.tz)
     machine = FlowMachine(
         load_flow_by_id(ROOT / "flows", "general_receptionist"),
-        TemplateContext.for_tenant(tenant),
+        template_context(tenant),
         clock=lambda: now,
         knowledge=knowledge_for(tenant),
     )

@@ -8,8 +8,8 @@ import pytest
 
 from agent.config import ROOT
 from agent.errors import TenantError
+from agent.record.vocabulary import Source
 from agent.tenants import load_tenant, tenant_id_for_room
-from agent.tenants.model import Source
 
 pytestmark = pytest.mark.unit
 

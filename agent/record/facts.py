@@ -1,4 +1,4 @@
-"""What the post-call pipeline knows about one call: read from the store, nothing else.
+"""A stored call as the store gives it back: what the post-call pipeline knows about it.
 
 :class:`CallFacts` is built by :func:`agent.store.postcall.load_call_facts` from the
 call's row, its turns and its flow events (slots set, nodes entered, handoffs,
@@ -11,10 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .vocabulary import CallStatus, Source, Speaker
+
 
 @dataclass(frozen=True, kw_only=True)
 class TurnFact:
-    speaker: str  # caller | agent | human
+    speaker: Speaker
     text: str
     at: datetime
 
@@ -23,11 +25,11 @@ class TurnFact:
 class CallFacts:
     id: str
     tenant: str
-    source: str  # sip | web | meeting
+    source: Source
     started_at: datetime
     ended_at: datetime | None = None
     duration_s: float | None = None
-    status: str = "completed"
+    status: CallStatus = "completed"
     caller: str | None = None  # number (SIP) or identity
     caller_number: str | None = None
     called_number: str | None = None  # SIP: the number dialled

@@ -20,10 +20,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from .conditions import SlotName
-from .events import FlowEvent
-from .machine import FlowState
-from .model import NodeId
+from ..flow.conditions import SlotName
+from ..flow.events import FlowEvent
+from ..flow.machine import FlowState
+from ..flow.model import NodeId
 
 Fragment = Annotated[str, StringConstraints(min_length=1)]
 EventName = Literal[

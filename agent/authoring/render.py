@@ -15,7 +15,7 @@ import subprocess
 from dataclasses import dataclass
 
 from ..errors import RenderError
-from .conditions import (
+from ..flow.conditions import (
     CallSecondsOver,
     Condition,
     ExpressionCondition,
@@ -23,8 +23,8 @@ from .conditions import (
     Keyword,
     OwnSlotEquals,
 )
+from ..flow.model import LISTENING_KINDS, AskNode, Exit, Flow, LlmNode, Node
 from .coverage import flow_edges
-from .model import LISTENING_KINDS, AskNode, Exit, Flow, LlmNode, Node
 
 DOT_TIMEOUT_S = 30.0
 

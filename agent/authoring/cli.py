@@ -26,21 +26,21 @@ import typer
 from ..cli_settings import settings_or_exit
 from ..config import Settings
 from ..errors import FlowLoadError, FrontdeskError
+from ..flow.actions import AssistError, Consult
+from ..flow.assist import LlmAssistant
+from ..flow.events import ConsentRecorded, HandoffRequested, KnowledgeAnswered, ListSink
+from ..flow.load import load_flow, load_flow_by_id, require_llm
+from ..flow.machine import Action, FlowMachine, Say
+from ..flow.model import Flow, flow_json_schema
 from ..providers.choice import ProviderChoice
 from ..tenants import Tenant, load_tenant
 from ..tenants.assistant import assistant_instructions
+from ..tenants.context import template_context
 from ..tenants.flows import load_tenant_flow
-from .actions import AssistError, Consult
-from .assist import LlmAssistant
 from .check import Finding, check_flow, source_lines
 from .coverage import Coverage, merge_by_flow
-from .events import ConsentRecorded, HandoffRequested, KnowledgeAnswered, ListSink
-from .load import load_flow, load_flow_by_id, require_llm
-from .machine import Action, FlowMachine, Say
-from .model import Flow, flow_json_schema
 from .render import to_dot, to_mermaid, to_svg
 from .scenario import ScenarioResult, knowledge_for_flow, run_scenario
-from .templates import TemplateContext
 
 flow_app = typer.Typer(
     help="Author flows: check, test, chat and render them in text mode.",
@@ -222,7 +222,7 @@ def chat(
         choice = ProviderChoice.of(settings, the_tenant.config.providers)
         assisted = choice.assisted
         require_llm(loaded, llm_configured=assisted)
-        context = TemplateContext.for_tenant(the_tenant)
+        context = template_context(the_tenant)
         sink = ListSink()
         knowledge = knowledge_for_flow(loaded, the_tenant)
         machine = FlowMachine(loaded, context, sink=sink, assisted=assisted, **knowledge)

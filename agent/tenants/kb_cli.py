@@ -10,9 +10,9 @@ import typer
 from ..cli_settings import settings_or_exit
 from ..config import Settings
 from ..errors import FrontdeskError
-from ..tenants import Tenant, known_tenants, load_tenant
-from .ingest import unsupported_files, unsupported_problem
-from .search import knowledge_for
+from ..knowledge.ingest import unsupported_files, unsupported_problem
+from .knowledge import knowledge_for
+from .load import Tenant, known_tenants, load_tenant
 
 kb_app = typer.Typer(help="Search and build tenants' knowledge bases.", no_args_is_help=True)
 

@@ -37,17 +37,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ..errors import FlowRuntimeError, FrontdeskError, ScenarioError
+from ..flow.actions import AwaitHuman
+from ..flow.events import FlowEvent, ListSink
+from ..flow.load import load_flow_by_id
+from ..flow.machine import Action, FlowMachine, Say
+from ..flow.model import Flow, FlowId, NodeId
 from ..knowledge.base import KnowledgeSearch
 from ..tenants import Tenant, load_tenant
+from ..tenants.context import template_context
 from ..tenants.flows import flow_path, load_tenant_flow
 from ..yamlfile import SourceLines, parse_model, read_source
-from .actions import AwaitHuman
-from .events import FlowEvent, ListSink
 from .expect import Expect, Fragment, check_path, check_turn, indent
-from .load import load_flow_by_id
-from .machine import Action, FlowMachine, Say
-from .model import Flow, FlowId, NodeId
-from .templates import TemplateContext
 
 DEFAULT_CLOCK = datetime(2026, 1, 6, 10, 0)  # a Tuesday morning, tenant-local
 
@@ -195,7 +195,7 @@ def run_scenario(
     sink = ListSink()
     machine = FlowMachine(
         flow,
-        TemplateContext.for_tenant(tenant),
+        template_context(tenant),
         sink=sink,
         clock=lambda: now,
         **knowledge_for_flow(flow, tenant),
@@ -247,7 +247,7 @@ def knowledge_for_flow(flow: Flow, tenant: Tenant) -> KnowledgeOptions:
     """The knowledge base (and its threshold) for a flow with answer nodes, else none."""
     if not flow.uses_knowledge():
         return {}
-    from ..knowledge.search import knowledge_for  # bm25 and numpy: only when needed
+    from ..tenants.knowledge import knowledge_for  # bm25 and numpy: only when needed
 
     threshold = tenant.config.knowledge.threshold
     return {"knowledge": knowledge_for(tenant), "knowledge_threshold": threshold}

@@ -1,4 +1,5 @@
-"""Transition conditions: a small, safe expression language, compiled when a flow loads.
+"""A small, safe expression language, compiled when a file loads: flows' transition
+conditions and tenants' settings are written in it (it imports nothing of either).
 
 ::
 

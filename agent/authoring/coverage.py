@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .events import FlowEvent, NodeEntered, TransitionReason, TransitionTaken
-from .model import LISTENING_KINDS, ClarifyNode, Flow
-from .model_base import transition_reason
+from ..flow.events import FlowEvent, NodeEntered, TransitionReason, TransitionTaken
+from ..flow.model import LISTENING_KINDS, ClarifyNode, Flow
+from ..flow.model_base import transition_reason
 
 __all__ = ["Coverage", "Edge", "coverage", "flow_edges", "merge_by_flow", "transition_reason"]
 

@@ -1,6 +1,6 @@
 """Graph checks of a loaded flow: what loading cannot see node by node, as findings.
 
-The loader (:mod:`.load`) rejects a flow that cannot run. These checks look at the flow
+The loader (:mod:`agent.flow.load`) rejects a flow that cannot run. These checks look at the flow
 as a graph of its static edges (:func:`.coverage.flow_edges`: ``next``, transitions and,
 from every ask, the global goodbye) and report, each with the file line:
 
@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Literal
 
 from ..errors import FlowLoadError
+from ..flow.conditions import Condition, ExpressionCondition, SlotEquals
+from ..flow.model import AskNode, EndNode, Flow, LeadGateNode
+from ..flow.templates import node_template_problems
 from ..yamlfile import Loc, SourceLines, read_source, read_yaml
-from .conditions import Condition, ExpressionCondition, SlotEquals
 from .coverage import Edge, flow_edges
-from .model import AskNode, EndNode, Flow, LeadGateNode
-from .templates import node_template_problems
 
 Severity = Literal["error", "warning"]
 
