@@ -62,7 +62,10 @@ MIC_QUEUE_MS = 400
 
 
 class SimulatedCaller:
-    def __init__(self, ear_stt: AnySTT, *, voice: VoiceSettings = CALLER_VOICE) -> None:
+    """``ear_stt`` None: the ear only times the agent's utterances (a benchmark's ear:
+    no decoding competes with the agent for the CPU); their text is left empty."""
+
+    def __init__(self, ear_stt: AnySTT | None, *, voice: VoiceSettings = CALLER_VOICE) -> None:
         self.room = rtc.Room()
         self._stt, self._voice = ear_stt, voice
         # The microphone runs 400 ms ahead of the wire: the ear's recognizer holds the GIL
@@ -145,7 +148,9 @@ class SimulatedCaller:
         try:
             async for event in stream:
                 utterance = self._segmenter.push(event.frame)
-                if utterance is not None:
+                if utterance is not None and self._stt is None:
+                    self.heard.append(Heard(text="", start=utterance.start, end=utterance.end))
+                elif utterance is not None:
                     task = asyncio.create_task(self._decode(utterance))
                     self._decodes.add(task)
                     task.add_done_callback(self._decodes.discard)
@@ -158,6 +163,7 @@ class SimulatedCaller:
         self._set_ear_hints(self._expected)
 
     async def _decode(self, utterance: Utterance) -> None:
+        assert self._stt is not None
         if self._expected:  # add the agent's transcript of this speech to the hints
             deadline = time.time() + TRANSCRIPT_WAIT_S
             while time.time() < deadline and not self._transcribed_since(utterance.start):
