@@ -38,6 +38,8 @@ from .actions import (
     Transfer,
     TransferResult,
 )
+from .answers import read_answer, slot_context
+from .endpoint import NOTHING, Completeness, Expectation
 from .events import (
     AssistFailed,
     CallResumed,
@@ -141,6 +143,7 @@ class FlowMachine:
         self._sink = sink
         self._clock = clock
         self._state = FlowState(current=flow.start)
+        self._expectation = NOTHING
 
     @property
     def state(self) -> FlowState:
@@ -153,6 +156,17 @@ class FlowMachine:
     @property
     def assisted(self) -> bool:
         return self._services.assisted
+
+    @property
+    def expectation(self) -> Expectation:
+        """What the listening node expects (built when it was entered; NOTHING when the
+        machine is not waiting for an answer)."""
+        return self._expectation
+
+    def completeness(self, text: str) -> Completeness:
+        """Whether ``text`` (the caller's words so far) is a whole answer to the listening
+        node, the start of one, or neither (see :mod:`.endpoint`)."""
+        return self._expectation.judge(text)
 
     def start(self) -> list[Action]:
         """Enter the start node and run until the first Listen (or Hangup)."""
@@ -332,6 +346,24 @@ class FlowMachine:
             raise turn.error("not waiting for the caller (call start())")
         return node
 
+    def _expect(self, listen: Listen) -> Expectation:
+        node = self._flow.nodes.get(listen.node)
+        reader = None
+        if isinstance(node, AskNode):
+            context = self._services.context
+
+            def reader(text: str, node: AskNode = node) -> bool:
+                ctx = slot_context(
+                    node,
+                    self._flow,
+                    now=self._clock(),
+                    timezone=context.tz,
+                    country_code=context.country_code,
+                )
+                return read_answer(node, text, ctx) is not None
+
+        return Expectation.of(listen.hints, listen.pattern, reader)
+
     def _turn(self) -> Turn:
         now = self._clock()
         if now.tzinfo is None:
@@ -343,6 +375,8 @@ class FlowMachine:
         if said:
             turn.remember("agent", " ".join(a.text for a in said))
         self._state = replace(turn.state, last_turn=said or turn.state.last_turn)
+        listen = next((a for a in turn.actions if isinstance(a, Listen)), None)
+        self._expectation = NOTHING if listen is None else self._expect(listen)
         if self._sink is not None:
             for event in turn.events:
                 self._sink.emit(event)
