@@ -168,7 +168,9 @@ async def run_variant(
     agent_room = rtc.Room()
     await agent_room.connect(url, participant_token(settings, room=room_name, identity="agent"))
     pipeline = Pipeline.build(settings, vad_model)
-    session = pipeline.session(settings)
+    # frontdesk's turns end as its nodes' expected answers say; the baseline's generically
+    endpointing = pipeline.endpointing(settings) if name == "frontdesk" else None
+    session = pipeline.session(settings, endpointing=endpointing)
     probe = Probe()
     _instrument(pipeline, session, probe)
     agent: Agent
@@ -177,6 +179,7 @@ async def run_variant(
             plan.machine(),
             set_hints=partial(apply_hints, pipeline.stt),
             hang_up=agent_room.disconnect,
+            endpointing=endpointing,
         )
         flow_agent.probe = probe
         agent = flow_agent
@@ -333,7 +336,7 @@ async def main() -> None:
     if before is not None:
         print(f"warning: the machine is busy: {before}; figures will be flagged")
     settings = load_settings()
-    vad_model = load_vad()
+    vad_model = load_vad(settings.vad_silence_s)
     meter = CpuMeter()
     async with LocalStack(
         settings,
