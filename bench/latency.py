@@ -40,8 +40,8 @@ from livekit.agents.voice.events import UserInputTranscribedEvent, UserStateChan
 
 from agent.config import Settings, load_settings
 from agent.control.dispatch import livekit_api, participant_token
-from agent.demo.caller import SimulatedCaller
-from agent.flow.match import hints_for
+from agent.demo.caller import SimulatedCaller, Spoken
+from agent.flow.match import hints_for, normalize
 from agent.flow.model import AskNode
 from agent.flow.runtime import FlowAgent
 from agent.providers.registry import apply_hints, load_vad
@@ -132,6 +132,26 @@ def _instrument(pipeline: Pipeline, session: AgentSession[None], probe: Probe) -
     pipeline.tts.on("metrics_collected", on_tts)
 
 
+@dataclass
+class LineCheck:
+    """What the agent made of one caller line: its words, and whether the turn ended
+    before the caller finished (a cut-off: the turn ended mid-answer)."""
+
+    heard: str
+    understood: bool
+    cut_off: bool
+
+
+def _check(probe: Probe, spoken: Spoken) -> LineCheck:
+    turns = [t for t in probe.turn_at if spoken.start <= t]
+    first_turn = min(turns) if turns else None
+    heard = " ".join(
+        t for at, t in probe.heard if spoken.start <= at <= (first_turn or at) + 0.01
+    ).strip()
+    cut_off = first_turn is not None and first_turn < spoken.end
+    return LineCheck(heard, normalize(heard) == normalize(spoken.text), cut_off)
+
+
 def _timing(caller: SimulatedCaller, probe: Probe, spoken_end: float) -> TurnTiming | str:
     """The turn's timing, or why it has none."""
     heard = caller.first_agent_audio_after(spoken_end)
@@ -199,18 +219,24 @@ async def run_variant(
     caller = SimulatedCaller(None)  # the ear only times the agent's audio
     await caller.join(url, participant_token(settings, room=room_name, identity="caller"))
     results: list[TurnTiming] = []
+    checks: list[LineCheck] = []
     try:
         await caller.agent_turn_done(time.time() - 1, timeout=60)
         for i in range(turns):
             spoken = await caller.say(LINES[i % len(LINES)])
             await caller.agent_turn_done(spoken.end, timeout=30)
             timing = _timing(caller, probe, spoken.end)
+            check = _check(probe, spoken)
+            checks.append(check)
             if isinstance(timing, TurnTiming):
                 results.append(timing)
             slow = f"  (VAD behind realtime {SLOW_VAD.count}x so far)" if SLOW_VAD.count else ""
             print(
                 f"  {name} turn {i + 1:2d}: "
                 + (f"{timing.v2v * 1000:6.0f} ms" if isinstance(timing, TurnTiming) else timing)
+                + f"  heard {check.heard!r}"
+                + ("" if check.understood else "  MISHEARD")
+                + ("  CUT OFF" if check.cut_off else "")
                 + slow,
                 flush=True,
             )
@@ -218,6 +244,9 @@ async def run_variant(
         await caller.leave()
         await session.aclose()
         await agent_room.disconnect()
+    understood = sum(c.understood for c in checks)
+    cut = sum(c.cut_off for c in checks)
+    print(f"  {name}: {understood}/{len(checks)} lines understood, {cut} cut off", flush=True)
     return results
 
 
