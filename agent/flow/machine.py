@@ -39,6 +39,7 @@ from .actions import (
     TransferResult,
 )
 from .answers import read_answer, slot_context
+from .conditions import IntentCondition
 from .endpoint import NOTHING, Completeness, Expectation
 from .events import (
     AssistFailed,
@@ -51,7 +52,7 @@ from .events import (
 )
 from .handlers import HANDLERS, Handler, ListeningHandler
 from .handlers.speaking import HandoffHandler
-from .match import match_global_intent, word_transition
+from .match import intent_spec, match_global_intent, match_intent, word_transition
 from .model import (
     LISTENING_KINDS,
     AskNode,
@@ -352,7 +353,17 @@ class FlowMachine:
         if isinstance(node, AskNode):
             context = self._services.context
 
+            # the intents that take the words elsewhere; not "any question" ones: a
+            # question is free speech, and its end is not known from its start
+            intents = [
+                spec
+                for t in node.transitions
+                if isinstance(t.when, IntentCondition)
+                and not (spec := intent_spec(t.when, self._flow)).questions
+            ]
+
             def reader(text: str, node: AskNode = node) -> bool:
+                """Whether the flow takes ``text`` as it is: an answer, an intent."""
                 ctx = slot_context(
                     node,
                     self._flow,
@@ -360,7 +371,11 @@ class FlowMachine:
                     timezone=context.tz,
                     country_code=context.country_code,
                 )
-                return read_answer(node, text, ctx) is not None
+                return (
+                    read_answer(node, text, ctx) is not None
+                    or any(match_intent(spec, text) for spec in intents)
+                    or match_global_intent(text, self._flow.globals) is not None
+                )
 
         return Expectation.of(listen.hints, listen.pattern, reader)
 

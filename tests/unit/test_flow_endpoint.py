@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from agent.config import ROOT
+from agent.config import ROOT, Settings
 from agent.flow import FlowMachine, load_flow
 from agent.flow.endpoint import NOTHING, CompiledPattern, Completeness, Expectation, words
 from agent.flow.model_base import AskType
 from agent.flow.slots.patterns import PATTERNS
+from agent.session import prepare_call
 
 from .test_flow_typed_asks import FLOW, LONDON, FakeClock
 
@@ -144,3 +145,15 @@ def test_words_read_digits_one_by_one() -> None:
         "seven",
         "pm",
     )
+
+
+def test_an_intent_ends_the_turn_but_a_question_intent_does_not() -> None:
+    # the demo tenant's receptionist (its answer node needs the tenant's knowledge base)
+    machine = prepare_call(Settings.model_validate({"kb_embeddings": False}), None).machine()
+    machine.start()
+    assert machine.state.current == "main_menu"
+    assert machine.completeness("book a table") is COMPLETE  # a choice
+    assert machine.completeness("i would like to order a cake") is COMPLETE  # an intent
+    assert machine.completeness("goodbye") is COMPLETE  # a global intent
+    # "hours" is a keyword of the "any question" intent: a question's end is unknown
+    assert machine.completeness("when are your opening hours") is OPEN
