@@ -1,14 +1,17 @@
 """Voice-to-voice latency through a real livekit-server on loopback: Frontdesk vs a baseline.
 
-Usage: ``uv run python bench/latency.py [--turns 20]``
+Usage: ``uv run python bench/latency.py [--calls 3] [--variants frontdesk,baseline]``
 
 A simulated caller (a real LiveKit participant speaking eSpeak NG audio) talks to two
 agents in turn, each an ``AgentSession`` with the same Silero VAD, PocketSphinx STT and
 eSpeak NG TTS, run in this process so both sides share one clock:
 
-- ``frontdesk``: the FlowAgent running the demo bakery flow (hints per node);
-- ``baseline``: a bare livekit-agents Agent that answers every turn with a fixed reply
-  (its recognizer gets the same phrase hints once, so both decode alike).
+- ``frontdesk``: the FlowAgent running the demo tenant's flow (the receptionist: hints
+  and expected-answer endpointing per node), the caller booking a table as in
+  ``frontdesk demo`` (:mod:`agent.demo.script`: it answers what the agent asks);
+- ``baseline``: a bare livekit-agents Agent that answers every turn with a fixed reply,
+  with livekit's generic endpointing (its recognizer gets all the flow's phrase hints
+  once), the caller saying the same lines.
 
 The caller's ear only times the agent's audio (it decodes nothing, so it takes no CPU
 from the agent). Before the run the machine's idle CPU is sampled; during it, how much
@@ -28,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import math
 import os
 import statistics
 import time
@@ -40,7 +44,8 @@ from livekit.agents.voice.events import UserInputTranscribedEvent, UserStateChan
 
 from agent.config import Settings, load_settings
 from agent.control.dispatch import livekit_api, participant_token
-from agent.demo.caller import SimulatedCaller, Spoken
+from agent.demo.caller import SimulatedCaller, Spoken, transcripts_between
+from agent.demo.script import SCRIPTS, ScriptCursor
 from agent.flow.match import hints_for, normalize
 from agent.flow.model import AskNode
 from agent.flow.runtime import FlowAgent
@@ -48,7 +53,6 @@ from agent.providers.registry import apply_hints, load_vad
 from agent.session import Pipeline, prepare_call
 from agent.stack import LocalStack, StackPorts
 
-LINES = ("opening hours", "yes")  # loops topic -> hours -> anything else -> topic
 FIXED_REPLY = "We're open Tuesday to Sunday, from seven in the morning until six."
 PARTS = ("endpointing", "stt", "flow", "tts_first_frame", "transport")
 
@@ -178,10 +182,31 @@ def _timing(caller: SimulatedCaller, probe: Probe, spoken_end: float) -> TurnTim
 
 
 async def run_variant(
-    name: str, settings: Settings, url: str, vad_model: vad.VAD, turns: int
+    name: str, settings: Settings, url: str, vad_model: vad.VAD, calls: int
 ) -> list[TurnTiming]:
+    """``calls`` demo bookings with one variant; the timings of every caller line."""
+    results: list[TurnTiming] = []
+    checks: list[LineCheck] = []
+    for call in range(calls):
+        await run_call(name, settings, url, vad_model, call=call, results=results, checks=checks)
+    understood = sum(c.understood for c in checks)
+    cut = sum(c.cut_off for c in checks)
+    print(f"  {name}: {understood}/{len(checks)} lines understood, {cut} cut off", flush=True)
+    return results
+
+
+async def run_call(
+    name: str,
+    settings: Settings,
+    url: str,
+    vad_model: vad.VAD,
+    *,
+    call: int,
+    results: list[TurnTiming],
+    checks: list[LineCheck],
+) -> None:
     plan = prepare_call(settings, None)
-    room_name = f"bench-{name}-{int(time.time())}"
+    room_name = f"bench-{name}-{call}-{int(time.time())}"
     lkapi = livekit_api(settings)
     await lkapi.room.create_room(api.CreateRoomRequest(name=room_name))
     await lkapi.aclose()
@@ -218,12 +243,11 @@ async def run_variant(
 
     caller = SimulatedCaller(None)  # the ear only times the agent's audio
     await caller.join(url, participant_token(settings, room=room_name, identity="caller"))
-    results: list[TurnTiming] = []
-    checks: list[LineCheck] = []
+    cursor = ScriptCursor(SCRIPTS[plan.flow.id])
     try:
         await caller.agent_turn_done(time.time() - 1, timeout=60)
-        for i in range(turns):
-            spoken = await caller.say(LINES[i % len(LINES)])
+        while cursor.line is not None and not caller.disconnected.is_set():
+            spoken = await caller.say(cursor.text)
             await caller.agent_turn_done(spoken.end, timeout=30)
             timing = _timing(caller, probe, spoken.end)
             check = _check(probe, spoken)
@@ -232,7 +256,7 @@ async def run_variant(
                 results.append(timing)
             slow = f"  (VAD behind realtime {SLOW_VAD.count}x so far)" if SLOW_VAD.count else ""
             print(
-                f"  {name} turn {i + 1:2d}: "
+                f"  {name} call {call + 1} {spoken.text[:24]!r:27}"
                 + (f"{timing.v2v * 1000:6.0f} ms" if isinstance(timing, TurnTiming) else timing)
                 + f"  heard {check.heard!r}"
                 + ("" if check.understood else "  MISHEARD")
@@ -240,14 +264,18 @@ async def run_variant(
                 + slow,
                 flush=True,
             )
+            if name == "frontdesk":  # the caller answers what the agent asks next
+                reply = transcripts_between(caller.transcripts, spoken.end, math.inf, own=False)
+                cursor.heard(reply)
+            else:
+                cursor.index += 1
     finally:
         await caller.leave()
         await session.aclose()
         await agent_room.disconnect()
-    understood = sum(c.understood for c in checks)
-    cut = sum(c.cut_off for c in checks)
-    print(f"  {name}: {understood}/{len(checks)} lines understood, {cut} cut off", flush=True)
-    return results
+    if endpointing is not None:
+        verdicts = ", ".join(f"{v.value} {n}" for v, n in endpointing.verdicts.items())
+        print(f"  {name} call {call + 1}: end-of-turn verdicts: {verdicts or 'none'}", flush=True)
 
 
 def _pct(values: list[float], q: int) -> float:
@@ -261,7 +289,7 @@ def _series(timings: list[TurnTiming], part: str) -> list[float]:
 
 
 def report(results: dict[str, list[TurnTiming]]) -> None:
-    fd, base = results["frontdesk"], results["baseline"]
+    fd, base = results.get("frontdesk", []), results.get("baseline", [])
     print(f"\nvoice-to-voice latency over {len(fd)} / {len(base)} answered turns (ms)")
     print(f"{'':22}{'frontdesk':>12}{'baseline':>12}{'ratio':>8}")
     rows = ["v2v", *PARTS]
@@ -358,7 +386,10 @@ def verdict(before: str | None, meter: CpuMeter, slow_vad: int, turns: int) -> s
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--turns", type=int, default=20)
+    parser.add_argument("--calls", type=int, default=3, help="demo bookings per variant")
+    parser.add_argument(
+        "--variants", default="frontdesk,baseline", help="which to run (comma-separated)"
+    )
     args = parser.parse_args()
     logging.getLogger("livekit.plugins.silero").addHandler(SLOW_VAD)
     before = await idle_check()
@@ -377,11 +408,11 @@ async def main() -> None:
         s = settings.model_copy(update={"livekit_url": stack.url})
         meter.start()
         results = {
-            name: await run_variant(name, s, stack.url, vad_model, args.turns)
-            for name in ("frontdesk", "baseline")
+            name: await run_variant(name, s, stack.url, vad_model, args.calls)
+            for name in args.variants.split(",")
         }
-    busy = verdict(before, meter, SLOW_VAD.count, 2 * args.turns)
-    if not results["frontdesk"] or not results["baseline"]:
+    busy = verdict(before, meter, SLOW_VAD.count, 12 * args.calls)
+    if not all(results.values()):
         print("\nmeasured nothing for " + " and ".join(n for n, r in results.items() if not r))
         if busy:
             print(f"the CPU was short: {busy}")
