@@ -195,6 +195,16 @@ async def run_variant(
     return results
 
 
+async def _delete_room(settings: Settings, room: str) -> None:
+    """Hang up as the worker does: deleting the room disconnects everyone, and the
+    session closes with it."""
+    lkapi = livekit_api(settings)
+    try:
+        await lkapi.room.delete_room(api.DeleteRoomRequest(room=room))
+    finally:
+        await lkapi.aclose()
+
+
 async def run_call(
     name: str,
     settings: Settings,
@@ -223,7 +233,7 @@ async def run_call(
         flow_agent = TimedFlowAgent(
             plan.machine(),
             set_hints=partial(apply_hints, pipeline.stt),
-            hang_up=agent_room.disconnect,
+            hang_up=partial(_delete_room, settings, room_name),
             endpointing=endpointing,
         )
         flow_agent.probe = probe
