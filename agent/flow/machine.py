@@ -169,6 +169,16 @@ class FlowMachine:
         node, the start of one, or neither (see :mod:`.endpoint`)."""
         return self._expectation.judge(text)
 
+    def may_search(self, text: str) -> bool:
+        """Whether the caller's turn ``text`` may run a knowledge search (so the search's
+        model inference is worth doing before the turn): not at an ask, unless an intent
+        of its carries the words on to a node that is not an ask (an answer node)."""
+        node = self._flow.nodes.get(self._state.current)
+        if not isinstance(node, AskNode):
+            return True
+        taken = word_transition(node.transitions, text, self._flow)
+        return taken is not None and not isinstance(self._flow.nodes.get(taken.to), AskNode)
+
     def start(self) -> list[Action]:
         """Enter the start node and run until the first Listen (or Hangup)."""
         if self._state.path:

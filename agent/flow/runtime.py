@@ -149,7 +149,8 @@ class FlowAgent(Agent):
         if text:
             if self._on_turn is not None:
                 self._on_turn(new_message)
-            if self._prepare is not None:
+            if self._prepare is not None and self._machine.may_search(text):
+                # an answer to an ask searches nothing: no model inference in its turn
                 await asyncio.to_thread(self._prepare, text)
             self.user_said(text)
         raise StopResponse()  # the flow already answered; no LLM reply

@@ -157,3 +157,18 @@ def test_an_intent_ends_the_turn_but_a_question_intent_does_not() -> None:
     assert machine.completeness("goodbye") is COMPLETE  # a global intent
     # "hours" is a keyword of the "any question" intent: a question's end is unknown
     assert machine.completeness("when are your opening hours") is OPEN
+
+
+def test_only_turns_that_may_reach_the_knowledge_base_prepare_a_search() -> None:
+    machine = prepare_call(Settings.model_validate({"kb_embeddings": False}), None).machine()
+    machine.start()
+    assert not machine.may_search("book a table")  # a choice: no search in this turn
+    assert machine.may_search("do you have vegan cakes")  # a question, carried on
+    machine.on_user_text("book a table")
+    assert machine.state.current == "party_size"
+    assert not machine.may_search("four")
+    machine = prepare_call(Settings.model_validate({"kb_embeddings": False}), None).machine()
+    machine.start()
+    machine.on_user_text("i have a question")
+    assert machine.state.current == "questions"  # an answer node: every turn may search
+    assert machine.may_search("yes")
