@@ -133,6 +133,33 @@ class Settings(BaseSettings):
 
     # Turn-taking
     aec_warmup_s: float = Field(0.5, ge=0, le=5, validation_alias=_env("FRONTDESK_AEC_WARMUP"))
+    # Endpointing (when the caller's turn ends). Silero VAD ends a stretch of speech after
+    # this much silence; the turn then ends at once, unless the words say otherwise:
+    vad_silence_s: float = Field(
+        0.45, ge=0.05, le=3, validation_alias=_env("FRONTDESK_VAD_SILENCE")
+    )
+    # Expected-answer endpointing: the current node knows what answer it expects
+    # (agent/flow/endpoint.py). Off: the generic endpointing above alone.
+    expected_answer_endpointing: bool = Field(
+        True, validation_alias=_env("FRONTDESK_EXPECTED_ANSWER_ENDPOINTING")
+    )
+    # ... while an ask (or a typed question) listens, the VAD ends speech after this much
+    # silence, so a whole answer ("yes", "opening hours", a full phone number) ends the
+    # turn this soon (plus the decode)
+    answer_vad_silence_s: float = Field(
+        0.2, ge=0.05, le=3, validation_alias=_env("FRONTDESK_ANSWER_VAD_SILENCE")
+    )
+    # the least silence after a whole answer before the turn ends
+    answer_min_delay_s: float = Field(
+        0.15, ge=0, le=3, validation_alias=_env("FRONTDESK_ANSWER_MIN_DELAY")
+    )
+    # the silence waited for after the start of a longer answer ("my name is", a phone
+    # number short of its length) before the turn ends anyway
+    partial_answer_delay_s: float = Field(
+        1.5, ge=0.1, le=10, validation_alias=_env("FRONTDESK_PARTIAL_ANSWER_DELAY")
+    )
+    # words that are neither (a question, free speech) wait the generic silence
+    # (FRONTDESK_VAD_SILENCE) in every node
 
     # Offline speech: Whisper tiny.en decodes free speech (PocketSphinx keeps the answers a
     # node expects); off on small machines (PocketSphinx's own language model instead)

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
-from livekit.agents import NOT_GIVEN, AgentSession, TurnHandlingOptions, vad
+from livekit.agents import NOT_GIVEN, AgentSession, vad
 
 from .config import Settings
+from .endpointing import AnswerEndpointing, ExpectedAnswerTurns, turn_handling
 from .errors import TenantError
 from .flow.events import EventSink
 from .flow.load import require_llm
@@ -33,18 +34,6 @@ from .tenants.flows import load_tenant_flow
 from .tenants.model import MeetingMode
 
 logger = logging.getLogger("frontdesk.session")
-
-TURN_HANDLING: TurnHandlingOptions = {
-    "turn_detection": "vad",
-    "endpointing": {"mode": "fixed", "min_delay": 0.3, "max_delay": 3.0},
-    "interruption": {
-        "enabled": True,
-        "mode": "vad",
-        "min_duration": 0.4,
-        "resume_false_interruption": False,
-    },
-    "preemptive_generation": {"enabled": False},
-}
 
 
 @dataclass(frozen=True)
@@ -156,13 +145,24 @@ class Pipeline:
             build_llm(chosen),
         )
 
-    def session(self, settings: Settings) -> AgentSession[None]:
+    def endpointing(self, settings: Settings) -> ExpectedAnswerTurns | None:
+        """A session's expected-answer turn detector (with its own VAD options), or None
+        when FRONTDESK_EXPECTED_ANSWER_ENDPOINTING is off. Give it to :meth:`session` and
+        to the FlowAgent, which tells it what each node expects."""
+        options = AnswerEndpointing.of(settings)
+        return ExpectedAnswerTurns(options, self.vad_model) if options.enabled else None
+
+    def session(
+        self, settings: Settings, *, endpointing: ExpectedAnswerTurns | None = None
+    ) -> AgentSession[None]:
+        """A session on these providers; with ``endpointing``, its turns end as the
+        listening node's expected answers say (see :mod:`agent.endpointing`)."""
         return AgentSession(
-            vad=self.vad_model,
+            vad=endpointing.vad if endpointing is not None else self.vad_model,
             stt=self.stt,
             tts=self.tts,
             llm=self.llm if self.llm is not None else NOT_GIVEN,
-            turn_handling=TURN_HANDLING,
+            turn_handling=turn_handling(endpointing),
             conn_options=session_conn_options(settings),
             user_away_timeout=None,
             # livekit ignores the caller for this long after the agent first speaks (echo

@@ -81,7 +81,7 @@ def prewarm(proc: JobProcess) -> None:
     started = time.perf_counter()
     die_with_parent()
     settings = _process_settings()
-    vad_model = load_vad()
+    vad_model = load_vad(settings.vad_silence_s)
     proc.userdata["vad"] = vad_model
     pipelines = Pipelines(settings, vad_model)
     pipeline = pipelines.get(ProviderChoice.of(settings))  # most tenants use it
@@ -206,7 +206,8 @@ async def run_call(
     if plan.meeting_assistant:  # several attendees, no flow: the meeting assistant
         await run_assistant_call(ctx, settings, plan, pipeline)
         return
-    session = pipeline.session(settings)
+    endpointing = pipeline.endpointing(settings)
+    session = pipeline.session(settings, endpointing=endpointing)
     attach_transcript_log(session)
 
     async def hang_up() -> None:
@@ -241,6 +242,7 @@ async def run_call(
         on_handoff_timeout=partial(_missed_handoff, settings, plan, capture.recorder.call.id),
         transfer=transfer if plan.source == "sip" else None,
         resume=resumed.point if resumed is not None else None,
+        endpointing=endpointing,
     )
     transcriber = HumanTranscriber(pipeline.stt, pipeline.vad_model, capture.recorder)
     watch_humans(ctx.room, agent, transcriber, handoff.announce)

@@ -62,8 +62,9 @@ MIC_QUEUE_MS = 400
 
 
 class SimulatedCaller:
-    """``ear_stt`` decodes what the agent says; None: the caller only hears when the agent
-    speaks and stops (a second attendee whose words nobody checks)."""
+    """``ear_stt`` decodes what the agent says. None: the ear only times the agent's
+    utterances, their text left empty (a benchmark's ear, whose decoding would compete with
+    the agent for the CPU; a second meeting attendee whose words nobody checks)."""
 
     def __init__(self, ear_stt: AnySTT | None, *, voice: VoiceSettings = CALLER_VOICE) -> None:
         self.room = rtc.Room()
@@ -148,7 +149,9 @@ class SimulatedCaller:
         try:
             async for event in stream:
                 utterance = self._segmenter.push(event.frame)
-                if utterance is not None and self._stt is not None:
+                if utterance is not None and self._stt is None:
+                    self.heard.append(Heard(text="", start=utterance.start, end=utterance.end))
+                elif utterance is not None:
                     task = asyncio.create_task(self._decode(utterance))
                     self._decodes.add(task)
                     task.add_done_callback(self._decodes.discard)

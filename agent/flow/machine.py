@@ -38,6 +38,9 @@ from .actions import (
     Transfer,
     TransferResult,
 )
+from .answers import read_answer, slot_context
+from .conditions import IntentCondition
+from .endpoint import NOTHING, Completeness, Expectation
 from .events import (
     AssistFailed,
     CallResumed,
@@ -49,7 +52,7 @@ from .events import (
 )
 from .handlers import HANDLERS, Handler, ListeningHandler
 from .handlers.speaking import HandoffHandler
-from .match import match_global_intent, word_transition
+from .match import intent_spec, match_global_intent, match_intent, word_transition
 from .model import (
     LISTENING_KINDS,
     AskNode,
@@ -141,6 +144,7 @@ class FlowMachine:
         self._sink = sink
         self._clock = clock
         self._state = FlowState(current=flow.start)
+        self._expectation = NOTHING
 
     @property
     def state(self) -> FlowState:
@@ -153,6 +157,27 @@ class FlowMachine:
     @property
     def assisted(self) -> bool:
         return self._services.assisted
+
+    @property
+    def expectation(self) -> Expectation:
+        """What the listening node expects (built when it was entered; NOTHING when the
+        machine is not waiting for an answer)."""
+        return self._expectation
+
+    def completeness(self, text: str) -> Completeness:
+        """Whether ``text`` (the caller's words so far) is a whole answer to the listening
+        node, the start of one, or neither (see :mod:`.endpoint`)."""
+        return self._expectation.judge(text)
+
+    def may_search(self, text: str) -> bool:
+        """Whether the caller's turn ``text`` may run a knowledge search (so the search's
+        model inference is worth doing before the turn): not at an ask, unless an intent
+        of its carries the words on to a node that is not an ask (an answer node)."""
+        node = self._flow.nodes.get(self._state.current)
+        if not isinstance(node, AskNode):
+            return True
+        taken = word_transition(node.transitions, text, self._flow)
+        return taken is not None and not isinstance(self._flow.nodes.get(taken.to), AskNode)
 
     def start(self) -> list[Action]:
         """Enter the start node and run until the first Listen (or Hangup)."""
@@ -332,6 +357,38 @@ class FlowMachine:
             raise turn.error("not waiting for the caller (call start())")
         return node
 
+    def _expect(self, listen: Listen) -> Expectation:
+        node = self._flow.nodes.get(listen.node)
+        reader = None
+        if isinstance(node, AskNode):
+            context = self._services.context
+
+            # the intents that take the words elsewhere; not "any question" ones: a
+            # question is free speech, and its end is not known from its start
+            intents = [
+                spec
+                for t in node.transitions
+                if isinstance(t.when, IntentCondition)
+                and not (spec := intent_spec(t.when, self._flow)).questions
+            ]
+
+            def reader(text: str, node: AskNode = node) -> bool:
+                """Whether the flow takes ``text`` as it is: an answer, an intent."""
+                ctx = slot_context(
+                    node,
+                    self._flow,
+                    now=self._clock(),
+                    timezone=context.tz,
+                    country_code=context.country_code,
+                )
+                return (
+                    read_answer(node, text, ctx) is not None
+                    or any(match_intent(spec, text) for spec in intents)
+                    or match_global_intent(text, self._flow.globals) is not None
+                )
+
+        return Expectation.of(listen.hints, listen.pattern, reader)
+
     def _turn(self) -> Turn:
         now = self._clock()
         if now.tzinfo is None:
@@ -343,6 +400,8 @@ class FlowMachine:
         if said:
             turn.remember("agent", " ".join(a.text for a in said))
         self._state = replace(turn.state, last_turn=said or turn.state.last_turn)
+        listen = next((a for a in turn.actions if isinstance(a, Listen)), None)
+        self._expectation = NOTHING if listen is None else self._expect(listen)
         if self._sink is not None:
             for event in turn.events:
                 self._sink.emit(event)

@@ -32,6 +32,7 @@ from livekit.agents.voice.events import UserStateChangedEvent
 from ..phrases import Pattern
 from .actions import AssistError, AwaitHuman, Consult, Transfer, TransferResult
 from .assist import LlmAssistant
+from .endpoint import NOTHING, Expectation
 from .machine import Action, FlowMachine, Hangup, Listen, Say
 from .resume import ResumePoint
 
@@ -44,6 +45,13 @@ class HintSetter(Protocol):
     def __call__(
         self, phrases: Sequence[str] | None, *, pattern: Pattern | None = None
     ) -> None: ...
+
+
+class AnswerListener(Protocol):
+    """Told what the listening node expects (expected-answer endpointing: the session's
+    turn detector, see :mod:`agent.endpointing`)."""
+
+    def expect(self, expectation: Expectation) -> None: ...
 
 
 Hangup_ = Callable[[], Awaitable[None]]
@@ -67,6 +75,7 @@ class FlowAgent(Agent):
         on_handoff_timeout: Callable[[], None] | None = None,
         transfer: TransferCall | None = None,
         resume: ResumePoint | None = None,
+        endpointing: AnswerListener | None = None,
     ) -> None:
         """``on_turn`` gets each completed caller turn as livekit built it (text, STT
         confidence, timing metrics) before the flow reads it: livekit never commits it to
@@ -77,8 +86,10 @@ class FlowAgent(Agent):
         calls ``on_handoff_timeout``. ``transfer`` transfers the
         call to a number (a phone call; the machine asks only when it may). ``resume``: go on
         with a call a dead job started, from where it was (see :mod:`.resume`), instead of
-        greeting."""
+        greeting. ``endpointing`` is told what each listening node expects, so the
+        caller's turn ends as soon as the answer is whole."""
         super().__init__(instructions="Follow the flow graph.")
+        self._endpointing = endpointing
         self._on_turn = on_turn
         self._prepare = prepare
         self._machine = machine
@@ -138,7 +149,8 @@ class FlowAgent(Agent):
         if text:
             if self._on_turn is not None:
                 self._on_turn(new_message)
-            if self._prepare is not None:
+            if self._prepare is not None and self._machine.may_search(text):
+                # an answer to an ask searches nothing: no model inference in its turn
                 await asyncio.to_thread(self._prepare, text)
             self.user_said(text)
         raise StopResponse()  # the flow already answered; no LLM reply
@@ -182,6 +194,8 @@ class FlowAgent(Agent):
             self._consulting = None
         self._listen = None
         self._set_hints(None)  # transcribe whatever is said, not the last question's answers
+        if self._endpointing is not None:
+            self._endpointing.expect(NOTHING)
         self._machine.human_joined(identity)
         logger.info("person joined; listening only", extra={"node": self._machine.state.current})
         if announce:
@@ -262,6 +276,8 @@ class FlowAgent(Agent):
         hold = any(isinstance(a, AwaitHuman) for a in actions)
         if listen is not None:
             self._set_hints(listen.hints, pattern=listen.pattern)
+        if self._endpointing is not None:
+            self._endpointing.expect(self._machine.expectation if listen else NOTHING)
         self._listen = listen
         speech = None
         if texts:

@@ -30,6 +30,7 @@ with its VAD, which calls ``recognize`` once per speech segment. Nothing is down
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import re
@@ -247,6 +248,10 @@ class _Engine:
         gap = _per_frame(free) - _per_frame(grammar)
         return None if gap > MAX_SCORE_GAP else 0.2 * (1.0 - max(gap, 0.0) / MAX_SCORE_GAP)
 
+    def prepare(self, hints: tuple[str, ...], pattern: Pattern | None) -> None:
+        """Compile the grammar of ``hints`` and ``pattern`` ahead of the decode."""
+        self._use_grammar(hints, pattern)
+
     def _use_grammar(self, hints: tuple[str, ...], pattern: Pattern | None) -> bool:
         """Make ``hints`` (or ``pattern``, when given) the grammar of the hints search;
         False when no phrase is usable."""
@@ -315,6 +320,7 @@ class PocketSphinxSTT(LocalRecognizer):
         )
         self._engine: _Engine | None = None  # built and used in the executor thread only
         self._hints: tuple[str, ...] = ()
+        self._pattern: Pattern | None = None
         self.set_hints(hints)
 
     @property
@@ -337,8 +343,23 @@ class PocketSphinxSTT(LocalRecognizer):
         pattern match as the words heard.
         """
         phrases = [phrases] if isinstance(phrases, str) else (phrases or [])
-        self._hints = tuple(dict.fromkeys(p.strip() for p in phrases if p.strip()))
-        self._pattern = pattern
+        hints = tuple(dict.fromkeys(p.strip() for p in phrases if p.strip()))
+        changed = (hints, pattern) != (self._hints, self._pattern)
+        self._hints, self._pattern = hints, pattern
+        if changed and (hints or pattern) and self._engine is not None:
+            # compile the grammar now, on the recognizer's thread, while the agent speaks
+            # its prompt: not between the end of the caller's answer and its decode
+            with contextlib.suppress(RuntimeError):  # closed: nothing left to decode
+                self._executor.submit(self._prepare_grammar, hints, pattern)
+
+    def _prepare_grammar(self, hints: tuple[str, ...], pattern: Pattern | None) -> None:
+        engine = self._engine
+        if engine is None:
+            return
+        try:
+            engine.prepare(hints, pattern)
+        except Exception:  # the decode builds it again, and reports what fails
+            logger.exception("PocketSphinx grammar not prepared")
 
     def _context(self) -> _Context:
         # as they are when the turn is handed over

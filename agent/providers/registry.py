@@ -132,9 +132,10 @@ def _lookup(table: dict[str, T], name: str, variable: str) -> T:
         raise ConfigError(f"{variable}: unknown provider {name!r} (known: {known})") from None
 
 
-def load_vad() -> vad.VAD:
-    """Load Silero VAD (blocking: call it in the worker's prewarm, not on a live loop)."""
-    return silero.VAD.load(min_silence_duration=0.45)
+def load_vad(min_silence_s: float = 0.45) -> vad.VAD:
+    """Load Silero VAD, ending speech after ``min_silence_s`` of silence
+    (FRONTDESK_VAD_SILENCE). Blocking: call it in the worker's prewarm, not on a live loop."""
+    return silero.VAD.load(min_silence_duration=min_silence_s)
 
 
 def build_stt(settings: Settings, *, vad_model: vad.VAD | None = None) -> AnySTT:
