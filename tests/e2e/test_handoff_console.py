@@ -11,6 +11,7 @@ holds the caller's, the agent's and the person's turns in order. Screenshots go 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -91,12 +92,15 @@ async def take(card: Locator, staff: Page, visitor: WidgetVisitor) -> float:
 async def person_and_caller_talk(staff: Page, visitor: WidgetVisitor) -> float:
     """The person speaks (heard by the caller: seconds until then), the caller answers;
     the agent says nothing meanwhile."""
+    clip = await wav_of(HUMAN_LINE)
     spoke_at = time.monotonic()
-    await staff.evaluate("b64 => window.__visitor.say(b64)", await wav_of(HUMAN_LINE))
+    # say() resolves when the clip has played: timed while it plays, not after it
+    playing = asyncio.ensure_future(staff.evaluate("b64 => window.__visitor.say(b64)", clip))
     await visitor.page.wait_for_function(
         "() => window.frontdesk.personSpeaking", timeout=10_000, polling=50
     )
     heard_s = time.monotonic() - spoke_at
+    await playing
     during = len(await visitor.transcript())
     await visitor.say("I would like to order a birthday cake")
     await staff.wait_for_timeout(3000)
