@@ -4,6 +4,9 @@
   each with its open handoff request (reason, slots so far, a deterministic summary).
 - ``GET /v1/calls/{id}``: one call with its transcript and flow events.
 - ``POST /v1/calls/{id}/hangup``: ends the call (deletes its LiveKit room).
+- ``POST /v1/calls/{id}/transfer``: a live phone call's caller is referred to another
+  number or SIP URI (livekit-sip's ``TransferSIPParticipant``); web and meeting calls
+  cannot be, nor ended ones (409).
 - ``POST /v1/calls/{id}/take``: a LiveKit token for a staff member to join the call's
   room (their identity ``staff-<email>``, microphone on, no data), and the handoff
   marked taken.
@@ -14,16 +17,19 @@ Another tenant's call is a 403, an unknown one a 404.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from livekit import api
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..config import Settings
 from ..errors import RequestError
 from ..identities import staff_identity
+from ..phones import is_dialable
+from ..sip.transfer import transfer_participant, transfer_uri
 from ..store import calls as call_repo
 from ..store import events as event_repo
 from ..store import live as live_repo
@@ -205,6 +211,86 @@ async def hang_up(call_id: CallId, staff: StaffDep, store: StoreDep, lkapi: Live
     await lkapi.room.delete_room(api.DeleteRoomRequest(room=call.room))
     logger.info("call hung up by staff", extra={"call_id": call.id, "staff": staff.id})
     return HungUp(call_id=call.id, room=call.room)
+
+
+SIP_URI = r"^sips?:[A-Za-z0-9._~+\-!$&'()*,;=%]+@[A-Za-z0-9.\-\[\]:]+$"
+
+
+class TransferRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: str = Field(
+        min_length=1,
+        max_length=256,
+        description="Where the caller goes: an E.164 number (+442071234567, referred to "
+        "sip:<number>@FRONTDESK_SIP_TRANSFER_HOST, else tel:<number>) or a sip: URI",
+        examples=["+442071234567", "sip:reception@pbx.example"],
+    )
+
+    @field_validator("to")
+    @classmethod
+    def _dialable(cls, to: str) -> str:
+        if to.startswith("+"):
+            if not is_dialable(to):
+                raise ValueError(f"{to!r} is not a possible E.164 phone number")
+            return to
+        if re.fullmatch(SIP_URI, to):
+            return to
+        raise ValueError("give an E.164 number (+442071234567) or a sip: URI (sip:user@host)")
+
+
+class TransferredBody(BaseModel):
+    call_id: str
+    room: str
+    to: str = Field(description="The URI the caller was referred to")
+
+
+async def _phone_caller(lkapi: api.LiveKitAPI, call: Call) -> str:
+    """The identity of the call's phone caller (livekit-sip's participant) in its room."""
+    try:
+        listing = await lkapi.room.list_participants(api.ListParticipantsRequest(room=call.room))
+    except api.TwirpError as e:
+        if e.code != api.TwirpErrorCode.NOT_FOUND:
+            raise
+        raise RequestError(f"call {call.id!r} has no room any more", status=409) from e
+    for p in listing.participants:
+        if p.kind == api.ParticipantInfo.Kind.SIP:
+            return p.identity
+    raise RequestError(f"call {call.id!r} has no phone caller in its room any more", status=409)
+
+
+@router.post(
+    "/v1/calls/{call_id}/transfer",
+    response_model=TransferredBody,
+    responses=ERRORS,
+    summary="Transfer a live phone call's caller to another number or SIP URI",
+)
+async def transfer_call(
+    call_id: CallId,
+    *,
+    body: TransferRequest,
+    staff: StaffDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    lkapi: LiveKitDep,
+) -> TransferredBody:
+    call = await own_call(store, staff, call_id)
+    _active(call)
+    if call.source != "sip":
+        raise RequestError(
+            f"call {call.id!r} is a {call.source} call: only phone (SIP) calls can be transferred",
+            status=409,
+        )
+    identity = await _phone_caller(lkapi, call)
+    to = transfer_uri(settings, body.to) if body.to.startswith("+") else body.to
+    result = await transfer_participant(lkapi, settings, call.room, identity, to)
+    if not result.ok:
+        status = f" (SIP {result.sip_status})" if result.sip_status else ""
+        raise RequestError(
+            f"the transfer to {body.to} failed{status}: {result.reason}", status=409, field="to"
+        )
+    logger.info("call transferred by staff", extra={"call_id": call.id, "staff": staff.id})
+    return TransferredBody(call_id=call.id, room=call.room, to=to)
 
 
 def staff_token(settings: Settings, staff: StaffMember, room: str) -> tuple[str, str]:
