@@ -38,9 +38,9 @@ from ..store.engine import Store
 from ..store.staff import StaffMember
 from ..store.tables import Call, Handoff
 from .auth import STAFF_ERRORS, StaffDep, require_tenant
-from .deps import LiveKitDep, SettingsDep, StoreDep
+from .deps import LiveKitDep, SettingsDep, StoreDep, SummarizerDep
 from .errors import ErrorBody
-from .summary import Line, summarize
+from .summary import Line, Summarizer
 
 logger = logging.getLogger("frontdesk.dispatcher")
 
@@ -127,7 +127,9 @@ def summary_of(call: Call, handoff: HandoffBody | None = None) -> CallSummary:
     )
 
 
-async def _handoff(store: Store, call_id: str, found: Handoff) -> HandoffBody:
+async def _handoff(
+    store: Store, summarizer: Summarizer, call_id: str, found: Handoff
+) -> HandoffBody:
     async with store.transaction() as s:
         slots = await live_repo.handoff_slots(s, call_id)
         turns = await turn_repo.list_turns(s, call_id)
@@ -135,7 +137,9 @@ async def _handoff(store: Store, call_id: str, found: Handoff) -> HandoffBody:
     return HandoffBody(
         status=found.status,
         reason=found.reason,
-        summary=summarize(lines, slots, found.reason),
+        summary=await summarizer.summary(
+            f"{call_id}@{found.at.isoformat()}", lines, slots, found.reason
+        ),
         slots=slots,
         at=found.at,
     )
@@ -154,6 +158,7 @@ async def own_call(store: Store, staff: StaffMember, call_id: str) -> Call:
 async def list_calls(
     staff: StaffDep,
     store: StoreDep,
+    summarizer: SummarizerDep,
     active: Annotated[bool, Query(description="Only the calls going on now")] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> CallList:
@@ -163,7 +168,7 @@ async def list_calls(
     out = []
     for call in found:
         h = handoffs.get(call.id)
-        out.append(summary_of(call, await _handoff(store, call.id, h) if h else None))
+        out.append(summary_of(call, await _handoff(store, summarizer, call.id, h) if h else None))
     return CallList(calls=out)
 
 
@@ -173,14 +178,16 @@ async def list_calls(
     responses=ERRORS,
     summary="One call with its transcript and flow events",
 )
-async def show_call(call_id: CallId, staff: StaffDep, store: StoreDep) -> CallDetail:
+async def show_call(
+    call_id: CallId, staff: StaffDep, store: StoreDep, summarizer: SummarizerDep
+) -> CallDetail:
     call = await own_call(store, staff, call_id)
     async with store.transaction() as s:
         turns = await turn_repo.list_turns(s, call.id)
         events = await event_repo.list_events(s, call.id)
         handoffs = await live_repo.latest_handoffs(s, [call.id])
     h = handoffs.get(call.id)
-    base = summary_of(call, await _handoff(store, call.id, h) if h else None)
+    base = summary_of(call, await _handoff(store, summarizer, call.id, h) if h else None)
     return CallDetail(
         **base.model_dump(),
         turns=[
