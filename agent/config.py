@@ -118,6 +118,11 @@ class Settings(BaseSettings):
     )
     google_api_key: SecretStr | None = Field(None, validation_alias=_env("GOOGLE_API_KEY"))
     llm_model: str | None = Field(None, validation_alias=_env("FRONTDESK_LLM_MODEL"))
+    # the console's warm summary, asked of the LLM above (when set) within this many
+    # seconds; past it, or on an error, the deterministic summary is shown
+    summary_timeout_s: float = Field(
+        8.0, gt=0, le=60, validation_alias=_env("FRONTDESK_SUMMARY_TIMEOUT")
+    )
     # A chain (FRONTDESK_STT/TTS naming more than one provider) leaves a provider that
     # fails, or does not answer within the timeout, for the next one; it probes the one
     # left behind at each later turn and returns to it once it answers again.

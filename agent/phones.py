@@ -101,6 +101,15 @@ def _parse(number: str, region: str | None) -> PhoneNumber | None:
         return None
 
 
+def is_dialable(number: str) -> bool:
+    """``number`` is an E.164 number (``+`` and digits) that libphonenumber knows as
+    a possible number of some country."""
+    if not re.fullmatch(r"\+[1-9][0-9]{6,14}", number):
+        return False
+    parsed = _parse(number, None)
+    return parsed is not None and phonenumbers.is_possible_number(parsed)
+
+
 def _split_plain(digits: str) -> list[str]:
     """Groups of three from the left, the last four together: "2094601234" ->
     "209", "460", "1234"."""

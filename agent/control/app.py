@@ -29,6 +29,7 @@ from ..store.migrate import ensure_embedded_schema
 from . import auth, calls, console, live, npm, ops, records, webhooks
 from .dispatch import livekit_api
 from .errors import ErrorBody, install_error_handlers
+from .summary import Summarizer
 
 logger = logging.getLogger("frontdesk.dispatcher")
 
@@ -78,12 +79,28 @@ def routers() -> list[APIRouter]:
     ]
 
 
+def summarizer_for(settings: Settings) -> Summarizer:
+    """The warm summary's: the deployment's LLM (``FRONTDESK_LLM``) when it has one that
+    can be built (its key set), else the deterministic summary alone."""
+    if settings.llm == "none":
+        return Summarizer(None)
+    from ..providers.registry import build_llm  # the provider plugins: only when used
+
+    try:
+        model = build_llm(settings)
+    except Exception as e:  # a missing key, a plugin that refuses its settings
+        logger.warning("no LLM for the warm summary", extra={"error": str(e)})
+        model = None
+    return Summarizer(model, timeout_s=settings.summary_timeout_s)
+
+
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for gone in npm.missing():
             logger.warning("browser library missing", extra={"error": gone.missing_message()})
         app.state.livekit = livekit_api(settings)
+        app.state.summarizer = summarizer_for(settings)
         app.state.store = Store.open(settings)
         try:
             await ensure_embedded_schema(app.state.store.engine.url)

@@ -14,6 +14,7 @@ from livekit import api
 
 from ..config import Settings
 from ..store.engine import Store
+from .summary import Summarizer
 
 
 def settings_of(request: Request) -> Settings:
@@ -39,3 +40,12 @@ def store_of(request: Request) -> Store:
 
 
 StoreDep = Annotated[Store, Depends(store_of)]
+
+
+def summarizer_of(request: Request) -> Summarizer:
+    summarizer = request.app.state.summarizer
+    assert isinstance(summarizer, Summarizer)
+    return summarizer
+
+
+SummarizerDep = Annotated[Summarizer, Depends(summarizer_of)]

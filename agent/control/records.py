@@ -4,6 +4,9 @@
   each with its open handoff request (reason, slots so far, a deterministic summary).
 - ``GET /v1/calls/{id}``: one call with its transcript and flow events.
 - ``POST /v1/calls/{id}/hangup``: ends the call (deletes its LiveKit room).
+- ``POST /v1/calls/{id}/transfer``: a live phone call's caller is referred to another
+  number or SIP URI (livekit-sip's ``TransferSIPParticipant``); web and meeting calls
+  cannot be, nor ended ones (409).
 - ``POST /v1/calls/{id}/take``: a LiveKit token for a staff member to join the call's
   room (their identity ``staff-<email>``, microphone on, no data), and the handoff
   marked taken.
@@ -14,16 +17,19 @@ Another tenant's call is a 403, an unknown one a 404.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from livekit import api
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..config import Settings
 from ..errors import RequestError
 from ..identities import staff_identity
+from ..phones import is_dialable
+from ..sip.transfer import transfer_participant, transfer_uri
 from ..store import calls as call_repo
 from ..store import events as event_repo
 from ..store import live as live_repo
@@ -32,9 +38,9 @@ from ..store.engine import Store
 from ..store.staff import StaffMember
 from ..store.tables import Call, Handoff
 from .auth import STAFF_ERRORS, StaffDep, require_tenant
-from .deps import LiveKitDep, SettingsDep, StoreDep
+from .deps import LiveKitDep, SettingsDep, StoreDep, SummarizerDep
 from .errors import ErrorBody
-from .summary import Line, summarize
+from .summary import Line, Summarizer
 
 logger = logging.getLogger("frontdesk.dispatcher")
 
@@ -121,7 +127,9 @@ def summary_of(call: Call, handoff: HandoffBody | None = None) -> CallSummary:
     )
 
 
-async def _handoff(store: Store, call_id: str, found: Handoff) -> HandoffBody:
+async def _handoff(
+    store: Store, summarizer: Summarizer, call_id: str, found: Handoff
+) -> HandoffBody:
     async with store.transaction() as s:
         slots = await live_repo.handoff_slots(s, call_id)
         turns = await turn_repo.list_turns(s, call_id)
@@ -129,7 +137,9 @@ async def _handoff(store: Store, call_id: str, found: Handoff) -> HandoffBody:
     return HandoffBody(
         status=found.status,
         reason=found.reason,
-        summary=summarize(lines, slots, found.reason),
+        summary=await summarizer.summary(
+            f"{call_id}@{found.at.isoformat()}", lines, slots, found.reason
+        ),
         slots=slots,
         at=found.at,
     )
@@ -148,6 +158,7 @@ async def own_call(store: Store, staff: StaffMember, call_id: str) -> Call:
 async def list_calls(
     staff: StaffDep,
     store: StoreDep,
+    summarizer: SummarizerDep,
     active: Annotated[bool, Query(description="Only the calls going on now")] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> CallList:
@@ -157,7 +168,7 @@ async def list_calls(
     out = []
     for call in found:
         h = handoffs.get(call.id)
-        out.append(summary_of(call, await _handoff(store, call.id, h) if h else None))
+        out.append(summary_of(call, await _handoff(store, summarizer, call.id, h) if h else None))
     return CallList(calls=out)
 
 
@@ -167,14 +178,16 @@ async def list_calls(
     responses=ERRORS,
     summary="One call with its transcript and flow events",
 )
-async def show_call(call_id: CallId, staff: StaffDep, store: StoreDep) -> CallDetail:
+async def show_call(
+    call_id: CallId, staff: StaffDep, store: StoreDep, summarizer: SummarizerDep
+) -> CallDetail:
     call = await own_call(store, staff, call_id)
     async with store.transaction() as s:
         turns = await turn_repo.list_turns(s, call.id)
         events = await event_repo.list_events(s, call.id)
         handoffs = await live_repo.latest_handoffs(s, [call.id])
     h = handoffs.get(call.id)
-    base = summary_of(call, await _handoff(store, call.id, h) if h else None)
+    base = summary_of(call, await _handoff(store, summarizer, call.id, h) if h else None)
     return CallDetail(
         **base.model_dump(),
         turns=[
@@ -205,6 +218,86 @@ async def hang_up(call_id: CallId, staff: StaffDep, store: StoreDep, lkapi: Live
     await lkapi.room.delete_room(api.DeleteRoomRequest(room=call.room))
     logger.info("call hung up by staff", extra={"call_id": call.id, "staff": staff.id})
     return HungUp(call_id=call.id, room=call.room)
+
+
+SIP_URI = r"^sips?:[A-Za-z0-9._~+\-!$&'()*,;=%]+@[A-Za-z0-9.\-\[\]:]+$"
+
+
+class TransferRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: str = Field(
+        min_length=1,
+        max_length=256,
+        description="Where the caller goes: an E.164 number (+442071234567, referred to "
+        "sip:<number>@FRONTDESK_SIP_TRANSFER_HOST, else tel:<number>) or a sip: URI",
+        examples=["+442071234567", "sip:reception@pbx.example"],
+    )
+
+    @field_validator("to")
+    @classmethod
+    def _dialable(cls, to: str) -> str:
+        if to.startswith("+"):
+            if not is_dialable(to):
+                raise ValueError(f"{to!r} is not a possible E.164 phone number")
+            return to
+        if re.fullmatch(SIP_URI, to):
+            return to
+        raise ValueError("give an E.164 number (+442071234567) or a sip: URI (sip:user@host)")
+
+
+class TransferredBody(BaseModel):
+    call_id: str
+    room: str
+    to: str = Field(description="The URI the caller was referred to")
+
+
+async def _phone_caller(lkapi: api.LiveKitAPI, call: Call) -> str:
+    """The identity of the call's phone caller (livekit-sip's participant) in its room."""
+    try:
+        listing = await lkapi.room.list_participants(api.ListParticipantsRequest(room=call.room))
+    except api.TwirpError as e:
+        if e.code != api.TwirpErrorCode.NOT_FOUND:
+            raise
+        raise RequestError(f"call {call.id!r} has no room any more", status=409) from e
+    for p in listing.participants:
+        if p.kind == api.ParticipantInfo.Kind.SIP:
+            return p.identity
+    raise RequestError(f"call {call.id!r} has no phone caller in its room any more", status=409)
+
+
+@router.post(
+    "/v1/calls/{call_id}/transfer",
+    response_model=TransferredBody,
+    responses=ERRORS,
+    summary="Transfer a live phone call's caller to another number or SIP URI",
+)
+async def transfer_call(
+    call_id: CallId,
+    *,
+    body: TransferRequest,
+    staff: StaffDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    lkapi: LiveKitDep,
+) -> TransferredBody:
+    call = await own_call(store, staff, call_id)
+    _active(call)
+    if call.source != "sip":
+        raise RequestError(
+            f"call {call.id!r} is a {call.source} call: only phone (SIP) calls can be transferred",
+            status=409,
+        )
+    identity = await _phone_caller(lkapi, call)
+    to = transfer_uri(settings, body.to) if body.to.startswith("+") else body.to
+    result = await transfer_participant(lkapi, settings, call.room, identity, to)
+    if not result.ok:
+        status = f" (SIP {result.sip_status})" if result.sip_status else ""
+        raise RequestError(
+            f"the transfer to {body.to} failed{status}: {result.reason}", status=409, field="to"
+        )
+    logger.info("call transferred by staff", extra={"call_id": call.id, "staff": staff.id})
+    return TransferredBody(call_id=call.id, room=call.room, to=to)
 
 
 def staff_token(settings: Settings, staff: StaffMember, room: str) -> tuple[str, str]:

@@ -50,10 +50,20 @@ async def transfer_caller(
     caller = phone_participant(room)
     if caller is None:
         return TransferResult(ok=False, reason="no phone caller in the room")
+    return await transfer_participant(
+        lkapi, settings, room.name, caller.identity, transfer_uri(settings, number)
+    )
+
+
+async def transfer_participant(
+    lkapi: api.LiveKitAPI, settings: Settings, room: str, identity: str, to: str
+) -> TransferResult:
+    """Refer the SIP participant ``identity`` of ``room`` to the URI ``to`` (``sip:`` or
+    ``tel:``); how it went, never raising for a failed transfer."""
     request = api.TransferSIPParticipantRequest(
-        room_name=room.name,
-        participant_identity=caller.identity,
-        transfer_to=transfer_uri(settings, number),
+        room_name=room,
+        participant_identity=identity,
+        transfer_to=to,
         play_dialtone=False,
     )
     request.ringing_timeout.FromSeconds(int(settings.sip_ring_timeout_s))

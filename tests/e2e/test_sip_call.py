@@ -11,6 +11,7 @@ way round, the agent phones a number through the outbound trunk (POST /v1/calls)
 greets whoever answers; a phone that is busy or declines is stored with its SIP status.
 A handoff node with ``transfer_to`` transfers the caller (REFER): the caller's phone
 calls the front desk's number, and the stored call shows the transfer and its outcome.
+Staff transfer a live phone call the same way through ``POST /v1/calls/{id}/transfer``.
 """
 
 from __future__ import annotations
@@ -365,3 +366,37 @@ async def test_a_phone_that_refuses_is_stored_with_its_sip_status(
         await store.close()
     assert (call.status, call.end_reason, call.sip_status) == ("failed", outcome, answer)
     assert (call.source, call.caller_number) == ("sip", callee)
+
+
+async def test_staff_transfer_a_phone_caller_through_the_control_api(
+    sip_stack: tuple[LocalStack, Settings], phone: SipPhone
+) -> None:
+    """``POST /v1/calls/{id}/transfer``: the caller's phone gets a REFER to the number
+    staff named and calls it; the API answers once it answered."""
+    stack, settings = sip_stack
+    caller_number = "+15550001004"
+    await phone.listen_as(DESK, status=200)
+    async with phone_call(
+        phone,
+        settings,
+        uri=sip_uri(stack, HUDSON),
+        caller_number=caller_number,
+        tenant="hudson-dental",
+    ) as call:
+        assert call.room, f"no room for the call: {call.outcome}"
+        facts = await stored_call(settings, call.room, "hudson-dental", until=lambda f: True)
+        url = f"http://127.0.0.1:{stack.ports.dispatcher_http}/v1/calls/{facts.id}/transfer"
+        headers = await staff_headers(stack.settings, "hudson-dental")
+        others = await staff_headers(stack.settings, "crumb-and-co")
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=90)) as http:
+            async with http.post(url, json={"to": DESK}, headers=others) as refused:
+                assert refused.status == 403, await refused.text()
+            async with http.post(url, json={"to": DESK}, headers=headers) as resp:
+                assert resp.status == 200, await resp.text()
+                body = await resp.json()
+        await asyncio.wait_for(call.outcome.referred.wait(), 30)
+        referred_to = call.outcome.referred_to
+        at_desk = [c for c in phone.incoming_calls if c.remote_uri.find(caller_number) > 0]
+    assert body["to"].startswith(f"sip:{DESK}@127.0.0.1:"), body
+    assert referred_to.startswith(f"<sip:{DESK}@127.0.0.1:"), referred_to
+    assert [c.number for c in at_desk] == [DESK]

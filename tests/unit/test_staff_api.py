@@ -254,3 +254,68 @@ def test_the_console_page_loads_its_code_from_this_server(client: TestClient) ->
     script = client.get("/web/static/console.js").text
     assert 'from "/web/static/call.js"' in script and "http" not in script.split("import")[1][:80]
     assert client.get("/web/lib/livekit-client.esm.mjs").status_code == 200
+
+
+def _add_sip_call(settings: Settings, tenant: str, *, ended: bool = False) -> str:
+    call_id = f"call-{tenant}-phone{'-ended' if ended else ''}"
+
+    async def go() -> None:
+        store = Store.from_url(sqlite_url(settings.data_dir))
+        try:
+            async with store.transaction() as s:
+                new = call_repo.NewCall(
+                    id=call_id,
+                    tenant=tenant,
+                    source="sip",
+                    room=f"room-{call_id}",
+                    started_at=T0,
+                    caller_number="+442071234567",
+                )
+                await call_repo.start_call(s, new)
+                if ended:
+                    await call_repo.finalize_call(s, call_id, ended_at=T0, status="completed")
+        finally:
+            await store.close()
+
+    asyncio.run(go())
+    return call_id
+
+
+def test_transfer_refusals(client: TestClient, settings: Settings) -> None:
+    """What cannot be transferred is refused before LiveKit is asked (it is not running
+    here: a refusal that reached it would be a 503)."""
+    crumb = key_of(settings, CRUMB)
+    web_call = add_call(settings, CRUMB)
+    phone_call = _add_sip_call(settings, CRUMB)
+    ended = _add_sip_call(settings, CRUMB, ended=True)
+    theirs = _add_sip_call(settings, LUMEN)
+    to = {"to": "+442071234568"}
+
+    def transfer(call_id: str, body: object, headers: dict[str, str] = crumb) -> Any:
+        return client.post(f"/v1/calls/{call_id}/transfer", headers=headers, json=body)
+
+    assert transfer(phone_call, to, headers={}).status_code == 401
+    refused = transfer(web_call, to)
+    assert refused.status_code == 409
+    assert "web call" in refused.json()["error"] and "only phone" in refused.json()["error"]
+    gone = transfer(ended, to)
+    assert gone.status_code == 409 and "has ended" in gone.json()["error"]
+    other = transfer(theirs, to)
+    assert other.status_code == 403 and "no access" in other.json()["error"]
+    assert transfer("nope", to).status_code == 404
+    for bad in (
+        {"to": "442071234568"},  # no +
+        {"to": "+999"},  # too short
+        {"to": "+0442071234568"},
+        {"to": "http://pbx.example/x"},
+        {"to": "sip:no-host"},
+        {"to": "+442071234568", "extra": 1},
+        {},
+        "not an object",
+    ):
+        answer = transfer(phone_call, bad)
+        assert answer.status_code == 422, (bad, answer.text)
+        assert answer.json()["error"].startswith("invalid request")
+    # a valid one gets as far as LiveKit, which is not running here
+    for good in (to, {"to": "sip:reception@pbx.example"}):
+        assert transfer(phone_call, good).status_code == 503
