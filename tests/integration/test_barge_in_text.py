@@ -250,7 +250,11 @@ async def test_a_completed_turn_is_handed_over_prepared_off_the_loop_then_read()
 
     async with call(DEMO, on_turn=heard.append, prepare=prepare) as c:
         await c.listening()
+        # an answer to an ask searches nothing, so nothing is prepared for it ...
         message = llm.ChatMessage(role="user", content=["opening hours"], transcript_confidence=0.9)
+        assert not c.machine.may_search("opening hours")
+        # ... here the turn is taken as one that may search, to see where preparing runs
+        c.machine.may_search = lambda text: True  # type: ignore[method-assign]
         with pytest.raises(StopResponse):  # the flow answers, not an LLM
             await c.agent.on_user_turn_completed(llm.ChatContext(), message)
         assert heard == [message]
